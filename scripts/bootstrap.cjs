@@ -1,0 +1,128 @@
+'use strict';
+/**
+ * Setup path shared by `npm start` and `npm test`: makes a fresh clone runnable.
+ * Uses only Node built-ins, because it runs before `npm ci`.
+ *  - node_modules: `npm ci` when missing or older than package-lock.json
+ *  - redis-server: Debian package (apt-get) when missing, or the exact command to run
+ *  - ferretdb (v1, SQLite backend): built from its Go module into .tools/ when missing
+ *  - TypeScript: `tsc` (incremental) into dist/
+ * Every step is idempotent and prints what it does on stderr.
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const EMBEDDED = require(path.join(ROOT, 'package.json')).embedded;
+const FERRETDB_MODULE = EMBEDDED.ferretdbModule;
+const FERRETDB_VERSION = EMBEDDED.ferretdbVersion;
+const FERRETDB_TOOL = path.join(ROOT, EMBEDDED.toolsDir, `ferretdb-${FERRETDB_VERSION}`);
+
+class SetupError extends Error {}
+
+function say(msg) {
+  process.stderr.write(`[setup] ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const started = Date.now();
+  const res = spawnSync(cmd, args, { stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', cwd: opts.cwd || ROOT, env: { ...process.env, ...(opts.env || {}) }, encoding: 'utf8' });
+  if (res.error) throw new SetupError(`${cmd} could not start: ${res.error.message}`);
+  if (res.status !== 0) throw new SetupError(`${cmd} ${args.join(' ')} failed with exit code ${res.status}`);
+  if (!opts.quiet) say(`${cmd} ${args.slice(0, 3).join(' ')} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return res.stdout;
+}
+
+function which(bin) {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, bin);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+function mtime(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function ensureNodeModules() {
+  const lock = path.join(ROOT, 'package-lock.json');
+  const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
+  if (mtime(installed) >= mtime(lock) && mtime(installed) > 0) return;
+  say('installing npm dependencies (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+function isRoot() {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function ensureRedisServer() {
+  if (process.env.REDIS_SERVER_BIN || which('redis-server')) return;
+  const cmd = 'apt-get update && apt-get install -y redis-server';
+  if (!isRoot() || !which('apt-get')) {
+    throw new SetupError(`redis-server is not installed; run: sudo sh -c '${cmd}'  (or set REDIS_URL to an existing Redis)`);
+  }
+  say('installing redis-server (Debian package)');
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', 'redis-server'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+  // The package starts a system service on 6379; the project never uses it, it starts its own.
+}
+
+function ensureFerretDb() {
+  if (process.env.FERRETDB_BIN || fs.existsSync(FERRETDB_TOOL)) return;
+  const exact = `go mod download ${FERRETDB_MODULE}@${FERRETDB_VERSION}, copy its folder, write ${FERRETDB_VERSION} into build/version/version.txt, then go build -o ${FERRETDB_TOOL} ./cmd/ferretdb`;
+  if (!which('go')) throw new SetupError(`FerretDB needs Go to build: install Go (https://go.dev/dl), then rerun; or ${exact}; or set MONGODB_URI to an existing MongoDB`);
+  say(`building FerretDB ${FERRETDB_VERSION} from its Go module (first run only, about 2 minutes)`);
+  const info = JSON.parse(run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { capture: true, cwd: os.tmpdir() }));
+  if (!info.Dir) throw new SetupError(`go mod download gave no folder for ${FERRETDB_MODULE}@${FERRETDB_VERSION}: ${info.Error || 'unknown error'}`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ferretdb-src-'));
+  try {
+    fs.cpSync(info.Dir, work, { recursive: true });
+    run('chmod', ['-R', 'u+w', work], { quiet: true });
+    // FerretDB embeds its version from this file, which `git describe` fills in a release build.
+    fs.writeFileSync(path.join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    fs.mkdirSync(path.dirname(FERRETDB_TOOL), { recursive: true });
+    const partial = `${FERRETDB_TOOL}.partial`;
+    run('go', ['build', '-trimpath', '-o', partial, './cmd/ferretdb'], { cwd: work, env: { GOFLAGS: '-mod=mod', CGO_ENABLED: '0' } });
+    fs.renameSync(partial, FERRETDB_TOOL);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function buildTypeScript() {
+  say('type-checking and compiling (tsc)');
+  run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')]);
+}
+
+/**
+ * @param {{ redis: boolean, ferretdb: boolean }} need which embedded servers must be available
+ */
+function bootstrap(need) {
+  try {
+    ensureNodeModules();
+    if (need.redis) ensureRedisServer();
+    if (need.ferretdb) ensureFerretDb();
+    buildTypeScript();
+  } catch (err) {
+    if (err instanceof SetupError) {
+      process.stderr.write(`setup failed: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+module.exports = { bootstrap, ROOT, FERRETDB_TOOL };

@@ -1,0 +1,54 @@
+import type { Logger } from '../log';
+import type { QueueStore } from './queue-store';
+
+export interface Match {
+  queueId: string;
+  callId: string;
+  agentId: string;
+}
+
+/**
+ * Matches waiting calls with ready agents, one queue at a time. Requests for a queue that is
+ * being matched are coalesced into one more pass, so a burst of events costs a few Redis calls.
+ */
+export class Dispatcher {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+
+  constructor(
+    private readonly queues: QueueStore,
+    private readonly now: () => number,
+    private readonly reservationTtlMs: (queueId: string) => number,
+    private readonly onMatch: (m: Match) => Promise<void>,
+    private readonly log: Logger,
+  ) {}
+
+  request(queueId: string): void {
+    if (this.running.has(queueId)) {
+      this.again.add(queueId);
+      return;
+    }
+    const run = this.drain(queueId).finally(() => {
+      this.running.delete(queueId);
+      if (this.again.delete(queueId)) this.request(queueId);
+    });
+    this.running.set(queueId, run);
+  }
+
+  /** Settles when no matching pass is running. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async drain(queueId: string): Promise<void> {
+    try {
+      for (;;) {
+        const m = await this.queues.reserve(queueId, this.now(), this.reservationTtlMs(queueId));
+        if (!m) return;
+        await this.onMatch({ queueId, ...m });
+      }
+    } catch (err) {
+      this.log.error({ err, queueId }, 'dispatch failed');
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import type { ScreenPop } from '../crm/screen-pop';
+import type { AgentStatus } from './agent-state';
+
+export interface CallEndedNotice {
+  callId: string;
+  endedBy: 'caller' | 'agent' | 'system';
+  cause: string;
+  talkMs: number;
+  wrapUpUntil: number;
+  dispositionCodes: string[];
+}
+
+/** What the call logic tells an agent's desktop(s). Implemented over socket.io by the gateway. */
+export interface AgentChannel {
+  state(agentId: string, status: AgentStatus): void;
+  offer(agentId: string, pop: ScreenPop): void;
+  offerWithdrawn(agentId: string, callId: string, reason: 'caller_left' | 'timeout' | 'declined' | 'phone_unreachable'): void;
+  connected(agentId: string, callId: string, at: number): void;
+  ended(agentId: string, notice: CallEndedNotice): void;
+  dispositionSaved(agentId: string, callId: string, code: string): void;
+}

@@ -1,0 +1,33 @@
+import type { Logger } from '../log';
+import type { AgentChannel } from './agent-channel';
+import type { AgentEvent } from './agent-state';
+import type { AgentStore, ApplyResult } from './agent-store';
+
+/** Applies agent events and tells the agent's desktop about every change. */
+export class AgentService {
+  constructor(
+    private readonly store: AgentStore,
+    private readonly channel: AgentChannel,
+    private readonly now: () => number,
+    private readonly log: Logger,
+  ) {}
+
+  async apply(agentId: string, event: AgentEvent): Promise<ApplyResult> {
+    const result = await this.store.apply(agentId, event, this.now());
+    if (result.ok && result.status !== result.previous) {
+      this.log.debug({ agentId, event: event.type, from: result.previous.state, to: result.status.state }, 'agent state');
+      this.channel.state(agentId, result.status);
+    } else if (!result.ok) {
+      this.log.debug({ agentId, event: event.type, error: result.error }, 'agent event refused');
+    }
+    return result;
+  }
+
+  get(agentId: string) {
+    return this.store.get(agentId);
+  }
+
+  setQueues(agentId: string, queueIds: readonly string[]) {
+    return this.store.setQueues(agentId, queueIds);
+  }
+}

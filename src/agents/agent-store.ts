@@ -1,0 +1,88 @@
+import type Redis from 'ioredis';
+import type { RedisKeys } from '../redis/keys';
+import { LOGGED_OUT, nextStatus, type AgentEvent, type AgentState, type AgentStatus, AGENT_STATES } from './agent-state';
+
+/**
+ * Writes a new status only if nobody changed the agent since it was read (version check), and in
+ * the same step keeps the agent in (state ready) or out of (any other state) the ready set of
+ * every queue it serves. Key names here follow RedisKeys.
+ */
+const CAS_STATUS = `
+local v = redis.call('HGET', KEYS[1], 'version') or '0'
+if v ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'since', ARGV[3], 'reason', ARGV[4], 'callId', ARGV[5], 'version', tonumber(v) + 1)
+for _, q in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local ready = ARGV[6] .. ':q:' .. q .. ':ready'
+  if ARGV[2] == 'ready' then redis.call('ZADD', ready, ARGV[3], ARGV[7]) else redis.call('ZREM', ready, ARGV[7]) end
+end
+return 1
+`;
+
+type CasRedis = Redis & {
+  agentCasStatus(agentKey: string, queuesKey: string, version: string, state: string, since: string, reason: string, callId: string, ns: string, agentId: string): Promise<number>;
+};
+
+export type ApplyResult = { ok: true; status: AgentStatus; previous: AgentStatus } | { ok: false; error: string; status: AgentStatus };
+
+function parseStatus(raw: Record<string, string>): { status: AgentStatus; version: string } {
+  const state = raw.state as AgentState | undefined;
+  if (!state || !(AGENT_STATES as readonly string[]).includes(state)) return { status: LOGGED_OUT, version: raw.version ?? '0' };
+  return {
+    status: { state, since: Number(raw.since ?? 0), reason: raw.reason ?? '', callId: raw.callId ?? '' },
+    version: raw.version ?? '0',
+  };
+}
+
+/** Agent statuses in Redis: the shared truth for every app instance. */
+export class AgentStore {
+  private readonly redis: CasRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {
+    if (!('agentCasStatus' in redis)) redis.defineCommand('agentCasStatus', { numberOfKeys: 2, lua: CAS_STATUS });
+    this.redis = redis as CasRedis;
+  }
+
+  async get(agentId: string): Promise<AgentStatus> {
+    return parseStatus(await this.redis.hgetall(this.keys.agent(agentId))).status;
+  }
+
+  /** The queues the agent takes calls from; takes effect for readiness at once. */
+  async setQueues(agentId: string, queueIds: readonly string[]): Promise<void> {
+    const key = this.keys.agentQueues(agentId);
+    const status = await this.get(agentId);
+    const old = await this.redis.smembers(key);
+    const tx = this.redis.multi().del(key);
+    if (queueIds.length > 0) tx.sadd(key, ...queueIds);
+    for (const q of old) tx.zrem(this.keys.queueReady(q), agentId);
+    if (status.state === 'ready') for (const q of queueIds) tx.zadd(this.keys.queueReady(q), status.since, agentId);
+    tx.sadd(this.keys.agentsIndex(), agentId);
+    await tx.exec();
+  }
+
+  /** Applies an event through the state machine; retries if another writer got there first. */
+  async apply(agentId: string, event: AgentEvent, now: number): Promise<ApplyResult> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const { status: previous, version } = parseStatus(await this.redis.hgetall(this.keys.agent(agentId)));
+      const t = nextStatus(previous, event, now);
+      if (!t.ok) return { ok: false, error: t.error, status: previous };
+      if (t.status === previous) return { ok: true, status: previous, previous };
+      const s = t.status;
+      const written = await this.redis.agentCasStatus(
+        this.keys.agent(agentId),
+        this.keys.agentQueues(agentId),
+        version,
+        s.state,
+        String(s.since),
+        s.reason,
+        s.callId,
+        this.keys.ns,
+        agentId,
+      );
+      if (written === 1) return { ok: true, status: s, previous };
+    }
+    throw new Error(`agent ${agentId}: too much contention applying ${event.type}`);
+  }
+}

@@ -1,0 +1,29 @@
+import type Redis from 'ioredis';
+import type { Connection } from 'mongoose';
+import { mongoAlive } from '../store/connect';
+import type { Switch } from '../telephony/switch';
+
+export type PartState = 'up' | 'down';
+export interface Readiness {
+  ready: boolean;
+  redis: PartState;
+  mongodb: PartState;
+  switch: PartState;
+}
+
+async function redisAlive(redis: Redis): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
+  try {
+    return (await Promise.race([redis.ping(), new Promise<string>((r) => setTimeout(() => r('timeout'), 1000))])) === 'PONG';
+  } catch {
+    return false;
+  }
+}
+
+/** Ready only when Redis, MongoDB and the switch all answer now. */
+export async function readiness(redis: Redis, mongo: Connection, sw: Switch): Promise<Readiness> {
+  const [r, m] = await Promise.all([redisAlive(redis), mongoAlive(mongo)]);
+  const s = sw.isConnected();
+  const state = (b: boolean): PartState => (b ? 'up' : 'down');
+  return { ready: r && m && s, redis: state(r), mongodb: state(m), switch: state(s) };
+}

@@ -1,0 +1,129 @@
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { verifyPassword } from '../auth/passwords';
+import type { TokenClaims, TokenSigner } from '../auth/tokens';
+import type { Logger } from '../log';
+import type { Models, Role } from '../store/models';
+import type { SimSwitch } from '../telephony/sim/sim-switch';
+import type { Readiness } from './health';
+
+export interface HttpDeps {
+  models: Models;
+  tokens: TokenSigner;
+  readiness: () => Promise<Readiness>;
+  /** Present when the simulated switch runs: lets a user place a simulated inbound call. */
+  sim: SimSwitch | undefined;
+  agentUiDir: string;
+  log: Logger;
+}
+
+/** A request failed for a reason the caller can fix: sent as { error } with this status. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Authed = Request & { claims: TokenClaims };
+
+function zodMessage(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+}
+
+function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.infer<T> {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new HttpError(400, zodMessage(r.error));
+  return r.data;
+}
+
+const loginSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
+const simCallSchema = z.object({
+  from: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number'),
+  to: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number'),
+  source: z.enum(['trunk', 'vehicle']).default('trunk'),
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+export function createHttpApp(deps: HttpDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '256kb' }));
+
+  const requireAuth =
+    (...roles: Role[]) =>
+    (req: Request, _res: Response, next: NextFunction): void => {
+      const header = req.header('authorization') ?? '';
+      const claims = header.startsWith('Bearer ') ? deps.tokens.verify(header.slice(7)) : undefined;
+      if (!claims) return next(new HttpError(401, 'missing or expired token: log in again'));
+      if (roles.length > 0 && !claims.roles.some((r) => roles.includes(r))) return next(new HttpError(403, `requires one of the roles: ${roles.join(', ')}`));
+      (req as Authed).claims = claims;
+      next();
+    };
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const r = await deps.readiness();
+    res.status(r.ready ? 200 : 503).json(r);
+  });
+
+  app.post('/api/auth/login', async (req, res) => {
+    const { username, password } = parseBody(loginSchema, req.body);
+    const user = await deps.models.User.findOne({ username }).lean();
+    if (!user || !(await verifyPassword(password, user.passwordHash))) throw new HttpError(401, 'wrong username or password');
+    const { token, expiresAt } = deps.tokens.issue(user.username, user.roles);
+    res.json({ token, expiresAt, user: { username: user.username, displayName: user.displayName, roles: user.roles, queueIds: user.queueIds } });
+  });
+
+  app.get('/api/me', requireAuth(), async (req, res) => {
+    const user = await deps.models.User.findOne({ username: (req as Authed).claims.sub }, { passwordHash: 0 }).lean();
+    if (!user) throw new HttpError(404, 'user no longer exists');
+    res.json({ username: user.username, displayName: user.displayName, roles: user.roles, queueIds: user.queueIds });
+  });
+
+  app.get('/api/calls/:callId', requireAuth('agent', 'supervisor', 'manager', 'admin'), async (req, res) => {
+    const record = await deps.models.CallRecord.findOne({ callId: req.params.callId }, { _id: 0, __v: 0 }).lean();
+    if (!record) throw new HttpError(404, `no call ${req.params.callId}`);
+    res.json(record);
+  });
+
+  app.post('/api/sim/calls', requireAuth(), (req, res) => {
+    if (!deps.sim) throw new HttpError(409, 'simulated calls exist only with SWITCH=sim');
+    const body = parseBody(simCallSchema, req.body);
+    const party = deps.sim.placeCall(body);
+    if (party.state === 'ended') throw new HttpError(503, 'the switch is not taking calls now');
+    res.status(201).json({ legId: party.legId });
+  });
+
+  app.use('/api', (_req, _res, next) => next(new HttpError(404, 'no such API route')));
+  app.use(express.static(deps.agentUiDir, { index: 'index.html' }));
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    if (err instanceof HttpError) {
+      res.status(err.status).json({ error: err.message });
+      return;
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.parse.failed') {
+      res.status(400).json({ error: `request body is not valid JSON: ${e.message ?? ''}` });
+      return;
+    }
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: 'request body too large' });
+      return;
+    }
+    deps.log.error({ err }, 'request failed');
+    res.status(500).json({ error: 'internal error' });
+  });
+  return app;
+}
+
+export function agentUiDir(projectRoot: string): string {
+  return path.join(projectRoot, 'agent-ui');
+}

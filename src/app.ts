@@ -1,0 +1,142 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Redis from 'ioredis';
+import type { Connection } from 'mongoose';
+import { Server as SocketServer } from 'socket.io';
+import { QueueDirectory } from './acd/queue-directory';
+import { QueueStore } from './acd/queue-store';
+import { AgentService } from './agents/agent-service';
+import { AgentStore } from './agents/agent-store';
+import { readiness } from './api/health';
+import { agentUiDir, createHttpApp } from './api/http-app';
+import { TokenSigner } from './auth/tokens';
+import { CallCenter } from './calls/call-center';
+import type { Clock } from './clock/clock';
+import { CustomerDirectory } from './crm/screen-pop';
+import { InflightWrites } from './lifecycle/inflight';
+import type { Logger } from './log';
+import { AgentGateway, type AgentPresence } from './realtime/agent-gateway';
+import { connectRedis } from './redis/connect';
+import { RedisKeys } from './redis/keys';
+import { connectMongo } from './store/connect';
+import { bindModels, ensureIndexes, type Models } from './store/models';
+import { SimSwitch } from './telephony/sim/sim-switch';
+import type { Switch } from './telephony/switch';
+
+export interface AppOptions {
+  redisUrl: string;
+  mongodbUri: string;
+  /** Separates this deployment's Redis keys (tests use one per suite). */
+  redisNamespace: string;
+  http: { host: string; port: number };
+  authSecret: string;
+  tokenTtlMs: number;
+  acd: { offerTimeoutMs: number; wrapUpMs: number };
+  projectRoot: string;
+  clock: Clock;
+  sw: Switch;
+  log: Logger;
+}
+
+/** How long the simulated softphone of an agent takes to answer the leg the switch sends it. */
+const SIM_SOFTPHONE_ANSWER_MS = 300;
+
+/** Everything wired together: stores, switch, call logic, HTTP API and the agent socket. */
+export class App {
+  private constructor(
+    readonly options: AppOptions,
+    readonly redis: Redis,
+    readonly mongo: Connection,
+    readonly models: Models,
+    readonly calls: CallCenter,
+    readonly agents: AgentService,
+    readonly queues: QueueStore,
+    readonly queueDirectory: QueueDirectory,
+    readonly tokens: TokenSigner,
+    private readonly server: http.Server,
+    private readonly io: SocketServer,
+    private readonly inflight: InflightWrites,
+  ) {}
+
+  static async create(o: AppOptions): Promise<App> {
+    const log = o.log;
+    const redis = connectRedis(o.redisUrl, 'cc-app');
+    let mongo: Connection | undefined;
+    try {
+      await redis.ping();
+      mongo = await connectMongo(o.mongodbUri);
+      const models = bindModels(mongo);
+      await ensureIndexes(models);
+      const keys = new RedisKeys(o.redisNamespace);
+      const tokens = new TokenSigner(o.authSecret, o.tokenTtlMs);
+      const inflight = new InflightWrites();
+      const queueDirectory = new QueueDirectory(models, o.acd);
+      await queueDirectory.load();
+
+      const server = http.createServer();
+      const io = new SocketServer(server, { serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
+      const gateway = new AgentGateway(io, tokens, models, log.child({ module: 'agent-gateway' }));
+      const agents = new AgentService(new AgentStore(redis, keys), gateway, () => o.clock.now(), log.child({ module: 'agents' }));
+      const queues = new QueueStore(redis, keys);
+      const calls = new CallCenter({
+        sw: o.sw,
+        clock: o.clock,
+        agents,
+        queues,
+        queueDirectory,
+        models,
+        crm: new CustomerDirectory(models),
+        channel: gateway,
+        inflight,
+        log: log.child({ module: 'calls' }),
+      });
+      const sim = o.sw instanceof SimSwitch ? o.sw : undefined;
+      const presence: AgentPresence = sim
+        ? {
+            online: (agentId) => sim.registerEndpoint(`agent:${agentId}`, { answer: 'auto', afterMs: SIM_SOFTPHONE_ANSWER_MS }),
+            offline: (agentId) => sim.unregisterEndpoint(`agent:${agentId}`),
+          }
+        : { online: () => undefined, offline: () => undefined };
+      gateway.bind(agents, calls, presence);
+      server.on(
+        'request',
+        createHttpApp({
+          models,
+          tokens,
+          readiness: () => readiness(redis, mongo as Connection, o.sw),
+          sim,
+          agentUiDir: agentUiDir(o.projectRoot),
+          log: log.child({ module: 'http' }),
+        }),
+      );
+      await o.sw.start();
+      calls.start();
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, tokens, server, io, inflight);
+    } catch (err) {
+      redis.disconnect();
+      await mongo?.close();
+      throw err;
+    }
+  }
+
+  async listen(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.http.port, this.options.http.host, () => resolve());
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stop taking calls, finish the ones in progress and the writes in flight, close every connection. */
+  async stop(timeoutMs: number): Promise<void> {
+    const log = this.options.log;
+    await this.calls.stop(timeoutMs);
+    const left = await this.inflight.drain(timeoutMs);
+    if (left > 0) log.warn({ left }, 'writes still in flight at shutdown');
+    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.options.sw.stop();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.mongo.close();
+  }
+}

@@ -1,0 +1,163 @@
+import { Dispatcher, type Match } from '../acd/dispatcher';
+import type { QueueDirectory } from '../acd/queue-directory';
+import type { QueueStore } from '../acd/queue-store';
+import type { AgentChannel } from '../agents/agent-channel';
+import type { AgentService } from '../agents/agent-service';
+import type { Clock } from '../clock/clock';
+import type { CustomerDirectory } from '../crm/screen-pop';
+import type { InflightWrites } from '../lifecycle/inflight';
+import type { Logger } from '../log';
+import type { Models } from '../store/models';
+import type { CallOffered, LegHangup, LegId, Switch } from '../telephony/switch';
+import { DispositionError, writeDisposition } from './dispositions';
+import { CallActionError, InboundCall, type CallContext } from './inbound-call';
+
+export interface CallCenterDeps {
+  sw: Switch;
+  clock: Clock;
+  agents: AgentService;
+  queues: QueueStore;
+  queueDirectory: QueueDirectory;
+  models: Models;
+  crm: CustomerDirectory;
+  channel: AgentChannel;
+  inflight: InflightWrites;
+  log: Logger;
+}
+
+/**
+ * Takes calls from the switch and runs one InboundCall session per call; routes agent actions
+ * from the desktop to the right session; runs the dispatcher.
+ */
+export class CallCenter {
+  private readonly calls = new Map<string, InboundCall>();
+  private readonly byLeg = new Map<LegId, InboundCall>();
+  private readonly dispatcher: Dispatcher;
+  private readonly ctx: CallContext;
+  private accepting = true;
+
+  constructor(private readonly deps: CallCenterDeps) {
+    this.dispatcher = new Dispatcher(
+      deps.queues,
+      () => deps.clock.now(),
+      (queueId) => (deps.queueDirectory.get(queueId)?.offerTimeoutMs ?? 20_000) * 2,
+      (m) => this.onMatch(m),
+      deps.log,
+    );
+    this.ctx = {
+      ...deps,
+      dispatch: (queueId) => this.dispatcher.request(queueId),
+      bindLeg: (legId, call) => this.byLeg.set(legId, call),
+      forget: (call) => this.forget(call),
+    };
+  }
+
+  start(): void {
+    this.deps.sw.on('call.offered', this.onOffered);
+    this.deps.sw.on('leg.hangup', this.onHangup);
+  }
+
+  /** Calls this instance is handling now. */
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  get(callId: string): InboundCall | undefined {
+    return this.calls.get(callId);
+  }
+
+  /** Match again every queue the agent serves (after the agent became ready). */
+  agentAvailable(queueIds: readonly string[]): void {
+    for (const q of queueIds) this.dispatcher.request(q);
+  }
+
+  async accept(agentId: string, callId: string): Promise<void> {
+    await this.session(callId).accept(agentId);
+  }
+
+  async decline(agentId: string, callId: string): Promise<void> {
+    await this.session(callId).decline(agentId);
+  }
+
+  async hangup(agentId: string, callId: string): Promise<void> {
+    await this.session(callId).agentHangup(agentId);
+  }
+
+  async disposition(agentId: string, callId: string, code: string, notes: string): Promise<void> {
+    const live = this.calls.get(callId);
+    if (live) return live.disposition(agentId, code, notes);
+    // Wrap-up time ran out before the agent saved: the outcome is still accepted, once.
+    const { CallRecord } = this.deps.models;
+    const record = await CallRecord.findOne({ callId }).lean();
+    if (!record || record.agentUsername !== agentId || record.status !== 'ended') throw new CallActionError('you can record an outcome only for your own call, after it ends');
+    const queue = this.deps.queueDirectory.get(record.queueId ?? '');
+    if (queue && !queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${queue.dispositionCodes.join(', ')}`);
+    await this.deps.inflight.track(
+      writeDisposition(this.deps.models, { callId, agentId, code, notes, at: new Date(this.deps.clock.now()), customerId: record.customerId ?? undefined, queueId: record.queueId ?? '' }),
+    );
+    this.deps.channel.dispositionSaved(agentId, callId, code);
+  }
+
+  /** Stop taking calls, end the ones in progress, wait for their records to be written. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.accepting = false;
+    this.deps.sw.setAccepting(false);
+    const sessions = [...this.calls.values()];
+    await Promise.allSettled(sessions.map((c) => c.terminate()));
+    const deadline = Date.now() + timeoutMs;
+    while (this.calls.size > 0 && Date.now() < deadline) {
+      await Promise.allSettled([...this.calls.values()].map((c) => c.idle()));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await this.dispatcher.idle();
+    this.deps.sw.off('call.offered', this.onOffered);
+    this.deps.sw.off('leg.hangup', this.onHangup);
+  }
+
+  /** Settles when the dispatcher and every session have no step queued (tests). */
+  async idle(): Promise<void> {
+    await this.dispatcher.idle();
+    await Promise.allSettled([...this.calls.values()].map((c) => c.idle()));
+  }
+
+  private readonly onOffered = (offer: CallOffered): void => {
+    const log = this.deps.log.child({ leg: offer.legId });
+    const queue = this.deps.queueDirectory.forDialled(offer.to);
+    if (!this.accepting || !queue) {
+      log.warn({ to: offer.to, accepting: this.accepting }, queue ? 'refusing call: shutting down' : 'refusing call: no queue configured');
+      this.deps.sw.reject(offer.legId, queue ? 503 : 480).catch((err: unknown) => log.warn({ err }, 'reject failed'));
+      return;
+    }
+    const call = new InboundCall(this.ctx, offer, queue);
+    this.calls.set(call.callId, call);
+    log.info({ callId: call.callId, from: offer.from, to: offer.to, queueId: queue.queueId }, 'inbound call');
+    void call.start().catch(() => undefined);
+  };
+
+  private readonly onHangup = (h: LegHangup): void => {
+    const call = this.byLeg.get(h.legId);
+    if (!call) return;
+    this.byLeg.delete(h.legId);
+    void call.legEnded(h.legId, h.cause).catch(() => undefined);
+  };
+
+  private async onMatch(m: Match): Promise<void> {
+    const call = this.calls.get(m.callId);
+    if (call) return call.offerTo(m.agentId);
+    // A call left in Redis by an instance that is gone: drop it and free the agent.
+    this.deps.log.warn(m, 'reservation for a call with no live session; releasing');
+    await this.deps.queues.remove(m.callId, m.queueId);
+    await this.deps.agents.apply(m.agentId, { type: 'call_gone' });
+  }
+
+  private session(callId: string): InboundCall {
+    const call = this.calls.get(callId);
+    if (!call) throw new CallActionError(`no live call ${callId}`);
+    return call;
+  }
+
+  private forget(call: InboundCall): void {
+    this.calls.delete(call.callId);
+    for (const [leg, c] of this.byLeg) if (c === call) this.byLeg.delete(leg);
+  }
+}

@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto';
+import type { Types } from 'mongoose';
+import type { QueueConfig } from '../acd/queue-directory';
+import type { QueueStore } from '../acd/queue-store';
+import type { AgentChannel } from '../agents/agent-channel';
+import type { AgentService } from '../agents/agent-service';
+import type { Clock, TimerHandle } from '../clock/clock';
+import { toE164 } from '../crm/phone';
+import type { CustomerDirectory, ScreenPop } from '../crm/screen-pop';
+import type { InflightWrites } from '../lifecycle/inflight';
+import type { Logger } from '../log';
+import type { CallRecordDoc, Models } from '../store/models';
+import { LegGoneError, type CallOffered, type DialResult, type HangupCause, type LegId, type Switch } from '../telephony/switch';
+import { DispositionError, writeDisposition } from './dispositions';
+
+export interface CallContext {
+  sw: Switch;
+  clock: Clock;
+  agents: AgentService;
+  queues: QueueStore;
+  models: Models;
+  crm: CustomerDirectory;
+  channel: AgentChannel;
+  inflight: InflightWrites;
+  log: Logger;
+  /** Ask the dispatcher to match waiting calls and ready agents of a queue. */
+  dispatch(queueId: string): void;
+  /** The legs of this call, so switch events reach it. */
+  bindLeg(legId: LegId, call: InboundCall): void;
+  /** The session is over; drop it. */
+  forget(call: InboundCall): void;
+}
+
+/**
+ * answering: answered, greeting playing · queued: waiting with hold music · offered: an agent is
+ * reserved and sees the offer · connecting: the agent accepted, their phone is being dialled ·
+ * connected: talking · wrap_up: the conversation ended, the agent is writing up · done.
+ */
+export type CallPhase = 'answering' | 'queued' | 'offered' | 'connecting' | 'connected' | 'wrap_up' | 'done';
+
+export class CallActionError extends Error {}
+
+type RecordUpdate = Partial<Omit<CallRecordDoc, 'callId'>>;
+
+/**
+ * One inbound call from the first ring to the agent's disposition. Every step that changes the
+ * call runs one at a time (serial), so a hang-up racing an accept is handled in a defined order.
+ */
+export class InboundCall {
+  readonly callId = randomUUID();
+  phase: CallPhase = 'answering';
+  agentId: string | undefined;
+  private agentLeg: LegId | undefined;
+  private customerId: Types.ObjectId | undefined;
+  private enqueuedAt = 0;
+  private connectedAt = 0;
+  private offerTimer: TimerHandle | undefined;
+  private wrapUpTimer: TimerHandle | undefined;
+  private dialAbort: AbortController | undefined;
+  private terminating = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly ctx: CallContext,
+    readonly offered: CallOffered,
+    readonly queue: QueueConfig,
+  ) {
+    this.log = ctx.log.child({ callId: this.callId, leg: offered.legId });
+  }
+
+  get callerLeg(): LegId {
+    return this.offered.legId;
+  }
+
+  /** Settles when every step queued so far has run. */
+  idle(): Promise<void> {
+    return this.chain.then(() => undefined);
+  }
+
+  start(): Promise<void> {
+    this.ctx.bindLeg(this.callerLeg, this);
+    return this.serial(() => this.answerAndQueue());
+  }
+
+  // ---- events from the dispatcher, the agent desktop and the switch --------------------------
+
+  offerTo(agentId: string): Promise<void> {
+    return this.serial(() => this.makeOffer(agentId));
+  }
+
+  accept(agentId: string): Promise<void> {
+    return this.serial(() => this.acceptOffer(agentId));
+  }
+
+  decline(agentId: string): Promise<void> {
+    return this.serial(() => this.withdrawOffer(agentId, 'declined'));
+  }
+
+  agentHangup(agentId: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.phase !== 'connected' || this.agentId !== agentId || !this.agentLeg) throw new CallActionError('you are not talking on this call');
+      await this.ctx.sw.hangup(this.agentLeg, 'normal_clearing');
+    });
+  }
+
+  disposition(agentId: string, code: string, notes: string): Promise<void> {
+    return this.serial(() => this.recordDisposition(agentId, code, notes));
+  }
+
+  legEnded(legId: LegId, cause: HangupCause): Promise<void> {
+    return this.serial(() => this.onLegEnded(legId, cause));
+  }
+
+  /** Shutdown: hang up this call's legs; the hang-up events finish the records. */
+  terminate(): Promise<void> {
+    return this.serial(async () => {
+      this.terminating = true;
+      this.dialAbort?.abort();
+      await this.hangupQuietly(this.agentLeg, 'system_shutdown');
+      await this.hangupQuietly(this.callerLeg, 'system_shutdown');
+    });
+  }
+
+  // ---- steps -------------------------------------------------------------------------------
+
+  private async answerAndQueue(): Promise<void> {
+    const { sw, clock } = this.ctx;
+    await this.writeRecord(
+      {
+        direction: 'inbound',
+        source: this.offered.source,
+        from: this.offered.from,
+        to: this.offered.to,
+        status: 'ringing',
+        offeredAt: new Date(this.offered.receivedAt),
+        queueId: this.queue.queueId,
+      },
+      true,
+    );
+    const e164 = toE164(this.offered.from);
+    this.customerId = e164 ? await this.ctx.crm.findIdByPhone(e164) : undefined;
+    try {
+      await sw.answer(this.callerLeg);
+      const greeting = await sw.play(this.callerLeg, { id: this.queue.greetingPrompt });
+      if (greeting.outcome === 'hangup') return;
+      this.enqueuedAt = clock.now();
+      await this.ctx.queues.enqueue({ callId: this.callId, queueId: this.queue.queueId, legId: this.callerLeg, from: this.offered.from, priority: 0, enqueuedAt: this.enqueuedAt });
+      this.phase = 'queued';
+      await sw.startHoldMusic(this.callerLeg);
+    } catch (err) {
+      if (err instanceof LegGoneError) return; // the hang-up event finishes the call
+      throw err;
+    }
+    await this.writeRecord({ status: 'queued', queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
+    this.ctx.dispatch(this.queue.queueId);
+  }
+
+  private async makeOffer(agentId: string): Promise<void> {
+    if (this.phase !== 'queued') {
+      // The reservation raced the caller leaving: give the agent back.
+      await this.ctx.agents.apply(agentId, { type: 'call_gone' });
+      return;
+    }
+    this.phase = 'offered';
+    this.agentId = agentId;
+    const now = this.ctx.clock.now();
+    const pop: ScreenPop = {
+      callId: this.callId,
+      from: this.offered.from,
+      to: this.offered.to,
+      source: this.offered.source,
+      queueId: this.queue.queueId,
+      queueName: this.queue.name,
+      waitedMs: now - this.offered.receivedAt,
+      offerExpiresAt: now + this.queue.offerTimeoutMs,
+      customer: this.customerId ? await this.ctx.crm.card(this.customerId) : null,
+      dispositionCodes: this.queue.dispositionCodes,
+    };
+    this.offerTimer = this.ctx.clock.setTimer(`call:${this.callId}:offer`, this.queue.offerTimeoutMs, () => {
+      void this.serial(() => this.withdrawOffer(agentId, 'timeout'));
+    });
+    this.ctx.channel.offer(agentId, pop);
+  }
+
+  private async acceptOffer(agentId: string): Promise<void> {
+    if (this.phase !== 'offered' || this.agentId !== agentId) throw new CallActionError('this call is not offered to you (it may have been withdrawn)');
+    this.ctx.clock.clearTimer(this.offerTimer);
+    const accepted = await this.ctx.agents.apply(agentId, { type: 'accept' });
+    if (!accepted.ok) throw new CallActionError(accepted.error);
+    this.phase = 'connecting';
+    this.dialAbort = new AbortController();
+    const dialling = this.ctx.sw.dial(
+      { to: `agent:${agentId}`, callerId: this.offered.from, purpose: 'agent', ringTimeoutMs: this.queue.offerTimeoutMs, headers: { 'x-call-id': this.callId } },
+      this.dialAbort.signal,
+    );
+    void dialling.then(
+      (result) => this.serial(() => this.agentLegResult(agentId, result)),
+      (err: unknown) => this.serial(() => this.agentLegResult(agentId, { outcome: 'failed', cause: 'network_failure', sipStatus: 500 }, err)),
+    );
+  }
+
+  private async agentLegResult(agentId: string, result: DialResult, err?: unknown): Promise<void> {
+    this.dialAbort = undefined;
+    if (this.phase !== 'connecting') {
+      // The caller left while the agent's phone rang.
+      if (result.outcome === 'answered') await this.hangupQuietly(result.legId, 'originator_cancel');
+      return;
+    }
+    if (result.outcome !== 'answered') {
+      this.log.warn({ agentId, outcome: result.outcome, sipStatus: result.sipStatus, err }, 'agent leg failed');
+      await this.ctx.agents.apply(agentId, { type: 'leg_failed' });
+      this.ctx.channel.offerWithdrawn(agentId, this.callId, 'phone_unreachable');
+      await this.backToQueue();
+      return;
+    }
+    this.agentLeg = result.legId;
+    this.ctx.bindLeg(result.legId, this);
+    try {
+      await this.ctx.sw.stopHoldMusic(this.callerLeg);
+      await this.ctx.sw.bridge(this.callerLeg, result.legId);
+    } catch (e) {
+      if (!(e instanceof LegGoneError)) throw e;
+      return; // a leg vanished; its hang-up event is queued behind this step
+    }
+    this.phase = 'connected';
+    this.connectedAt = this.ctx.clock.now();
+    await this.ctx.agents.apply(agentId, { type: 'connected' });
+    await this.ctx.queues.remove(this.callId, this.queue.queueId);
+    this.ctx.channel.connected(agentId, this.callId, this.connectedAt);
+    await this.writeRecord({ status: 'connected', agentUsername: agentId, connectedAt: new Date(this.connectedAt), waitMs: this.connectedAt - this.enqueuedAt });
+  }
+
+  private async withdrawOffer(agentId: string, reason: 'declined' | 'timeout'): Promise<void> {
+    if (this.phase !== 'offered' || this.agentId !== agentId) {
+      if (reason === 'declined') throw new CallActionError('this call is not offered to you');
+      return;
+    }
+    this.ctx.clock.clearTimer(this.offerTimer);
+    await this.ctx.agents.apply(agentId, reason === 'declined' ? { type: 'decline' } : { type: 'offer_timeout' });
+    this.ctx.channel.offerWithdrawn(agentId, this.callId, reason);
+    await this.backToQueue();
+  }
+
+  private async backToQueue(): Promise<void> {
+    this.agentId = undefined;
+    this.phase = 'queued';
+    await this.ctx.queues.requeue(this.callId, this.queue.queueId);
+    this.ctx.dispatch(this.queue.queueId);
+  }
+
+  private async onLegEnded(legId: LegId, cause: HangupCause): Promise<void> {
+    if (legId === this.callerLeg) {
+      switch (this.phase) {
+        case 'answering':
+        case 'queued':
+        case 'offered':
+        case 'connecting':
+          return this.callerLeftBeforeAgent(cause);
+        case 'connected':
+          await this.hangupQuietly(this.agentLeg, 'normal_clearing');
+          return this.conversationEnded(this.terminating ? 'system' : 'caller', cause);
+        default:
+          return;
+      }
+    }
+    if (legId === this.agentLeg && this.phase === 'connected') {
+      await this.hangupQuietly(this.callerLeg, 'normal_clearing');
+      return this.conversationEnded(this.terminating ? 'system' : 'agent', cause);
+    }
+  }
+
+  private async callerLeftBeforeAgent(cause: HangupCause): Promise<void> {
+    const phase = this.phase;
+    this.phase = 'done';
+    this.ctx.clock.clearTimer(this.offerTimer);
+    this.dialAbort?.abort();
+    if (phase !== 'answering') await this.ctx.queues.remove(this.callId, this.queue.queueId);
+    if (this.agentId && (phase === 'offered' || phase === 'connecting')) {
+      await this.ctx.agents.apply(this.agentId, { type: 'call_gone' });
+      this.ctx.channel.offerWithdrawn(this.agentId, this.callId, 'caller_left');
+      this.ctx.dispatch(this.queue.queueId);
+    }
+    const now = this.ctx.clock.now();
+    await this.writeRecord({
+      status: 'ended',
+      outcome: this.terminating ? 'shutdown' : 'abandoned',
+      endedAt: new Date(now),
+      endCause: cause,
+      endedBy: this.terminating ? 'system' : 'caller',
+      waitMs: this.enqueuedAt ? now - this.enqueuedAt : 0,
+      customerId: this.customerId,
+    });
+    this.ctx.forget(this);
+  }
+
+  private async conversationEnded(endedBy: 'caller' | 'agent' | 'system', cause: HangupCause): Promise<void> {
+    const agentId = this.agentId as string;
+    const now = this.ctx.clock.now();
+    const talkMs = now - this.connectedAt;
+    this.phase = 'wrap_up';
+    await this.ctx.agents.apply(agentId, { type: 'call_ended' });
+    const wrapUpUntil = now + this.queue.wrapUpMs;
+    this.wrapUpTimer = this.ctx.clock.setTimer(`call:${this.callId}:wrap-up`, this.queue.wrapUpMs, () => {
+      void this.serial(() => this.finishWrapUp());
+    });
+    await this.writeRecord({ status: 'ended', outcome: 'answered', endedAt: new Date(now), endCause: cause, endedBy, talkMs });
+    this.ctx.channel.ended(agentId, { callId: this.callId, endedBy, cause, talkMs, wrapUpUntil, dispositionCodes: this.queue.dispositionCodes });
+  }
+
+  private async recordDisposition(agentId: string, code: string, notes: string): Promise<void> {
+    if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('you can record an outcome only for your own call, after it ends');
+    if (!this.queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${this.queue.dispositionCodes.join(', ')}`);
+    await this.ctx.inflight.track(
+      writeDisposition(this.ctx.models, { callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: this.queue.queueId }),
+    );
+    this.ctx.channel.dispositionSaved(agentId, this.callId, code);
+    if (this.phase === 'wrap_up') await this.finishWrapUp();
+  }
+
+  private async finishWrapUp(): Promise<void> {
+    if (this.phase !== 'wrap_up') return;
+    this.ctx.clock.clearTimer(this.wrapUpTimer);
+    this.phase = 'done';
+    await this.ctx.agents.apply(this.agentId as string, { type: 'wrap_up_done' });
+    this.ctx.forget(this);
+    this.ctx.dispatch(this.queue.queueId);
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(step);
+    this.chain = run.catch((err: unknown) => {
+      if (!(err instanceof CallActionError) && !(err instanceof DispositionError)) this.log.error({ err }, 'call step failed');
+    });
+    return run;
+  }
+
+  private async hangupQuietly(legId: LegId | undefined, cause: HangupCause): Promise<void> {
+    if (!legId) return;
+    try {
+      await this.ctx.sw.hangup(legId, cause);
+    } catch (err) {
+      if (!(err instanceof LegGoneError)) this.log.warn({ err, legId }, 'hangup failed');
+    }
+  }
+
+  private writeRecord(update: RecordUpdate, create = false): Promise<unknown> {
+    const { CallRecord } = this.ctx.models;
+    const op: Promise<unknown> = create ? CallRecord.create({ callId: this.callId, ...update }) : CallRecord.updateOne({ callId: this.callId }, { $set: update }).exec();
+    return this.ctx.inflight.track(op);
+  }
+}

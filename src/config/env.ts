@@ -1,0 +1,152 @@
+import path from 'node:path';
+import ConnectionString from 'mongodb-connection-string-url';
+import { z } from 'zod';
+import { findProjectRoot } from '../util/project-root';
+
+/**
+ * Configuration from the environment, validated once at start-up.
+ * Every variable is documented in README.md (table "Configuration").
+ */
+
+const PROJECT_ROOT = findProjectRoot();
+
+const port = (name: string, fallback?: number) => {
+  const base = z.coerce
+    .number({ error: `${name} must be a port number` })
+    .int(`${name} must be a whole number`)
+    .min(1, `${name} must be between 1 and 65535`)
+    .max(65535, `${name} must be between 1 and 65535`);
+  return fallback === undefined ? base : base.default(fallback);
+};
+
+const positiveMs = (name: string, fallback: number) =>
+  z.coerce.number({ error: `${name} must be a number of milliseconds` }).int().min(1, `${name} must be at least 1 ms`).default(fallback);
+
+const redisUrl = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname.length > 0;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' },
+);
+
+const mongoUri = z.string().superRefine((v, ctx) => {
+  try {
+    const cs = new ConnectionString(v);
+    if (cs.hosts.length === 0) ctx.addIssue({ code: 'custom', message: 'names no host' });
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `is not a MongoDB connection string (${(err as Error).message})` });
+  }
+});
+
+const secret = (name: string) => z.string().min(16, `${name} must be at least 16 characters`);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port('PORT', 3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    VAR_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, 'var')),
+    REDIS_URL: redisUrl.optional(),
+    MONGODB_URI: mongoUri.optional(),
+    REDIS_SERVER_BIN: z.string().min(1).optional(),
+    FERRETDB_BIN: z.string().min(1).optional(),
+    AUTH_SECRET: secret('AUTH_SECRET').optional(),
+    AUTH_TOKEN_TTL_MS: positiveMs('AUTH_TOKEN_TTL_MS', 12 * 3600 * 1000),
+    SWITCH: z.enum(['sim', 'freeswitch']).default('sim'),
+    SIM_SEED: z.coerce.number().int().default(1),
+    DEMO_SEED: z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { error: 'must be true or false' }).optional(),
+    OFFER_TIMEOUT_MS: positiveMs('OFFER_TIMEOUT_MS', 20_000),
+    WRAP_UP_MS: positiveMs('WRAP_UP_MS', 120_000),
+    SHUTDOWN_TIMEOUT_MS: positiveMs('SHUTDOWN_TIMEOUT_MS', 15_000),
+    DRACHTIO_HOST: z.string().min(1).optional(),
+    DRACHTIO_PORT: port('DRACHTIO_PORT', 9022),
+    DRACHTIO_SECRET: z.string().min(1).optional(),
+    FREESWITCH_HOST: z.string().min(1).optional(),
+    FREESWITCH_PORT: port('FREESWITCH_PORT', 8021),
+    FREESWITCH_SECRET: z.string().min(1).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.SWITCH === 'freeswitch') {
+      for (const key of ['DRACHTIO_HOST', 'DRACHTIO_SECRET', 'FREESWITCH_HOST', 'FREESWITCH_SECRET'] as const) {
+        if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when SWITCH=freeswitch' });
+      }
+    }
+    if (c.NODE_ENV === 'production') {
+      for (const key of ['AUTH_SECRET', 'REDIS_URL', 'MONGODB_URI'] as const) {
+        if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
+      }
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  http: { host: string; port: number };
+  logLevel: Env['LOG_LEVEL'];
+  varDir: string;
+  projectRoot: string;
+  /** undefined: start an embedded redis-server */
+  redisUrl: string | undefined;
+  /** undefined: start an embedded FerretDB */
+  mongodbUri: string | undefined;
+  binaries: { redisServer: string | undefined; ferretdb: string | undefined };
+  auth: { secret: string | undefined; tokenTtlMs: number };
+  switch:
+    | { kind: 'sim'; seed: number }
+    | { kind: 'freeswitch'; drachtio: { host: string; port: number; secret: string }; freeswitch: { host: string; port: number; secret: string } };
+  demoSeed: boolean;
+  acd: { offerTimeoutMs: number; wrapUpMs: number };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError whose message is one line naming each bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') raw[k] = v;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? 'environment');
+      const msg = i.message.startsWith(key) ? i.message.slice(key.length).trimStart() : i.message;
+      return `${key} ${msg}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HTTP_HOST, port: e.PORT },
+    logLevel: e.LOG_LEVEL,
+    varDir: path.resolve(e.VAR_DIR),
+    projectRoot: PROJECT_ROOT,
+    redisUrl: e.REDIS_URL,
+    mongodbUri: e.MONGODB_URI,
+    binaries: { redisServer: e.REDIS_SERVER_BIN, ferretdb: e.FERRETDB_BIN },
+    auth: { secret: e.AUTH_SECRET, tokenTtlMs: e.AUTH_TOKEN_TTL_MS },
+    switch:
+      e.SWITCH === 'sim'
+        ? { kind: 'sim', seed: e.SIM_SEED }
+        : {
+            kind: 'freeswitch',
+            drachtio: { host: e.DRACHTIO_HOST ?? '', port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET ?? '' },
+            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '' },
+          },
+    demoSeed: e.DEMO_SEED === undefined ? e.NODE_ENV !== 'production' : ['1', 'true', 'yes'].includes(e.DEMO_SEED),
+    acd: { offerTimeoutMs: e.OFFER_TIMEOUT_MS, wrapUpMs: e.WRAP_UP_MS },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

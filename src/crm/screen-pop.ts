@@ -1,0 +1,92 @@
+import type { Types } from 'mongoose';
+import type { Models } from '../store/models';
+import type { CallSource } from '../telephony/switch';
+
+export interface FunnelEntry {
+  at: string;
+  kind: string;
+  storeId?: string;
+  model?: string;
+  grade?: string;
+  note?: string;
+}
+
+export interface PastCall {
+  callId: string;
+  at: string;
+  direction: string;
+  outcome?: string;
+  agent?: string;
+  disposition?: string;
+  notes?: string;
+}
+
+export interface CustomerCard {
+  id: string;
+  name: string;
+  phones: string[];
+  grade?: string;
+  status: string;
+  defeatReason?: string;
+  owningStoreId?: string;
+  owningUser?: string;
+  modelsConsidered: string[];
+  funnel: FunnelEntry[];
+  lastCalls: PastCall[];
+}
+
+/** Everything the agent's desktop shows the moment a call is offered, in one push. */
+export interface ScreenPop {
+  callId: string;
+  from: string;
+  to: string;
+  source: CallSource;
+  queueId: string;
+  queueName: string;
+  waitedMs: number;
+  offerExpiresAt: number;
+  customer: CustomerCard | null;
+  dispositionCodes: string[];
+}
+
+/** The built-in CRM (MongoDB): customers by phone, with their funnel and last calls. */
+export class CustomerDirectory {
+  constructor(private readonly models: Models) {}
+
+  async findIdByPhone(e164: string): Promise<Types.ObjectId | undefined> {
+    const doc = await this.models.Customer.findOne({ phones: e164 }, { _id: 1 }).lean();
+    return doc?._id;
+  }
+
+  async card(customerId: Types.ObjectId): Promise<CustomerCard | null> {
+    const [c, calls] = await Promise.all([
+      this.models.Customer.findById(customerId).lean(),
+      this.models.CallRecord.find({ customerId, status: 'ended' }).sort({ offeredAt: -1 }).limit(5).lean(),
+    ]);
+    if (!c) return null;
+    const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+    return {
+      id: String(c._id),
+      name: c.name,
+      phones: c.phones,
+      grade: opt(c.grade),
+      status: c.status,
+      defeatReason: opt(c.defeatReason),
+      owningStoreId: opt(c.owningStoreId),
+      owningUser: opt(c.owningUser),
+      modelsConsidered: c.modelsConsidered,
+      funnel: [...c.funnel]
+        .sort((a, b) => a.at.getTime() - b.at.getTime())
+        .map((f) => ({ at: f.at.toISOString(), kind: f.kind, storeId: opt(f.storeId), model: opt(f.model), grade: opt(f.grade), note: opt(f.note) })),
+      lastCalls: calls.map((r) => ({
+        callId: r.callId,
+        at: r.offeredAt.toISOString(),
+        direction: r.direction,
+        outcome: opt(r.outcome),
+        agent: opt(r.agentUsername),
+        disposition: opt(r.disposition?.code),
+        notes: opt(r.disposition?.notes),
+      })),
+    };
+  }
+}

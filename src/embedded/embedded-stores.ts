@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../log';
+import { ferretdbBinary, redisServerBinary } from './binaries';
+import { ChildService } from './child-service';
+import { freePort } from './free-port';
+
+export interface EmbeddedOptions {
+  /** Data lives in <varDir>/redis and <varDir>/ferretdb, run files in <varDir>/run. */
+  varDir: string;
+  projectRoot: string;
+  binaries: { redisServer: string | undefined; ferretdb: string | undefined };
+  log: Logger;
+}
+
+const HOST = '127.0.0.1';
+
+export async function startEmbeddedRedis(o: EmbeddedOptions): Promise<{ service: ChildService; url: string }> {
+  const dir = path.join(o.varDir, 'redis');
+  fs.mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const service = new ChildService(
+    {
+      name: 'redis',
+      command: redisServerBinary(o.binaries.redisServer),
+      // Loopback only; append-only file so agent states and queues survive a restart.
+      args: ['--bind', HOST, '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '60 1', '--protected-mode', 'yes', '--daemonize', 'no', '--logfile', ''],
+      host: HOST,
+      port,
+      runDir: path.join(o.varDir, 'run'),
+      readyTimeoutMs: 15_000,
+    },
+    o.log,
+  );
+  await service.start();
+  return { service, url: `redis://${HOST}:${port}` };
+}
+
+export async function startEmbeddedFerretDb(o: EmbeddedOptions, database: string): Promise<{ service: ChildService; uri: string }> {
+  const dataDir = path.join(o.varDir, 'ferretdb');
+  const stateDir = path.join(o.varDir, 'ferretdb-state');
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(stateDir, { recursive: true });
+  const port = await freePort();
+  const service = new ChildService(
+    {
+      name: 'ferretdb',
+      command: ferretdbBinary(o.binaries.ferretdb, o.projectRoot),
+      args: [
+        '--handler=sqlite',
+        `--sqlite-url=file:${dataDir}/`,
+        `--state-dir=${stateDir}`,
+        `--listen-addr=${HOST}:${port}`,
+        '--debug-addr=-',
+        '--telemetry=disable',
+        '--log-level=warn',
+      ],
+      host: HOST,
+      port,
+      runDir: path.join(o.varDir, 'run'),
+      readyTimeoutMs: 30_000,
+    },
+    o.log,
+  );
+  await service.start();
+  return { service, uri: `mongodb://${HOST}:${port}/${database}` };
+}

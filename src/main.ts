@@ -1,0 +1,90 @@
+import { App } from './app';
+import { resolveAuthSecret } from './auth/tokens';
+import { RealClock } from './clock/clock';
+import { ConfigError, loadConfig, type AppConfig } from './config/env';
+import { MissingBinaryError } from './embedded/binaries';
+import { ChildServiceError, type ChildService } from './embedded/child-service';
+import { startEmbeddedFerretDb, startEmbeddedRedis } from './embedded/embedded-stores';
+import { createLogger, type Logger } from './log';
+import { seedDemoData } from './seed/demo-seed';
+import { SimSwitch } from './telephony/sim/sim-switch';
+
+/** One line on stderr, exit non-zero: for problems a person fixes before trying again. */
+function die(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function run(config: AppConfig, log: Logger): Promise<void> {
+  const children: ChildService[] = [];
+  const stopChildren = async (): Promise<void> => {
+    for (const c of children.reverse()) await c.stop().catch((err: unknown) => log.error({ err, service: c.spec.name }, 'stopping embedded service failed'));
+  };
+  let app: App | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new calls, finishing calls and writes in flight');
+    try {
+      await app?.stop(config.shutdownTimeoutMs);
+    } catch (err) {
+      log.error({ err }, 'error while stopping the app');
+    }
+    await stopChildren();
+    log.info('stopped');
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
+
+  try {
+    if (config.switch.kind === 'freeswitch') {
+      throw new ConfigError('SWITCH=freeswitch: the drachtio/FreeSWITCH adapter is not in this build yet; use SWITCH=sim');
+    }
+    const embedded = { varDir: config.varDir, projectRoot: config.projectRoot, binaries: config.binaries, log: log.child({ module: 'embedded' }) };
+    let redisUrl = config.redisUrl;
+    if (!redisUrl) {
+      const r = await startEmbeddedRedis(embedded);
+      children.push(r.service);
+      redisUrl = r.url;
+    }
+    let mongodbUri = config.mongodbUri;
+    if (!mongodbUri) {
+      const f = await startEmbeddedFerretDb(embedded, 'dcc');
+      children.push(f.service);
+      mongodbUri = f.uri;
+    }
+    if (stopping) return;
+    const clock = new RealClock();
+    app = await App.create({
+      redisUrl,
+      mongodbUri,
+      redisNamespace: 'cc',
+      http: config.http,
+      authSecret: resolveAuthSecret(config.auth.secret, config.varDir),
+      tokenTtlMs: config.auth.tokenTtlMs,
+      acd: config.acd,
+      projectRoot: config.projectRoot,
+      clock,
+      sw: new SimSwitch({ clock }),
+      log,
+    });
+    if (config.demoSeed && (await seedDemoData(app.models, clock.now(), log))) await app.queueDirectory.load();
+    const address = await app.listen();
+    log.info({ url: `http://${address.address === '127.0.0.1' ? 'localhost' : address.address}:${address.port}`, switch: config.switch.kind }, 'ready to take calls');
+  } catch (err) {
+    await app?.stop(1000).catch(() => undefined);
+    await stopChildren();
+    if (err instanceof ConfigError || err instanceof MissingBinaryError || err instanceof ChildServiceError) die(err.message, 1);
+    die(`start-up failed: ${(err as Error).message}`, 1);
+  }
+}
+
+let config: AppConfig;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) die(err.message);
+  throw err;
+}
+void run(config, createLogger(config.logLevel, { app: 'dcc-cti' }));

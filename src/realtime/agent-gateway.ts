@@ -1,0 +1,168 @@
+import type { Namespace, Server, Socket } from 'socket.io';
+import { z } from 'zod';
+import type { AgentChannel, CallEndedNotice } from '../agents/agent-channel';
+import type { AgentService } from '../agents/agent-service';
+import type { AgentStatus } from '../agents/agent-state';
+import type { TokenClaims, TokenSigner } from '../auth/tokens';
+import type { CallCenter } from '../calls/call-center';
+import { CallActionError } from '../calls/inbound-call';
+import { DispositionError } from '../calls/dispositions';
+import type { ScreenPop } from '../crm/screen-pop';
+import type { Logger } from '../log';
+import type { Models } from '../store/models';
+
+/** Hooks for where the agent's phone lives (the simulated switch registers a softphone here). */
+export interface AgentPresence {
+  online(agentId: string): void;
+  offline(agentId: string): void;
+}
+
+type Ack = (response: { ok: true } | { ok: false; error: string }) => void;
+
+const callRef = z.object({ callId: z.string().uuid() });
+const schemas = {
+  'agent:ready': z.object({}).optional(),
+  'agent:not_ready': z.object({ reason: z.string().min(1).max(40) }),
+  'agent:logout': z.object({}).optional(),
+  'call:accept': callRef,
+  'call:decline': callRef,
+  'call:hangup': callRef,
+  'call:disposition': callRef.extend({ code: z.string().min(1).max(60), notes: z.string().max(4000).default('') }),
+} as const;
+type ClientEvent = keyof typeof schemas;
+
+const CALL_TAKING_ROLES: ReadonlySet<TokenClaims['roles'][number]> = new Set(['agent', 'sales_consultant', 'supervisor']);
+
+interface SocketData {
+  agentId: string;
+  queueIds: string[];
+}
+
+/** The agent desktop's live connection: socket.io namespace /agent, one room per agent. */
+export class AgentGateway implements AgentChannel {
+  private readonly nsp: Namespace;
+
+  constructor(
+    io: Server,
+    private readonly tokens: TokenSigner,
+    private readonly models: Models,
+    private readonly log: Logger,
+  ) {
+    this.nsp = io.of('/agent');
+  }
+
+  /** Starts taking connections; separate from the constructor because the call logic needs the channel first. */
+  bind(agents: AgentService, calls: CallCenter, presence: AgentPresence): void {
+    this.nsp.use((socket, next) => {
+      const token: unknown = socket.handshake.auth?.token;
+      const claims = typeof token === 'string' ? this.tokens.verify(token) : undefined;
+      if (!claims) return next(new Error('unauthorized: log in again'));
+      if (!claims.roles.some((r) => CALL_TAKING_ROLES.has(r))) return next(new Error('forbidden: this account does not take calls'));
+      (socket.data as SocketData).agentId = claims.sub;
+      next();
+    });
+    this.nsp.on('connection', (socket) => {
+      void this.onConnection(socket, agents, calls, presence).catch((err: unknown) => {
+        this.log.error({ err }, 'agent connection setup failed');
+        socket.disconnect(true);
+      });
+    });
+  }
+
+  private async onConnection(socket: Socket, agents: AgentService, calls: CallCenter, presence: AgentPresence): Promise<void> {
+    const data = socket.data as SocketData;
+    const user = await this.models.User.findOne({ username: data.agentId }).lean();
+    if (!user) {
+      socket.emit('error', { message: 'unknown user' });
+      socket.disconnect(true);
+      return;
+    }
+    data.queueIds = user.queueIds;
+    const agentId = data.agentId;
+    const log = this.log.child({ agentId, socket: socket.id });
+    await socket.join(this.room(agentId));
+    await agents.setQueues(agentId, user.queueIds);
+    presence.online(agentId);
+    const current = await agents.get(agentId);
+    if (current.state === 'logged_out') await agents.apply(agentId, { type: 'login' });
+    else socket.emit('agent:state', current);
+    log.info('agent desktop connected');
+
+    const handle = <E extends ClientEvent>(event: E, run: (payload: z.infer<(typeof schemas)[E]>) => Promise<void>): void => {
+      socket.on(event as string, async (raw: unknown, ack?: Ack) => {
+        const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
+        const parsed = schemas[event].safeParse(typeof raw === 'function' ? undefined : raw);
+        if (!parsed.success) return reply({ ok: false, error: `invalid ${event}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}` });
+        try {
+          await run(parsed.data as z.infer<(typeof schemas)[E]>);
+          reply({ ok: true });
+        } catch (err) {
+          if (err instanceof CallActionError || err instanceof DispositionError) return reply({ ok: false, error: err.message });
+          log.error({ err, event }, 'agent action failed');
+          reply({ ok: false, error: 'internal error' });
+        }
+      });
+    };
+    const applyOrThrow = async (event: Parameters<AgentService['apply']>[1]): Promise<void> => {
+      const r = await agents.apply(agentId, event);
+      if (!r.ok) throw new CallActionError(r.error);
+    };
+
+    handle('agent:ready', async () => {
+      await applyOrThrow({ type: 'ready' });
+      calls.agentAvailable(data.queueIds);
+    });
+    handle('agent:not_ready', async (p) => applyOrThrow({ type: 'not_ready', reason: p.reason }));
+    handle('agent:logout', async () => applyOrThrow({ type: 'logout' }));
+    handle('call:accept', async (p) => calls.accept(agentId, p.callId));
+    handle('call:decline', async (p) => calls.decline(agentId, p.callId));
+    handle('call:hangup', async (p) => calls.hangup(agentId, p.callId));
+    handle('call:disposition', async (p) => calls.disposition(agentId, p.callId, p.code, p.notes));
+
+    socket.on('disconnect', () => {
+      void (async () => {
+        const remaining = await this.nsp.in(this.room(agentId)).fetchSockets();
+        if (remaining.length > 0) return;
+        presence.offline(agentId);
+        // No desktop: stop offering calls. (A call in progress carries on; its phone leg is separate.)
+        const s = await agents.get(agentId);
+        if (s.state === 'ready') await agents.apply(agentId, { type: 'not_ready', reason: 'desktop_disconnected' });
+        log.info('agent desktop disconnected');
+      })().catch((err: unknown) => log.error({ err }, 'disconnect handling failed'));
+    });
+  }
+
+  // ---- AgentChannel ------------------------------------------------------------------------
+
+  state(agentId: string, status: AgentStatus): void {
+    this.to(agentId).emit('agent:state', status);
+  }
+
+  offer(agentId: string, pop: ScreenPop): void {
+    this.to(agentId).emit('call:offer', pop);
+  }
+
+  offerWithdrawn(agentId: string, callId: string, reason: string): void {
+    this.to(agentId).emit('call:offer_withdrawn', { callId, reason });
+  }
+
+  connected(agentId: string, callId: string, at: number): void {
+    this.to(agentId).emit('call:connected', { callId, at });
+  }
+
+  ended(agentId: string, notice: CallEndedNotice): void {
+    this.to(agentId).emit('call:ended', notice);
+  }
+
+  dispositionSaved(agentId: string, callId: string, code: string): void {
+    this.to(agentId).emit('call:disposition_saved', { callId, code });
+  }
+
+  private room(agentId: string): string {
+    return `agent:${agentId}`;
+  }
+
+  private to(agentId: string) {
+    return this.nsp.to(this.room(agentId));
+  }
+}

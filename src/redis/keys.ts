@@ -1,0 +1,39 @@
+/**
+ * Every Redis key the system writes, in one place. `ns` separates deployments (and test runs)
+ * sharing one Redis. Lua scripts build the same names from ns; keep them in step with these.
+ */
+export class RedisKeys {
+  constructor(readonly ns: string) {}
+
+  agent(agentId: string): string {
+    return `${this.ns}:agent:${agentId}`;
+  }
+
+  agentQueues(agentId: string): string {
+    return `${this.ns}:agent:${agentId}:queues`;
+  }
+
+  agentsIndex(): string {
+    return `${this.ns}:agents`;
+  }
+
+  queueReady(queueId: string): string {
+    return `${this.ns}:q:${queueId}:ready`;
+  }
+
+  queueWaiting(queueId: string): string {
+    return `${this.ns}:q:${queueId}:waiting`;
+  }
+
+  call(callId: string): string {
+    return `${this.ns}:call:${callId}`;
+  }
+
+  liveCalls(): string {
+    return `${this.ns}:calls`;
+  }
+
+  reservation(callId: string): string {
+    return `${this.ns}:resv:${callId}`;
+  }
+}

@@ -1,0 +1,138 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+
+export const ROLES = ['agent', 'sales_consultant', 'supervisor', 'manager', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+const userSchema = new Schema(
+  {
+    username: { type: String, required: true, unique: true, trim: true },
+    displayName: { type: String, required: true },
+    passwordHash: { type: String, required: true },
+    roles: { type: [String], enum: ROLES, default: ['agent'] },
+    storeIds: { type: [String], default: [] },
+    queueIds: { type: [String], default: [] },
+    /** The number an agent's own extension answers on (SIP user), e.g. "1001". */
+    extension: { type: String },
+  },
+  { timestamps: true },
+);
+
+const funnelEventSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    kind: { type: String, required: true, enum: ['visit', 'test_drive', 'quote', 'grade_change', 'defeat', 'call', 'appointment', 'note'] },
+    storeId: String,
+    model: String,
+    grade: { type: String, enum: ['A', 'B', 'C', 'H', 'O', 'F'] },
+    note: String,
+  },
+  { _id: false },
+);
+
+const customerSchema = new Schema(
+  {
+    name: { type: String, required: true },
+    /** E.164, e.g. +8613800138000; the screen-pop looks callers up here. */
+    phones: { type: [String], required: true, index: true },
+    gender: { type: String, enum: ['male', 'female', 'unknown'], default: 'unknown' },
+    city: String,
+    grade: { type: String, enum: ['A', 'B', 'C', 'H', 'O', 'F'] },
+    status: { type: String, enum: ['prospect', 'defeated', 'customer', 'driver'], default: 'prospect' },
+    defeatReason: String,
+    owningStoreId: String,
+    /** username of the sales consultant or DCC agent who owns the relationship */
+    owningUser: String,
+    modelsConsidered: { type: [String], default: [] },
+    funnel: { type: [funnelEventSchema], default: [] },
+  },
+  { timestamps: true },
+);
+
+const queueSchema = new Schema(
+  {
+    queueId: { type: String, required: true, unique: true },
+    name: { type: String, required: true },
+    storeId: String,
+    /** Dialled numbers routed to this queue. */
+    numbers: { type: [String], default: [] },
+    greetingPrompt: { type: String, default: 'welcome' },
+    offerTimeoutMs: Number,
+    wrapUpMs: Number,
+    dispositionCodes: { type: [String], default: ['appointment_set', 'callback_requested', 'info_given', 'not_interested', 'wrong_number'] },
+  },
+  { timestamps: true },
+);
+
+const callRecordSchema = new Schema(
+  {
+    callId: { type: String, required: true, unique: true },
+    direction: { type: String, enum: ['inbound', 'outbound'], required: true },
+    source: { type: String, enum: ['trunk', 'vehicle', 'agent'], required: true },
+    from: { type: String, required: true },
+    to: { type: String, required: true },
+    customerId: { type: Schema.Types.ObjectId, ref: 'Customer' },
+    queueId: String,
+    agentUsername: String,
+    /** offered → queued → offered_to_agent → connected → ended */
+    status: { type: String, enum: ['ringing', 'queued', 'connected', 'ended'], required: true },
+    outcome: { type: String, enum: ['answered', 'abandoned', 'rejected', 'failed', 'shutdown'] },
+    offeredAt: { type: Date, required: true },
+    queuedAt: Date,
+    connectedAt: Date,
+    endedAt: Date,
+    endCause: String,
+    endedBy: { type: String, enum: ['caller', 'agent', 'system'] },
+    waitMs: Number,
+    talkMs: Number,
+    disposition: {
+      code: String,
+      notes: String,
+      agentUsername: String,
+      at: Date,
+    },
+  },
+  { timestamps: true },
+);
+
+const dispositionSchema = new Schema(
+  {
+    callId: { type: String, required: true, unique: true },
+    agentUsername: { type: String, required: true },
+    customerId: { type: Schema.Types.ObjectId, ref: 'Customer' },
+    queueId: String,
+    code: { type: String, required: true },
+    notes: { type: String, default: '' },
+    at: { type: Date, required: true },
+  },
+  { timestamps: true },
+);
+
+export type UserDoc = InferSchemaType<typeof userSchema>;
+export type CustomerDoc = InferSchemaType<typeof customerSchema>;
+export type QueueDoc = InferSchemaType<typeof queueSchema>;
+export type CallRecordDoc = InferSchemaType<typeof callRecordSchema>;
+export type DispositionDoc = InferSchemaType<typeof dispositionSchema>;
+
+export interface Models {
+  User: Model<UserDoc>;
+  Customer: Model<CustomerDoc>;
+  Queue: Model<QueueDoc>;
+  CallRecord: Model<CallRecordDoc>;
+  Disposition: Model<DispositionDoc>;
+}
+
+/** Binds the schemas to one connection (tests use one database per suite). */
+export function bindModels(conn: Connection): Models {
+  return {
+    User: conn.model('User', userSchema),
+    Customer: conn.model('Customer', customerSchema),
+    Queue: conn.model('Queue', queueSchema),
+    CallRecord: conn.model('CallRecord', callRecordSchema),
+    Disposition: conn.model('Disposition', dispositionSchema),
+  };
+}
+
+/** Creates collections and indexes (unique usernames, call ids) before traffic arrives. */
+export async function ensureIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models) as Model<unknown>[]) await model.createIndexes();
+}

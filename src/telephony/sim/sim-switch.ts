@@ -1,0 +1,346 @@
+import type { Clock, TimerHandle } from '../../clock/clock';
+import { TypedEmitter } from '../../util/typed-emitter';
+import { dialFailureForSipStatus, sipStatusForCause } from '../causes';
+import {
+  LegGoneError,
+  type CallSource,
+  type CollectOptions,
+  type CollectResult,
+  type DialRequest,
+  type DialResult,
+  type HangupCause,
+  type LegId,
+  type PlayOptions,
+  type PlayResult,
+  type PromptRef,
+  type Switch,
+  type SwitchEvents,
+} from '../switch';
+import { SimParty, type PartyLink } from './sim-party';
+
+/** How a simulated phone behaves when the switch dials it. */
+export type EndpointBehaviour =
+  | { answer: 'auto'; afterMs: number }
+  | { answer: 'busy' }
+  | { answer: 'reject'; sipStatus?: number }
+  | { answer: 'never' }
+  /** The test or a bot decides: it receives the ringing party and may call answer() on it. */
+  | { answer: 'manual'; onRing: (party: SimParty) => void };
+
+export interface SimSwitchOptions {
+  clock: Clock;
+  /** Playing time of a prompt, by id; default 2 s. */
+  promptDurationMs?: (prompt: PromptRef) => number;
+}
+
+interface SimLeg {
+  party: SimParty;
+  state: 'offered' | 'ringing' | 'answered' | 'ended';
+  bridgedTo: LegId | undefined;
+  holdMusic: boolean;
+  digits: string[];
+  /** Notified on every digit and on hangup. */
+  watchers: Set<() => void>;
+}
+
+/**
+ * The simulated telephony engine: in-process, deterministic under a virtual clock.
+ * It is the embedded default, the CI workhorse and the engine of capacity and dialer simulations.
+ */
+export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, PartyLink {
+  readonly kind = 'sim' as const;
+  private readonly clock: Clock;
+  private readonly promptDurationMs: (prompt: PromptRef) => number;
+  private readonly legs = new Map<LegId, SimLeg>();
+  private readonly endpoints = new Map<string, EndpointBehaviour>();
+  private nextLeg = 1;
+  private connected = false;
+  private accepting = true;
+
+  constructor(options: SimSwitchOptions) {
+    super();
+    this.clock = options.clock;
+    this.promptDurationMs = options.promptDurationMs ?? (() => 2000);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    this.setConnected(true);
+  }
+
+  async stop(): Promise<void> {
+    this.accepting = false;
+    for (const legId of [...this.legs.keys()]) this.endLeg(legId, 'system_shutdown', 'local');
+    this.setConnected(false, 'stopped');
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  setAccepting(accepting: boolean): void {
+    this.accepting = accepting;
+  }
+
+  /** Simulates losing or regaining the engine (FreeSWITCH/drachtio down in the real adapter). */
+  setConnected(connected: boolean, reason?: string): void {
+    if (this.connected === connected) return;
+    this.connected = connected;
+    this.emit('switch.connection', reason === undefined ? { connected } : { connected, reason });
+  }
+
+  // ---- the simulated world: callers and phones -------------------------------------------
+
+  /** A phone the switch can dial, e.g. `agent:<userId>` for an agent's softphone or an E.164 number. */
+  registerEndpoint(address: string, behaviour: EndpointBehaviour): void {
+    this.endpoints.set(address, behaviour);
+  }
+
+  unregisterEndpoint(address: string): void {
+    this.endpoints.delete(address);
+  }
+
+  hasEndpoint(address: string): boolean {
+    return this.endpoints.has(address);
+  }
+
+  /** A caller dials in. The returned party rings until the application answers or rejects. */
+  placeCall(call: { from: string; to: string; source?: CallSource; headers?: Record<string, string> }): SimParty {
+    const legId = this.newLegId('in');
+    const source = call.source ?? 'trunk';
+    const party = new SimParty({ legId, direction: 'inbound', from: call.from, to: call.to, source }, this, this.clock);
+    if (!this.connected || !this.accepting) {
+      party.markEnded('system_shutdown', 503, 'local', this.clock.now());
+      return party;
+    }
+    this.legs.set(legId, { party, state: 'offered', bridgedTo: undefined, holdMusic: false, digits: [], watchers: new Set() });
+    const headers = Object.fromEntries(Object.entries(call.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    const offered = { legId, from: call.from, to: call.to, source, headers, receivedAt: this.clock.now() };
+    queueMicrotask(() => this.emit('call.offered', offered));
+    return party;
+  }
+
+  /** Live legs (for inspection in tests and the capacity simulation). */
+  liveLegCount(): number {
+    return this.legs.size;
+  }
+
+  bridgedTo(legId: LegId): LegId | undefined {
+    return this.legs.get(legId)?.bridgedTo;
+  }
+
+  isHearingHoldMusic(legId: LegId): boolean {
+    return this.legs.get(legId)?.holdMusic ?? false;
+  }
+
+  // ---- PartyLink: what parties do --------------------------------------------------------
+
+  partyAnswers(legId: LegId): void {
+    const leg = this.legs.get(legId);
+    if (!leg || leg.state !== 'ringing') return;
+    this.markAnswered(legId, leg);
+  }
+
+  partyHangsUp(legId: LegId): void {
+    const leg = this.legs.get(legId);
+    if (!leg) return;
+    const cause: HangupCause = leg.state === 'answered' ? 'normal_clearing' : 'originator_cancel';
+    this.endLeg(legId, cause, 'remote');
+  }
+
+  partySendsDigit(legId: LegId, digit: string): void {
+    const leg = this.legs.get(legId);
+    if (!leg || leg.state !== 'answered') return;
+    leg.digits.push(digit);
+    this.emit('leg.dtmf', { legId, digit, at: this.clock.now() });
+    for (const w of [...leg.watchers]) w();
+  }
+
+  // ---- Switch commands -------------------------------------------------------------------
+
+  async answer(legId: LegId): Promise<void> {
+    const leg = this.live(legId);
+    if (leg.state === 'answered') return;
+    this.markAnswered(legId, leg);
+  }
+
+  async reject(legId: LegId, sipStatus: number): Promise<void> {
+    const leg = this.live(legId);
+    if (leg.state === 'answered') throw new Error(`leg ${legId} is answered; hang it up instead of rejecting`);
+    this.endLeg(legId, dialFailureForSipStatus(sipStatus).cause, 'local', sipStatus);
+  }
+
+  play(legId: LegId, prompt: PromptRef, options: PlayOptions = {}): Promise<PlayResult> {
+    const leg = this.live(legId);
+    leg.party.markHeard(`prompt:${prompt.id}`, this.clock.now());
+    if (options.bargeIn && leg.digits.length > 0) return Promise.resolve({ outcome: 'interrupted', digit: leg.digits[0] as string });
+    return new Promise((resolve) => {
+      let timer: TimerHandle | undefined;
+      const finish = (result: PlayResult): void => {
+        this.clock.clearTimer(timer);
+        leg.watchers.delete(watch);
+        resolve(result);
+      };
+      const watch = (): void => {
+        if (leg.state === 'ended') finish({ outcome: 'hangup' });
+        else if (options.bargeIn && leg.digits.length > 0) finish({ outcome: 'interrupted', digit: leg.digits[0] as string });
+      };
+      leg.watchers.add(watch);
+      timer = this.clock.setTimer(`sim:${legId}:play`, this.promptDurationMs(prompt), () => finish({ outcome: 'completed' }));
+    });
+  }
+
+  async collectDigits(legId: LegId, options: CollectOptions): Promise<CollectResult> {
+    const leg = this.live(legId);
+    if (options.prompt) {
+      const played = await this.play(legId, options.prompt, { bargeIn: true });
+      if (played.outcome === 'hangup') return { outcome: 'hangup', digits: '' };
+    }
+    return new Promise((resolve) => {
+      let collected = '';
+      let timer: TimerHandle | undefined;
+      const finish = (result: CollectResult): void => {
+        this.clock.clearTimer(timer);
+        leg.watchers.delete(consume);
+        resolve(result);
+      };
+      const arm = (ms: number): void => {
+        this.clock.clearTimer(timer);
+        timer = this.clock.setTimer(`sim:${legId}:collect`, ms, () =>
+          finish(collected.length >= options.minDigits && collected.length > 0 ? { outcome: 'digits', digits: collected, terminated: false } : { outcome: 'timeout', digits: collected }),
+        );
+      };
+      const consume = (): void => {
+        if (leg.state === 'ended') return finish({ outcome: 'hangup', digits: collected });
+        while (leg.digits.length > 0) {
+          const d = leg.digits.shift() as string;
+          if (options.terminator !== undefined && d === options.terminator) {
+            return finish(collected.length >= options.minDigits ? { outcome: 'digits', digits: collected, terminated: true } : { outcome: 'timeout', digits: collected });
+          }
+          collected += d;
+          if (collected.length >= options.maxDigits) return finish({ outcome: 'digits', digits: collected, terminated: false });
+        }
+        arm(collected.length === 0 ? options.firstDigitTimeoutMs : options.interDigitTimeoutMs);
+      };
+      leg.watchers.add(consume);
+      consume();
+    });
+  }
+
+  async startHoldMusic(legId: LegId): Promise<void> {
+    const leg = this.live(legId);
+    if (leg.holdMusic) return;
+    leg.holdMusic = true;
+    leg.party.markHeard('music:hold', this.clock.now());
+  }
+
+  async stopHoldMusic(legId: LegId): Promise<void> {
+    this.live(legId).holdMusic = false;
+  }
+
+  dial(request: DialRequest, signal?: AbortSignal): Promise<DialResult> {
+    const behaviour = this.endpoints.get(request.to);
+    if (signal?.aborted) return Promise.resolve({ outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 });
+    if (!this.connected) return Promise.resolve(dialFailureForSipStatus(503));
+    if (!behaviour) return Promise.resolve(dialFailureForSipStatus(404));
+    const legId = this.newLegId('out');
+    const party = new SimParty({ legId, direction: 'outbound', from: request.callerId, to: request.to, source: 'trunk' }, this, this.clock);
+    const leg: SimLeg = { party, state: 'ringing', bridgedTo: undefined, holdMusic: false, digits: [], watchers: new Set() };
+    this.legs.set(legId, leg);
+    return new Promise((resolve) => {
+      const timers: TimerHandle[] = [];
+      let cancelled = false;
+      const onAbort = (): void => {
+        cancelled = true;
+        this.endLeg(legId, 'originator_cancel', 'local', 487);
+      };
+      const settle = (result: DialResult): void => {
+        for (const t of timers) this.clock.clearTimer(t);
+        party.off('answered', onAnswered);
+        party.off('ended', onEnded);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(result);
+      };
+      const onAnswered = ({ at }: { at: number }): void => settle({ outcome: 'answered', legId, at });
+      const onEnded = ({ sipStatus }: { sipStatus: number }): void =>
+        settle(cancelled ? { outcome: 'cancelled', cause: 'originator_cancel', sipStatus } : dialFailureForSipStatus(sipStatus));
+      party.on('answered', onAnswered);
+      party.on('ended', onEnded);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      timers.push(this.clock.setTimer(`sim:${legId}:ring-timeout`, request.ringTimeoutMs, () => this.endLeg(legId, 'no_answer', 'local', 487)));
+      switch (behaviour.answer) {
+        case 'auto':
+          timers.push(this.clock.setTimer(`sim:${legId}:auto-answer`, behaviour.afterMs, () => party.answer()));
+          break;
+        case 'busy':
+          queueMicrotask(() => this.endLeg(legId, 'user_busy', 'remote', 486));
+          break;
+        case 'reject':
+          queueMicrotask(() => this.endLeg(legId, 'call_rejected', 'remote', behaviour.sipStatus ?? 603));
+          break;
+        case 'never':
+          break;
+        case 'manual':
+          queueMicrotask(() => behaviour.onRing(party));
+          break;
+      }
+    });
+  }
+
+  async bridge(a: LegId, b: LegId): Promise<void> {
+    const legA = this.live(a);
+    const legB = this.live(b);
+    if (legA.state !== 'answered' || legB.state !== 'answered') throw new Error(`cannot bridge ${a} and ${b}: both legs must be answered`);
+    for (const [leg, other] of [
+      [legA, b],
+      [legB, a],
+    ] as const) {
+      if (leg.bridgedTo && leg.bridgedTo !== other) this.unbridge(leg);
+      leg.bridgedTo = other;
+      leg.holdMusic = false;
+    }
+  }
+
+  async hangup(legId: LegId, cause: HangupCause = 'normal_clearing'): Promise<void> {
+    if (!this.legs.has(legId)) return;
+    this.endLeg(legId, cause, 'local');
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private newLegId(prefix: string): LegId {
+    return `sim-${prefix}-${this.nextLeg++}`;
+  }
+
+  private live(legId: LegId): SimLeg {
+    const leg = this.legs.get(legId);
+    if (!leg) throw new LegGoneError(legId);
+    return leg;
+  }
+
+  private markAnswered(legId: LegId, leg: SimLeg): void {
+    leg.state = 'answered';
+    const at = this.clock.now();
+    leg.party.markAnswered(at);
+    this.emit('leg.answered', { legId, at });
+  }
+
+  private unbridge(leg: SimLeg): void {
+    const other = leg.bridgedTo ? this.legs.get(leg.bridgedTo) : undefined;
+    if (other) other.bridgedTo = undefined;
+    leg.bridgedTo = undefined;
+  }
+
+  private endLeg(legId: LegId, cause: HangupCause, by: 'remote' | 'local', sipStatus: number = sipStatusForCause(cause)): void {
+    const leg = this.legs.get(legId);
+    if (!leg) return;
+    this.legs.delete(legId);
+    leg.state = 'ended';
+    this.unbridge(leg);
+    const at = this.clock.now();
+    leg.party.markEnded(cause, sipStatus, by, at);
+    for (const w of [...leg.watchers]) w();
+    this.emit('leg.hangup', { legId, cause, by, at });
+  }
+}

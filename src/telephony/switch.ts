@@ -1,0 +1,132 @@
+/**
+ * The one seam between call logic and a telephony engine. Everything above src/telephony talks
+ * to this interface only; adapters: `sim` (in-process, virtual clock) and `freeswitch`
+ * (drachtio-srf + drachtio-fsmrf + ESL).
+ *
+ * Legs are identified by opaque ids. An adapter never hangs up a leg on its own initiative except
+ * when the far end hangs up or the engine fails; when one side of a bridge ends, the survivor
+ * stays up (unbridged) until the call logic decides what to do with it.
+ */
+
+export type LegId = string;
+
+/** Where an inbound call came from: a carrier trunk, an in-car terminal, or an agent's phone. */
+export type CallSource = 'trunk' | 'vehicle' | 'agent';
+
+export interface CallOffered {
+  legId: LegId;
+  /** Caller number as received (E.164 where the carrier sends it). */
+  from: string;
+  /** Dialled number. */
+  to: string;
+  source: CallSource;
+  /** SIP headers of interest (lower-cased names), e.g. vehicle identity from an in-car terminal. */
+  headers: Record<string, string>;
+  receivedAt: number;
+}
+
+/** Why a leg ended, in the engine-neutral terms the call logic uses. */
+export type HangupCause =
+  | 'normal_clearing'
+  | 'user_busy'
+  | 'no_answer'
+  | 'call_rejected'
+  | 'originator_cancel'
+  | 'unallocated_number'
+  | 'network_failure'
+  | 'media_timeout'
+  | 'system_shutdown';
+
+export interface LegHangup {
+  legId: LegId;
+  cause: HangupCause;
+  /** remote: the far end hung up; local: this application asked for it. */
+  by: 'remote' | 'local';
+  at: number;
+}
+
+export interface SwitchEvents {
+  'call.offered': CallOffered;
+  'leg.answered': { legId: LegId; at: number };
+  'leg.dtmf': { legId: LegId; digit: string; at: number };
+  'leg.hangup': LegHangup;
+  'switch.connection': { connected: boolean; reason?: string };
+}
+
+export interface PromptRef {
+  /** A prompt id from ivr/prompts, or 'tone:...' / 'silence:ms'. */
+  id: string;
+  /** zh-CN by default. */
+  language?: 'zh-CN' | 'en';
+}
+
+export interface PlayOptions {
+  /** Stop the prompt when the caller presses a key (the key is kept for a following collect). */
+  bargeIn?: boolean;
+}
+
+export type PlayResult = { outcome: 'completed' } | { outcome: 'interrupted'; digit: string } | { outcome: 'hangup' };
+
+export interface CollectOptions {
+  minDigits: number;
+  maxDigits: number;
+  /** Time allowed for the first digit. */
+  firstDigitTimeoutMs: number;
+  /** Time allowed between digits. */
+  interDigitTimeoutMs: number;
+  /** Ends collection early; not included in the digits. */
+  terminator?: string;
+  prompt?: PromptRef;
+}
+
+export type CollectResult =
+  | { outcome: 'digits'; digits: string; terminated: boolean }
+  | { outcome: 'timeout'; digits: string }
+  | { outcome: 'hangup'; digits: string };
+
+export type DialPurpose = 'agent' | 'customer' | 'third_party';
+
+export interface DialRequest {
+  /** An agent endpoint (`agent:<userId>`) or a phone number. */
+  to: string;
+  callerId: string;
+  purpose: DialPurpose;
+  ringTimeoutMs: number;
+  headers?: Record<string, string>;
+}
+
+export type DialResult =
+  | { outcome: 'answered'; legId: LegId; at: number }
+  | { outcome: 'busy' | 'no_answer' | 'rejected' | 'failed' | 'cancelled'; cause: HangupCause; sipStatus: number };
+
+export interface Switch {
+  readonly kind: 'sim' | 'freeswitch';
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** True while the engine is reachable and able to take calls. */
+  isConnected(): boolean;
+  /** When false, new inbound calls are refused with 503 (used while shutting down). */
+  setAccepting(accepting: boolean): void;
+
+  on<K extends keyof SwitchEvents & string>(event: K, listener: (payload: SwitchEvents[K]) => void): this;
+  off<K extends keyof SwitchEvents & string>(event: K, listener: (payload: SwitchEvents[K]) => void): this;
+
+  answer(legId: LegId): Promise<void>;
+  reject(legId: LegId, sipStatus: number, reason?: string): Promise<void>;
+  play(legId: LegId, prompt: PromptRef, options?: PlayOptions): Promise<PlayResult>;
+  collectDigits(legId: LegId, options: CollectOptions): Promise<CollectResult>;
+  startHoldMusic(legId: LegId): Promise<void>;
+  stopHoldMusic(legId: LegId): Promise<void>;
+  /** Places an outbound leg; aborting the signal before answer cancels it (outcome 'cancelled'). */
+  dial(request: DialRequest, signal?: AbortSignal): Promise<DialResult>;
+  bridge(a: LegId, b: LegId): Promise<void>;
+  hangup(legId: LegId, cause?: HangupCause): Promise<void>;
+}
+
+/** Raised by a command on a leg that no longer exists (hung up meanwhile); callers usually ignore it. */
+export class LegGoneError extends Error {
+  constructor(readonly legId: LegId) {
+    super(`leg ${legId} is gone`);
+    this.name = 'LegGoneError';
+  }
+}
