@@ -16,7 +16,7 @@ import { CustomerDirectory } from './crm/screen-pop';
 import { InflightWrites } from './lifecycle/inflight';
 import type { Logger } from './log';
 import { AgentGateway, type AgentPresence } from './realtime/agent-gateway';
-import { connectRedis } from './redis/connect';
+import { connectRedis, waitForRedis } from './redis/connect';
 import { RedisKeys } from './redis/keys';
 import { connectMongo } from './store/connect';
 import { bindModels, ensureIndexes, type Models } from './store/models';
@@ -60,10 +60,10 @@ export class App {
 
   static async create(o: AppOptions): Promise<App> {
     const log = o.log;
-    const redis = connectRedis(o.redisUrl, 'cc-app');
+    const redis = connectRedis(o.redisUrl, 'cc-app', log.child({ module: 'redis' }));
     let mongo: Connection | undefined;
     try {
-      await redis.ping();
+      await waitForRedis(redis, o.redisUrl, 10_000);
       mongo = await connectMongo(o.mongodbUri);
       const models = bindModels(mongo);
       await ensureIndexes(models);

@@ -23,6 +23,11 @@ export class AgentService {
     return result;
   }
 
+  /** Pushes the stored status to the desktop (after a change made outside apply, e.g. the atomic reservation). */
+  async announce(agentId: string): Promise<void> {
+    this.channel.state(agentId, await this.store.get(agentId));
+  }
+
   get(agentId: string) {
     return this.store.get(agentId);
   }

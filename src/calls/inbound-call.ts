@@ -112,14 +112,19 @@ export class InboundCall {
     return this.serial(() => this.onLegEnded(legId, cause));
   }
 
-  /** Shutdown: hang up this call's legs; the hang-up events finish the records. */
-  terminate(): Promise<void> {
-    return this.serial(async () => {
-      this.terminating = true;
-      this.dialAbort?.abort();
-      await this.hangupQuietly(this.agentLeg, 'system_shutdown');
-      await this.hangupQuietly(this.callerLeg, 'system_shutdown');
-    });
+  /**
+   * Shutdown: hang up this call's legs at once (not behind a step that may be waiting on a prompt);
+   * the hang-up events then finish the records through the usual steps.
+   */
+  async terminate(): Promise<void> {
+    this.terminating = true;
+    this.dialAbort?.abort();
+    await this.hangupQuietly(this.agentLeg, 'system_shutdown');
+    await this.hangupQuietly(this.callerLeg, 'system_shutdown');
+    await this.idle();
+    // The conversation is over and recorded; do not leave the agent in wrap-up with nobody to end it.
+    // A disposition sent later is still taken (CallCenter.disposition, from the call record).
+    await this.serial(() => this.finishWrapUp());
   }
 
   // ---- steps -------------------------------------------------------------------------------
@@ -164,6 +169,7 @@ export class InboundCall {
     }
     this.phase = 'offered';
     this.agentId = agentId;
+    await this.ctx.agents.announce(agentId);
     const now = this.ctx.clock.now();
     const pop: ScreenPop = {
       callId: this.callId,

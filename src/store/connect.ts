@@ -1,8 +1,20 @@
 import mongoose, { type Connection } from 'mongoose';
 
-export async function connectMongo(uri: string): Promise<Connection> {
-  const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000, autoIndex: false });
-  await conn.asPromise();
+export async function connectMongo(uri: string, timeoutMs = 10_000): Promise<Connection> {
+  const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: timeoutMs, autoIndex: false });
+  try {
+    await conn.asPromise();
+  } catch (err) {
+    await conn.close().catch(() => undefined);
+    const where = (() => {
+      try {
+        return new URL(uri.replace(/^mongodb(\+srv)?:/, 'http:')).host;
+      } catch {
+        return 'the configured server';
+      }
+    })();
+    throw new Error(`MongoDB at ${where} is unreachable (${(err as Error).message})`);
+  }
   return conn;
 }
 

@@ -1,0 +1,169 @@
+import type { CallOffered, LegHangup, Switch } from '../../src/telephony/switch';
+
+/**
+ * The behaviour every Switch adapter must show, whatever engine is behind it. Run it through an
+ * adapter by giving it a harness: the simulated switch drives callers in-process; the real
+ * adapter drives SIPp user agents against drachtio-server and FreeSWITCH.
+ */
+
+export interface PeerCall {
+  /** Resolves when the far end sees the call answered. */
+  answered(): Promise<void>;
+  /** Resolves with the SIP status the far end saw when the call ended (200 for a normal BYE). */
+  ended(): Promise<{ sipStatus: number }>;
+  sendDigits(digits: string): Promise<void>;
+  hangup(): Promise<void>;
+}
+
+export interface ContractHarness {
+  sw: Switch;
+  /** A caller dials in. */
+  callIn(call: { from: string; to: string; headers?: Record<string, string> }): Promise<PeerCall>;
+  /** A phone the switch can dial, answering after answerMs, or busy / never answering. */
+  phone(address: string, behaviour: 'answer' | 'busy' | 'never'): Promise<void>;
+  /** Lets time pass: virtual time in the simulation, real time on a real stack. */
+  pass(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function describeSwitchContract(name: string, makeHarness: () => Promise<ContractHarness>): void {
+  describe(`Switch contract: ${name}`, () => {
+    let h: ContractHarness;
+    const offers: CallOffered[] = [];
+    const hangups: LegHangup[] = [];
+    const onOffer = (o: CallOffered): void => void offers.push(o);
+    const onHangup = (x: LegHangup): void => void hangups.push(x);
+
+    beforeEach(async () => {
+      offers.length = 0;
+      hangups.length = 0;
+      h = await makeHarness();
+      h.sw.on('call.offered', onOffer);
+      h.sw.on('leg.hangup', onHangup);
+    });
+
+    afterEach(async () => {
+      h.sw.off('call.offered', onOffer);
+      h.sw.off('leg.hangup', onHangup);
+      await h.close();
+    });
+
+    async function offered(): Promise<CallOffered> {
+      for (let i = 0; i < 200 && offers.length === 0; i++) await h.pass(10);
+      const o = offers.shift();
+      if (!o) throw new Error('no call.offered event');
+      return o;
+    }
+
+    async function hangupOf(legId: string): Promise<LegHangup> {
+      for (let i = 0; i < 200; i++) {
+        const x = hangups.find((e) => e.legId === legId);
+        if (x) return x;
+        await h.pass(10);
+      }
+      throw new Error(`no leg.hangup for ${legId}`);
+    }
+
+    test('an inbound call is offered with caller, callee and headers, and can be answered', async () => {
+      const peer = await h.callIn({ from: '+8613800138000', to: '4008001234', headers: { 'X-Vehicle-VIN': 'LSVAU2180N2183294' } });
+      const o = await offered();
+      expect(o).toMatchObject({ from: '+8613800138000', to: '4008001234' });
+      expect(o.headers['x-vehicle-vin']).toBe('LSVAU2180N2183294');
+      await h.sw.answer(o.legId);
+      await peer.answered();
+      await h.sw.hangup(o.legId);
+      expect(await peer.ended()).toEqual({ sipStatus: 200 });
+      expect(await hangupOf(o.legId)).toMatchObject({ by: 'local' });
+    });
+
+    test('a call can be refused with a SIP status the caller sees', async () => {
+      const peer = await h.callIn({ from: '+8613800138001', to: '4008001234' });
+      const o = await offered();
+      await h.sw.reject(o.legId, 486);
+      expect(await peer.ended()).toEqual({ sipStatus: 486 });
+    });
+
+    test('a prompt plays to the end, and digits the caller presses are collected', async () => {
+      const peer = await h.callIn({ from: '+8613800138002', to: '4008001234' });
+      const o = await offered();
+      await h.sw.answer(o.legId);
+      await peer.answered();
+      const playing = h.sw.play(o.legId, { id: 'welcome' });
+      await h.pass(10_000);
+      expect(await playing).toEqual({ outcome: 'completed' });
+      const collecting = h.sw.collectDigits(o.legId, { minDigits: 1, maxDigits: 4, firstDigitTimeoutMs: 5000, interDigitTimeoutMs: 2000, terminator: '#' });
+      await peer.sendDigits('12#');
+      await h.pass(3000);
+      expect(await collecting).toEqual({ outcome: 'digits', digits: '12', terminated: true });
+      await peer.hangup();
+      expect(await hangupOf(o.legId)).toMatchObject({ by: 'remote', cause: 'normal_clearing' });
+    });
+
+    test('collecting digits from a silent caller times out', async () => {
+      const peer = await h.callIn({ from: '+8613800138003', to: '4008001234' });
+      const o = await offered();
+      await h.sw.answer(o.legId);
+      await peer.answered();
+      const collecting = h.sw.collectDigits(o.legId, { minDigits: 1, maxDigits: 1, firstDigitTimeoutMs: 3000, interDigitTimeoutMs: 1000 });
+      await h.pass(3500);
+      expect(await collecting).toEqual({ outcome: 'timeout', digits: '' });
+      await h.sw.hangup(o.legId);
+    });
+
+    test('a caller hanging up during a prompt ends the prompt and reports the hang-up', async () => {
+      const peer = await h.callIn({ from: '+8613800138004', to: '4008001234' });
+      const o = await offered();
+      await h.sw.answer(o.legId);
+      await peer.answered();
+      const playing = h.sw.play(o.legId, { id: 'welcome' });
+      await peer.hangup();
+      expect(await playing).toEqual({ outcome: 'hangup' });
+      expect(await hangupOf(o.legId)).toMatchObject({ by: 'remote' });
+    });
+
+    test('dialling: answered legs can be bridged; when one side hangs up the other stays up until told', async () => {
+      await h.phone('agent:9001', 'answer');
+      const peer = await h.callIn({ from: '+8613800138005', to: '4008001234' });
+      const o = await offered();
+      await h.sw.answer(o.legId);
+      const dialling = h.sw.dial({ to: 'agent:9001', callerId: '+8613800138005', purpose: 'agent', ringTimeoutMs: 10_000 });
+      await h.pass(1000);
+      const d = await dialling;
+      if (d.outcome !== 'answered') throw new Error(`agent leg not answered: ${d.outcome}`);
+      await h.sw.bridge(o.legId, d.legId);
+      await peer.hangup();
+      await hangupOf(o.legId);
+      await h.pass(500);
+      expect(hangups.some((x) => x.legId === d.legId)).toBe(false);
+      await h.sw.hangup(d.legId);
+      expect(await hangupOf(d.legId)).toMatchObject({ by: 'local' });
+    });
+
+    test('dialling a busy phone, a phone nobody answers, and a number that does not exist', async () => {
+      await h.phone('+8613900000001', 'busy');
+      await h.phone('+8613900000002', 'never');
+      expect(await h.sw.dial({ to: '+8613900000001', callerId: '4008001234', purpose: 'customer', ringTimeoutMs: 5000 })).toMatchObject({ outcome: 'busy', cause: 'user_busy' });
+      const ringing = h.sw.dial({ to: '+8613900000002', callerId: '4008001234', purpose: 'customer', ringTimeoutMs: 5000 });
+      await h.pass(5500);
+      expect(await ringing).toMatchObject({ outcome: 'no_answer' });
+      expect(await h.sw.dial({ to: '+8613900000009', callerId: '4008001234', purpose: 'customer', ringTimeoutMs: 5000 })).toMatchObject({ outcome: 'failed' });
+    });
+
+    test('a ringing dial can be cancelled', async () => {
+      await h.phone('+8613900000003', 'never');
+      const abort = new AbortController();
+      const ringing = h.sw.dial({ to: '+8613900000003', callerId: '4008001234', purpose: 'customer', ringTimeoutMs: 30_000 }, abort.signal);
+      await h.pass(1000);
+      abort.abort();
+      expect(await ringing).toMatchObject({ outcome: 'cancelled' });
+    });
+
+    test('while not accepting, new calls are refused with 503', async () => {
+      h.sw.setAccepting(false);
+      const peer = await h.callIn({ from: '+8613800138006', to: '4008001234' });
+      expect(await peer.ended()).toEqual({ sipStatus: 503 });
+      expect(offers).toHaveLength(0);
+      h.sw.setAccepting(true);
+    });
+  });
+}

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { App } from '../../src/app';
+import { hashPassword } from '../../src/auth/passwords';
+import { VirtualClock } from '../../src/clock/virtual-clock';
+import { createLogger } from '../../src/log';
+import type { Role } from '../../src/store/models';
+import { SimSwitch } from '../../src/telephony/sim/sim-switch';
+import { findProjectRoot } from '../../src/util/project-root';
+import { AgentClient } from './agent-client';
+
+export interface TestApp {
+  app: App;
+  clock: VirtualClock;
+  sw: SimSwitch;
+  url: string;
+  /** Creates a user who serves the given queues and returns a logged-in desktop. */
+  agent(username: string, opts?: { queueIds?: string[]; roles?: Role[] }): Promise<AgentClient>;
+  login(username: string, password: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  stop(): Promise<void>;
+}
+
+export function testServices(): { redisUrl: string; mongoBase: string } {
+  const redisUrl = process.env.TEST_REDIS_URL;
+  const mongoBase = process.env.TEST_MONGODB_BASE;
+  if (!redisUrl || !mongoBase) throw new Error('test services are not running (jest globalSetup sets TEST_REDIS_URL and TEST_MONGODB_BASE)');
+  return { redisUrl, mongoBase };
+}
+
+/** A full app on the simulated switch and a virtual clock, against the run's real Redis and FerretDB. */
+export async function startTestApp(opts: { offerTimeoutMs?: number; wrapUpMs?: number; queues?: { queueId: string; name: string; numbers: string[] }[] } = {}): Promise<TestApp> {
+  const { redisUrl, mongoBase } = testServices();
+  const id = randomBytes(4).toString('hex');
+  const clock = new VirtualClock();
+  const sw = new SimSwitch({ clock });
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { test: id });
+  const app = await App.create({
+    redisUrl,
+    mongodbUri: `${mongoBase}/t_${id}`,
+    redisNamespace: `t${id}`,
+    http: { host: '127.0.0.1', port: 0 },
+    authSecret: randomBytes(24).toString('hex'),
+    tokenTtlMs: 3600_000,
+    acd: { offerTimeoutMs: opts.offerTimeoutMs ?? 15_000, wrapUpMs: opts.wrapUpMs ?? 60_000 },
+    projectRoot: findProjectRoot(),
+    clock,
+    sw,
+    log,
+  });
+  for (const q of opts.queues ?? [{ queueId: 'sales', name: '销售热线', numbers: ['4008001234'] }]) await app.models.Queue.create(q);
+  await app.queueDirectory.load();
+  const address = await app.listen();
+  const url = `http://127.0.0.1:${address.port}`;
+  const clients: AgentClient[] = [];
+
+  const login = async (username: string, password: string) => {
+    const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  return {
+    app,
+    clock,
+    sw,
+    url,
+    login,
+    async agent(username, o = {}) {
+      await app.models.User.create({
+        username,
+        displayName: `Agent ${username}`,
+        passwordHash: await hashPassword(`pw-${username}`),
+        roles: o.roles ?? ['agent'],
+        queueIds: o.queueIds ?? ['sales'],
+      });
+      const { body } = await login(username, `pw-${username}`);
+      const client = await AgentClient.connect(url, body.token as string);
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      await app.stop(5000).catch(() => undefined);
+      const admin = new Redis(redisUrl);
+      const keys = await admin.keys(`t${id}:*`);
+      if (keys.length > 0) await admin.del(...keys);
+      admin.disconnect();
+      const m = await import('mongoose');
+      const conn = await m.default.createConnection(`${mongoBase}/t_${id}`).asPromise();
+      await conn.dropDatabase();
+      await conn.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { ConfigError, loadConfig } from '../../src/config/env';
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('with nothing set, the embedded defaults apply: simulated switch, port 3000, embedded Redis and FerretDB, demo data', () => {
+  const c = loadConfig({});
+  expect(c.http).toEqual({ host: '127.0.0.1', port: 3000 });
+  expect(c.redisUrl).toBeUndefined();
+  expect(c.mongodbUri).toBeUndefined();
+  expect(c.switch).toEqual({ kind: 'sim', seed: 1 });
+  expect(c.demoSeed).toBe(true);
+  expect(c.varDir).toMatch(/var$/);
+});
+
+test('a malformed MONGODB_URI is one line naming the variable', () => {
+  const msg = errorOf({ MONGODB_URI: 'localhost:27017/dcc' });
+  expect(msg).toMatch(/^invalid configuration: MONGODB_URI is not a MongoDB connection string/);
+  expect(msg).not.toContain('\n');
+});
+
+test('every bad variable is named in the one line', () => {
+  const msg = errorOf({ PORT: '70000', REDIS_URL: 'http://x', LOG_LEVEL: 'loud', MONGODB_URI: 'mongodb://db.example:27017/dcc' });
+  expect(msg).toContain('PORT must be between 1 and 65535');
+  expect(msg).toContain('REDIS_URL must be a redis:// or rediss:// URL');
+  expect(msg).toContain('LOG_LEVEL');
+  expect(msg).not.toContain('MONGODB_URI');
+  expect(msg).not.toContain('\n');
+});
+
+test('the real switch needs its addresses and secrets; production needs its stores and an auth secret', () => {
+  expect(errorOf({ SWITCH: 'freeswitch' })).toMatch(/DRACHTIO_HOST is required when SWITCH=freeswitch.*FREESWITCH_SECRET is required/);
+  const prod = errorOf({ NODE_ENV: 'production' });
+  expect(prod).toContain('AUTH_SECRET is required when NODE_ENV=production');
+  expect(prod).toContain('REDIS_URL is required');
+  expect(prod).toContain('MONGODB_URI is required');
+  expect(errorOf({ AUTH_SECRET: 'short' })).toContain('AUTH_SECRET must be at least 16 characters');
+});
+
+test('production with everything set: no demo data unless asked', () => {
+  const c = loadConfig({ NODE_ENV: 'production', AUTH_SECRET: 'a'.repeat(32), REDIS_URL: 'redis://redis:6379', MONGODB_URI: 'mongodb://app:pw@mongo:27017/dcc?authSource=admin', PORT: '8080' });
+  expect(c.demoSeed).toBe(false);
+  expect(c.http.port).toBe(8080);
+  expect(c.mongodbUri).toBe('mongodb://app:pw@mongo:27017/dcc?authSource=admin');
+});
