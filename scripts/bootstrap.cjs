@@ -2,7 +2,7 @@
 /**
  * Setup path shared by `npm start` and `npm test`: makes a fresh clone runnable.
  * Uses only Node built-ins, because it runs before `npm ci`.
- *  - node_modules: `npm ci` when missing or older than package-lock.json
+ *  - node_modules: installed from package-lock.json when missing or older than it
  *  - redis-server: Debian package (apt-get) when missing, or the exact command to run
  *  - ferretdb (v1, SQLite backend): built from its Go module into .tools/ when missing
  *  - TypeScript: `tsc` (incremental) into dist/
@@ -60,8 +60,11 @@ function ensureNodeModules() {
   const lock = path.join(ROOT, 'package-lock.json');
   const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
   if (mtime(installed) >= mtime(lock) && mtime(installed) > 0) return;
-  say('installing npm dependencies (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  say('installing npm dependencies from package-lock.json');
+  // Not `npm ci`: the npm 11 here writes lock files without the other platforms' optional native
+  // packages, and its own `npm ci` then refuses them. `install --no-save` installs exactly the
+  // locked versions and never rewrites the lock file.
+  run('npm', ['install', '--no-save', '--no-audit', '--no-fund']);
 }
 
 function isRoot() {
