@@ -35,7 +35,13 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
     log.info('stopped');
     process.exit(0);
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
+  // If whatever started us (npm, a shell) dies without passing a signal on, shut down the same way
+  // rather than leave the embedded servers running with no owner.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown('parent exited');
+  }, 1000).unref();
 
   try {
     if (config.switch.kind === 'freeswitch') {

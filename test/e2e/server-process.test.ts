@@ -157,3 +157,26 @@ test('an unreachable Redis given by REDIS_URL: start-up fails with a clear messa
   expect(s.output()).toMatch(/start-up failed: Redis at redis:\/\/127\.0\.0\.1:\d+\/? is unreachable \(.*ECONNREFUSED/);
   fs.rmSync(dir, { recursive: true, force: true });
 }, 40_000);
+
+test('`npm start` stopped with SIGTERM (sent to npm) leaves no process behind', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcc-e2e-npm-'));
+  const port = await freePort();
+  const npm = spawn('npm', ['start'], {
+    cwd: root,
+    env: { ...process.env, VAR_DIR: dir, PORT: String(port), LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+  try {
+    await eventually(async () => (await readyz(port))?.status === 200, 'readyz 200 under npm start', 90_000);
+    const pids = childPids(dir);
+    expect(pids).toHaveLength(2);
+    npm.kill('SIGTERM');
+    await exited;
+    await eventually(() => pids.every((p) => !alive(p)) && processesUsing(dir).length === 0, 'every process of that run to be gone', 20_000);
+  } finally {
+    npm.kill('SIGKILL');
+    for (const pid of [...childPids(dir), ...processesUsing(dir)]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
