@@ -2,11 +2,12 @@ import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { verifyPassword } from '../auth/passwords';
-import type { TokenClaims, TokenSigner } from '../auth/tokens';
+import type { TokenSigner } from '../auth/tokens';
 import type { Logger } from '../log';
-import type { Models, Role } from '../store/models';
+import type { Models } from '../store/models';
 import type { SimSwitch } from '../telephony/sim/sim-switch';
 import type { Readiness } from './health';
+import { authMiddleware, HttpError, parseBody, type Authed } from './http-kit';
 
 export interface HttpDeps {
   models: Models;
@@ -16,28 +17,6 @@ export interface HttpDeps {
   sim: SimSwitch | undefined;
   agentUiDir: string;
   log: Logger;
-}
-
-/** A request failed for a reason the caller can fix: sent as { error } with this status. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type Authed = Request & { claims: TokenClaims };
-
-function zodMessage(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-}
-
-function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.infer<T> {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new HttpError(400, zodMessage(r.error));
-  return r.data;
 }
 
 const loginSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
@@ -53,16 +32,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.disable('x-powered-by');
   app.use(express.json({ limit: '256kb' }));
 
-  const requireAuth =
-    (...roles: Role[]) =>
-    (req: Request, _res: Response, next: NextFunction): void => {
-      const header = req.header('authorization') ?? '';
-      const claims = header.startsWith('Bearer ') ? deps.tokens.verify(header.slice(7)) : undefined;
-      if (!claims) return next(new HttpError(401, 'missing or expired token: log in again'));
-      if (roles.length > 0 && !claims.roles.some((r) => roles.includes(r))) return next(new HttpError(403, `requires one of the roles: ${roles.join(', ')}`));
-      (req as Authed).claims = claims;
-      next();
-    };
+  const requireAuth = authMiddleware(deps.tokens);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
