@@ -70,14 +70,14 @@ export class App {
       const keys = new RedisKeys(o.redisNamespace);
       const tokens = new TokenSigner(o.authSecret, o.tokenTtlMs);
       const inflight = new InflightWrites();
-      const queueDirectory = new QueueDirectory(models, o.acd);
+      const queues = new QueueStore(redis, keys);
+      const queueDirectory = new QueueDirectory(models, queues, o.acd);
       await queueDirectory.load();
 
       const server = http.createServer();
       const io = new SocketServer(server, { serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
       const gateway = new AgentGateway(io, tokens, models, log.child({ module: 'agent-gateway' }));
       const agents = new AgentService(new AgentStore(redis, keys), gateway, () => o.clock.now(), log.child({ module: 'agents' }));
-      const queues = new QueueStore(redis, keys);
       const calls = new CallCenter({
         sw: o.sw,
         clock: o.clock,

@@ -1,10 +1,8 @@
 import type { Logger } from '../log';
-import type { QueueStore } from './queue-store';
+import type { QueueStore, Reservation } from './queue-store';
 
-export interface Match {
+export interface Match extends Reservation {
   queueId: string;
-  callId: string;
-  agentId: string;
 }
 
 /**

@@ -1,4 +1,7 @@
 import type { Models } from '../store/models';
+import type { QueueStore, Strategy } from './queue-store';
+
+export type Overflow = { kind: 'queue'; queueId: string } | { kind: 'hangup' };
 
 export interface QueueConfig {
   queueId: string;
@@ -7,6 +10,10 @@ export interface QueueConfig {
   greetingPrompt: string;
   offerTimeoutMs: number;
   wrapUpMs: number;
+  strategy: Strategy;
+  maxWaitMs: number | undefined;
+  overflow: Overflow | undefined;
+  preferredWaitMs: number;
   dispositionCodes: string[];
 }
 
@@ -16,9 +23,11 @@ export class QueueDirectory {
 
   constructor(
     private readonly models: Models,
+    private readonly store: QueueStore,
     private readonly defaults: { offerTimeoutMs: number; wrapUpMs: number },
   ) {}
 
+  /** (Re)reads the definitions and publishes each queue's strategy to Redis for the matching scripts. */
   async load(): Promise<void> {
     const docs = await this.models.Queue.find().sort({ createdAt: 1 }).lean();
     this.byId = new Map(
@@ -31,10 +40,15 @@ export class QueueDirectory {
           greetingPrompt: d.greetingPrompt,
           offerTimeoutMs: d.offerTimeoutMs ?? this.defaults.offerTimeoutMs,
           wrapUpMs: d.wrapUpMs ?? this.defaults.wrapUpMs,
+          strategy: d.strategy,
+          maxWaitMs: d.maxWaitMs ?? undefined,
+          overflow: overflowOf(d.overflow),
+          preferredWaitMs: d.preferredWaitMs,
           dispositionCodes: d.dispositionCodes,
         },
       ]),
     );
+    for (const q of this.byId.values()) await this.store.configure(q.queueId, { strategy: q.strategy });
   }
 
   get(queueId: string): QueueConfig | undefined {
@@ -47,4 +61,10 @@ export class QueueDirectory {
     for (const q of this.byId.values()) if (q.numbers.some((n) => n.replace(/[^0-9]/g, '') === digits)) return q;
     return this.byId.values().next().value;
   }
+}
+
+function overflowOf(o: { kind?: string | null; queueId?: string | null } | null | undefined): Overflow | undefined {
+  if (o?.kind === 'queue' && o.queueId) return { kind: 'queue', queueId: o.queueId };
+  if (o?.kind === 'hangup') return { kind: 'hangup' };
+  return undefined;
 }

@@ -14,7 +14,7 @@ export interface CallEndedNotice {
 export interface AgentChannel {
   state(agentId: string, status: AgentStatus): void;
   offer(agentId: string, pop: ScreenPop): void;
-  offerWithdrawn(agentId: string, callId: string, reason: 'caller_left' | 'timeout' | 'declined' | 'phone_unreachable'): void;
+  offerWithdrawn(agentId: string, callId: string, reason: 'caller_left' | 'timeout' | 'declined' | 'phone_unreachable' | 'taken'): void;
   connected(agentId: string, callId: string, at: number): void;
   ended(agentId: string, notice: CallEndedNotice): void;
   dispositionSaved(agentId: string, callId: string, code: string): void;

@@ -1,7 +1,7 @@
 import type { Logger } from '../log';
 import type { AgentChannel } from './agent-channel';
 import type { AgentEvent } from './agent-state';
-import type { AgentStore, ApplyResult } from './agent-store';
+import type { AgentSkill, AgentStore, ApplyResult } from './agent-store';
 
 /** Applies agent events and tells the agent's desktop about every change. */
 export class AgentService {
@@ -32,7 +32,11 @@ export class AgentService {
     return this.store.get(agentId);
   }
 
-  setQueues(agentId: string, queueIds: readonly string[]) {
-    return this.store.setQueues(agentId, queueIds);
+  setProfile(agentId: string, queueIds: readonly string[], skills: readonly AgentSkill[]) {
+    return this.store.setProfile(agentId, queueIds, skills);
+  }
+
+  countCall(agentId: string) {
+    return this.store.countCall(agentId);
   }
 }

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { READY_SCORE_LUA } from '../acd/lua-ready-score';
 import type { RedisKeys } from '../redis/keys';
 import { LOGGED_OUT, nextStatus, type AgentEvent, type AgentState, type AgentStatus, AGENT_STATES } from './agent-state';
 
@@ -7,13 +8,13 @@ import { LOGGED_OUT, nextStatus, type AgentEvent, type AgentState, type AgentSta
  * the same step keeps the agent in (state ready) or out of (any other state) the ready set of
  * every queue it serves. Key names here follow RedisKeys.
  */
-const CAS_STATUS = `
+const CAS_STATUS = `${READY_SCORE_LUA}
 local v = redis.call('HGET', KEYS[1], 'version') or '0'
 if v ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'since', ARGV[3], 'reason', ARGV[4], 'callId', ARGV[5], 'version', tonumber(v) + 1)
 for _, q in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local ready = ARGV[6] .. ':q:' .. q .. ':ready'
-  if ARGV[2] == 'ready' then redis.call('ZADD', ready, ARGV[3], ARGV[7]) else redis.call('ZREM', ready, ARGV[7]) end
+  if ARGV[2] == 'ready' then redis.call('ZADD', ready, readyScore(ARGV[6], q, ARGV[7], ARGV[3]), ARGV[7]) else redis.call('ZREM', ready, ARGV[7]) end
 end
 return 1
 `;
@@ -21,6 +22,11 @@ return 1
 type CasRedis = Redis & {
   agentCasStatus(agentKey: string, queuesKey: string, version: string, state: string, since: string, reason: string, callId: string, ns: string, agentId: string): Promise<number>;
 };
+
+export interface AgentSkill {
+  skill: string;
+  level: number;
+}
 
 export type ApplyResult = { ok: true; status: AgentStatus; previous: AgentStatus } | { ok: false; error: string; status: AgentStatus };
 
@@ -49,17 +55,30 @@ export class AgentStore {
     return parseStatus(await this.redis.hgetall(this.keys.agent(agentId))).status;
   }
 
-  /** The queues the agent takes calls from; takes effect for readiness at once. */
-  async setQueues(agentId: string, queueIds: readonly string[]): Promise<void> {
-    const key = this.keys.agentQueues(agentId);
-    const status = await this.get(agentId);
-    const old = await this.redis.smembers(key);
-    const tx = this.redis.multi().del(key);
-    if (queueIds.length > 0) tx.sadd(key, ...queueIds);
+  /**
+   * The queues the agent takes calls from and the skills they bring (level 1–10); takes effect for
+   * readiness at once.
+   */
+  async setProfile(agentId: string, queueIds: readonly string[], skills: readonly AgentSkill[]): Promise<void> {
+    const queuesKey = this.keys.agentQueues(agentId);
+    const skillsKey = this.keys.agentSkills(agentId);
+    const old = await this.redis.smembers(queuesKey);
+    const tx = this.redis.multi().del(queuesKey, skillsKey);
+    if (queueIds.length > 0) tx.sadd(queuesKey, ...queueIds);
+    if (skills.length > 0) tx.hset(skillsKey, Object.fromEntries(skills.map((s) => [s.skill, s.level])));
     for (const q of old) tx.zrem(this.keys.queueReady(q), agentId);
-    if (status.state === 'ready') for (const q of queueIds) tx.zadd(this.keys.queueReady(q), status.since, agentId);
     tx.sadd(this.keys.agentsIndex(), agentId);
     await tx.exec();
+    // Re-enter the ready sets with the right score for each queue's strategy.
+    const { status, version } = parseStatus(await this.redis.hgetall(this.keys.agent(agentId)));
+    if (status.state === 'ready') {
+      await this.redis.agentCasStatus(this.keys.agent(agentId), queuesKey, version, status.state, String(status.since), status.reason, status.callId, this.keys.ns, agentId);
+    }
+  }
+
+  /** One more answered call (the fewest-calls strategy orders by this). */
+  async countCall(agentId: string): Promise<void> {
+    await this.redis.hincrby(this.keys.agent(agentId), 'calls', 1);
   }
 
   /** Applies an event through the state machine; retries if another writer got there first. */

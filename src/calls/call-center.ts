@@ -49,6 +49,7 @@ export class CallCenter {
       dispatch: (queueId) => this.dispatcher.request(queueId),
       bindLeg: (legId, call) => this.byLeg.set(legId, call),
       forget: (call) => this.forget(call),
+      queueConfig: (queueId) => deps.queueDirectory.get(queueId),
     };
   }
 
@@ -143,11 +144,11 @@ export class CallCenter {
 
   private async onMatch(m: Match): Promise<void> {
     const call = this.calls.get(m.callId);
-    if (call) return call.offerTo(m.agentId);
-    // A call left in Redis by an instance that is gone: drop it and free the agent.
+    if (call) return call.offerTo(m.agentIds);
+    // A call left in Redis by an instance that is gone: drop it and free the agents.
     this.deps.log.warn(m, 'reservation for a call with no live session; releasing');
     await this.deps.queues.remove(m.callId, m.queueId);
-    await this.deps.agents.apply(m.agentId, { type: 'call_gone' });
+    for (const agentId of m.agentIds) await this.deps.agents.apply(agentId, { type: 'call_gone' });
   }
 
   private session(callId: string): InboundCall {

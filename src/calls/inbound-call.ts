@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { QueueConfig } from '../acd/queue-directory';
-import type { QueueStore } from '../acd/queue-store';
+import type { QueueStore, SkillRequirement } from '../acd/queue-store';
 import type { AgentChannel } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
 import type { Clock, TimerHandle } from '../clock/clock';
@@ -29,6 +29,16 @@ export interface CallContext {
   bindLeg(legId: LegId, call: InboundCall): void;
   /** The session is over; drop it. */
   forget(call: InboundCall): void;
+  /** Another queue's definition (overflow targets). */
+  queueConfig(queueId: string): QueueConfig | undefined;
+}
+
+/** Where the call waits and for whom: decided by the IVR, or by the defaults of the dialled queue. */
+export interface RoutingRequest {
+  priority: number;
+  skills: SkillRequirement[];
+  /** Username of the agent this caller should reach first (the customer's owner). */
+  preferredAgent: string | undefined;
 }
 
 /**
@@ -49,7 +59,16 @@ type RecordUpdate = Partial<Omit<CallRecordDoc, 'callId'>>;
 export class InboundCall {
   readonly callId = randomUUID();
   phase: CallPhase = 'answering';
+  /** The agent who took the call (set on accept). */
   agentId: string | undefined;
+  /** The agents the call is offered to now (several with ring-all). */
+  private offeredTo: string[] = [];
+  private queue: QueueConfig;
+  private readonly overflowedFrom: string[] = [];
+  private routing: RoutingRequest = { priority: 0, skills: [], preferredAgent: undefined };
+  private owningUser: string | undefined;
+  private preferredTimer: TimerHandle | undefined;
+  private maxWaitTimer: TimerHandle | undefined;
   private agentLeg: LegId | undefined;
   private customerId: Types.ObjectId | undefined;
   private enqueuedAt = 0;
@@ -64,9 +83,14 @@ export class InboundCall {
   constructor(
     private readonly ctx: CallContext,
     readonly offered: CallOffered,
-    readonly queue: QueueConfig,
+    queue: QueueConfig,
   ) {
+    this.queue = queue;
     this.log = ctx.log.child({ callId: this.callId, leg: offered.legId });
+  }
+
+  get queueId(): string {
+    return this.queue.queueId;
   }
 
   get callerLeg(): LegId {
@@ -85,8 +109,8 @@ export class InboundCall {
 
   // ---- events from the dispatcher, the agent desktop and the switch --------------------------
 
-  offerTo(agentId: string): Promise<void> {
-    return this.serial(() => this.makeOffer(agentId));
+  offerTo(agentIds: string[]): Promise<void> {
+    return this.serial(() => this.makeOffer(agentIds));
   }
 
   accept(agentId: string): Promise<void> {
@@ -144,14 +168,16 @@ export class InboundCall {
       true,
     );
     const e164 = toE164(this.offered.from);
-    this.customerId = e164 ? await this.ctx.crm.findIdByPhone(e164) : undefined;
+    const customer = e164 ? await this.ctx.crm.findByPhone(e164) : undefined;
+    this.customerId = customer?.id;
+    this.owningUser = customer?.owningUser;
+    this.routing = { priority: 0, skills: [], preferredAgent: this.owningUser };
     try {
       await sw.answer(this.callerLeg);
       const greeting = await sw.play(this.callerLeg, { id: this.queue.greetingPrompt });
       if (greeting.outcome === 'hangup') return;
       this.enqueuedAt = clock.now();
-      await this.ctx.queues.enqueue({ callId: this.callId, queueId: this.queue.queueId, legId: this.callerLeg, from: this.offered.from, priority: 0, enqueuedAt: this.enqueuedAt });
-      this.phase = 'queued';
+      await this.enqueue();
       await sw.startHoldMusic(this.callerLeg);
     } catch (err) {
       if (err instanceof LegGoneError) return; // the hang-up event finishes the call
@@ -161,15 +187,78 @@ export class InboundCall {
     this.ctx.dispatch(this.queue.queueId);
   }
 
-  private async makeOffer(agentId: string): Promise<void> {
+  /** Into the current queue, keeping the original arrival time; arms the preferred-agent and max-wait timers. */
+  private async enqueue(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const preferredUntil = this.routing.preferredAgent ? now + this.queue.preferredWaitMs : undefined;
+    await this.ctx.queues.enqueue({
+      callId: this.callId,
+      queueId: this.queue.queueId,
+      legId: this.callerLeg,
+      from: this.offered.from,
+      priority: this.routing.priority,
+      enqueuedAt: this.enqueuedAt,
+      skills: this.routing.skills,
+      preferredAgent: this.routing.preferredAgent,
+      preferredUntil,
+    });
+    this.phase = 'queued';
+    this.ctx.clock.clearTimer(this.preferredTimer);
+    this.ctx.clock.clearTimer(this.maxWaitTimer);
+    if (preferredUntil !== undefined) {
+      // When the preferred agent's window closes, any qualified agent may take the call: match again.
+      this.preferredTimer = this.ctx.clock.setTimer(`call:${this.callId}:preferred`, this.queue.preferredWaitMs, () => this.ctx.dispatch(this.queue.queueId));
+    }
+    if (this.queue.maxWaitMs !== undefined) {
+      const left = Math.max(0, this.enqueuedAt + this.queue.maxWaitMs - now);
+      this.maxWaitTimer = this.ctx.clock.setTimer(`call:${this.callId}:max-wait`, left, () => {
+        void this.serial(() => this.overflow());
+      });
+    }
+  }
+
+  /** Waited too long: on to the overflow queue (keeping the place by arrival time), or goodbye. */
+  private async overflow(): Promise<void> {
+    if (this.phase !== 'queued') return; // being offered or connected: let it be
+    const target = this.queue.overflow;
+    const next = target?.kind === 'queue' ? this.ctx.queueConfig(target.queueId) : undefined;
+    await this.ctx.queues.remove(this.callId, this.queue.queueId);
+    this.log.info({ from: this.queue.queueId, to: next?.queueId ?? 'hangup' }, 'queue overflow');
+    if (next) {
+      this.overflowedFrom.push(this.queue.queueId);
+      this.queue = next;
+      await this.enqueue();
+      await this.writeRecord({ queueId: next.queueId, overflowedFrom: [...this.overflowedFrom] });
+      this.ctx.dispatch(next.queueId);
+      return;
+    }
+    this.phase = 'done';
+    this.clearTimers();
+    try {
+      await this.ctx.sw.stopHoldMusic(this.callerLeg);
+      await this.ctx.sw.play(this.callerLeg, { id: 'queue_overflow_goodbye' });
+    } catch (err) {
+      if (!(err instanceof LegGoneError)) throw err;
+    }
+    await this.hangupQuietly(this.callerLeg, 'normal_clearing');
+    const now = this.ctx.clock.now();
+    await this.writeRecord({ status: 'ended', outcome: 'overflowed', endedAt: new Date(now), endCause: 'normal_clearing', endedBy: 'system', waitMs: now - this.enqueuedAt, customerId: this.customerId });
+    this.ctx.forget(this);
+  }
+
+  private clearTimers(): void {
+    for (const t of [this.offerTimer, this.preferredTimer, this.maxWaitTimer, this.wrapUpTimer]) this.ctx.clock.clearTimer(t);
+  }
+
+  private async makeOffer(agentIds: string[]): Promise<void> {
     if (this.phase !== 'queued') {
-      // The reservation raced the caller leaving: give the agent back.
-      await this.ctx.agents.apply(agentId, { type: 'call_gone' });
+      // The reservation raced the caller leaving: give the agents back.
+      for (const agentId of agentIds) await this.ctx.agents.apply(agentId, { type: 'call_gone' });
       return;
     }
     this.phase = 'offered';
-    this.agentId = agentId;
-    await this.ctx.agents.announce(agentId);
+    this.offeredTo = [...agentIds];
+    for (const agentId of agentIds) await this.ctx.agents.announce(agentId);
     const now = this.ctx.clock.now();
     const pop: ScreenPop = {
       callId: this.callId,
@@ -184,16 +273,18 @@ export class InboundCall {
       dispositionCodes: this.queue.dispositionCodes,
     };
     this.offerTimer = this.ctx.clock.setTimer(`call:${this.callId}:offer`, this.queue.offerTimeoutMs, () => {
-      void this.serial(() => this.withdrawOffer(agentId, 'timeout'));
+      void this.serial(() => this.offerExpired());
     });
-    this.ctx.channel.offer(agentId, pop);
+    for (const agentId of agentIds) this.ctx.channel.offer(agentId, pop);
   }
 
   private async acceptOffer(agentId: string): Promise<void> {
-    if (this.phase !== 'offered' || this.agentId !== agentId) throw new CallActionError('this call is not offered to you (it may have been withdrawn)');
+    if (this.phase !== 'offered' || !this.offeredTo.includes(agentId)) throw new CallActionError('this call is not offered to you (it may have been withdrawn or taken)');
     this.ctx.clock.clearTimer(this.offerTimer);
     const accepted = await this.ctx.agents.apply(agentId, { type: 'accept' });
     if (!accepted.ok) throw new CallActionError(accepted.error);
+    this.agentId = agentId;
+    await this.releaseOthers(agentId, 'taken');
     this.phase = 'connecting';
     this.dialAbort = new AbortController();
     const dialling = this.ctx.sw.dial(
@@ -231,25 +322,53 @@ export class InboundCall {
     }
     this.phase = 'connected';
     this.connectedAt = this.ctx.clock.now();
+    this.clearTimers();
     await this.ctx.agents.apply(agentId, { type: 'connected' });
+    await this.ctx.agents.countCall(agentId);
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
     this.ctx.channel.connected(agentId, this.callId, this.connectedAt);
     await this.writeRecord({ status: 'connected', agentUsername: agentId, connectedAt: new Date(this.connectedAt), waitMs: this.connectedAt - this.enqueuedAt });
   }
 
-  private async withdrawOffer(agentId: string, reason: 'declined' | 'timeout'): Promise<void> {
-    if (this.phase !== 'offered' || this.agentId !== agentId) {
-      if (reason === 'declined') throw new CallActionError('this call is not offered to you');
-      return;
-    }
-    this.ctx.clock.clearTimer(this.offerTimer);
-    await this.ctx.agents.apply(agentId, reason === 'declined' ? { type: 'decline' } : { type: 'offer_timeout' });
+  private async withdrawOffer(agentId: string, reason: 'declined'): Promise<void> {
+    if (this.phase !== 'offered' || !this.offeredTo.includes(agentId)) throw new CallActionError('this call is not offered to you');
+    await this.ctx.agents.apply(agentId, { type: 'decline' });
     this.ctx.channel.offerWithdrawn(agentId, this.callId, reason);
+    this.offeredTo = this.offeredTo.filter((a) => a !== agentId);
+    if (this.offeredTo.length > 0) return; // ring-all: the others still see it
+    this.ctx.clock.clearTimer(this.offerTimer);
     await this.backToQueue();
+  }
+
+  /**
+   * Nobody accepted in time. A single agent who let it ring out is made not ready (so the next
+   * call does not ring an empty desk); with ring-all nobody in particular missed it, so all go back
+   * to ready.
+   */
+  private async offerExpired(): Promise<void> {
+    if (this.phase !== 'offered') return;
+    const single = this.offeredTo.length === 1;
+    for (const agentId of this.offeredTo) {
+      await this.ctx.agents.apply(agentId, single ? { type: 'offer_timeout' } : { type: 'call_gone' });
+      this.ctx.channel.offerWithdrawn(agentId, this.callId, 'timeout');
+    }
+    this.offeredTo = [];
+    await this.backToQueue();
+  }
+
+  /** Ring-all: the call was taken (or the caller left); the other agents are free again. */
+  private async releaseOthers(except: string | undefined, reason: 'taken' | 'caller_left'): Promise<void> {
+    for (const other of this.offeredTo) {
+      if (other === except) continue;
+      await this.ctx.agents.apply(other, { type: 'call_gone' });
+      this.ctx.channel.offerWithdrawn(other, this.callId, reason);
+    }
+    this.offeredTo = except ? [except] : [];
   }
 
   private async backToQueue(): Promise<void> {
     this.agentId = undefined;
+    this.offeredTo = [];
     this.phase = 'queued';
     await this.ctx.queues.requeue(this.callId, this.queue.queueId);
     this.ctx.dispatch(this.queue.queueId);
@@ -279,12 +398,11 @@ export class InboundCall {
   private async callerLeftBeforeAgent(cause: HangupCause): Promise<void> {
     const phase = this.phase;
     this.phase = 'done';
-    this.ctx.clock.clearTimer(this.offerTimer);
+    this.clearTimers();
     this.dialAbort?.abort();
     if (phase !== 'answering') await this.ctx.queues.remove(this.callId, this.queue.queueId);
-    if (this.agentId && (phase === 'offered' || phase === 'connecting')) {
-      await this.ctx.agents.apply(this.agentId, { type: 'call_gone' });
-      this.ctx.channel.offerWithdrawn(this.agentId, this.callId, 'caller_left');
+    if (phase === 'offered' || phase === 'connecting') {
+      await this.releaseOthers(undefined, 'caller_left');
       this.ctx.dispatch(this.queue.queueId);
     }
     const now = this.ctx.clock.now();

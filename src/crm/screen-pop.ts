@@ -53,9 +53,10 @@ export interface ScreenPop {
 export class CustomerDirectory {
   constructor(private readonly models: Models) {}
 
-  async findIdByPhone(e164: string): Promise<Types.ObjectId | undefined> {
-    const doc = await this.models.Customer.findOne({ phones: e164 }, { _id: 1 }).lean();
-    return doc?._id;
+  /** The customer with this number and who owns the relationship (for preferred-agent routing). */
+  async findByPhone(e164: string): Promise<{ id: Types.ObjectId; owningUser: string | undefined } | undefined> {
+    const doc = await this.models.Customer.findOne({ phones: e164 }, { _id: 1, owningUser: 1 }).lean();
+    return doc ? { id: doc._id, owningUser: doc.owningUser ?? undefined } : undefined;
   }
 
   async card(customerId: Types.ObjectId): Promise<CustomerCard | null> {

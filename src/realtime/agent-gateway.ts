@@ -81,7 +81,7 @@ export class AgentGateway implements AgentChannel {
     const agentId = data.agentId;
     const log = this.log.child({ agentId, socket: socket.id });
     await socket.join(this.room(agentId));
-    await agents.setQueues(agentId, user.queueIds);
+    await agents.setProfile(agentId, user.queueIds, user.skills.map((k) => ({ skill: k.skill, level: k.level })));
     presence.online(agentId);
     const current = await agents.get(agentId);
     if (current.state === 'logged_out') await agents.apply(agentId, { type: 'login' });

@@ -13,12 +13,20 @@ export class RedisKeys {
     return `${this.ns}:agent:${agentId}:queues`;
   }
 
+  agentSkills(agentId: string): string {
+    return `${this.ns}:agent:${agentId}:skills`;
+  }
+
   agentsIndex(): string {
     return `${this.ns}:agents`;
   }
 
   queueReady(queueId: string): string {
     return `${this.ns}:q:${queueId}:ready`;
+  }
+
+  queueConfig(queueId: string): string {
+    return `${this.ns}:q:${queueId}:cfg`;
   }
 
   queueWaiting(queueId: string): string {

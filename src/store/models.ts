@@ -13,6 +13,8 @@ const userSchema = new Schema(
     queueIds: { type: [String], default: [] },
     /** The number an agent's own extension answers on (SIP user), e.g. "1001". */
     extension: { type: String },
+    /** Skills with levels 1 (basic) to 10 (expert), e.g. [{ skill: 'dcc', level: 7 }]. */
+    skills: { type: [{ skill: { type: String, required: true }, level: { type: Number, required: true, min: 1, max: 10 } }], default: [] },
   },
   { timestamps: true },
 );
@@ -58,6 +60,14 @@ const queueSchema = new Schema(
     greetingPrompt: { type: String, default: 'welcome' },
     offerTimeoutMs: Number,
     wrapUpMs: Number,
+    /** How a ready agent is chosen among those who qualify. */
+    strategy: { type: String, enum: ['longest_idle', 'round_robin', 'fewest_calls', 'ring_all'], default: 'longest_idle' },
+    /** How long a call may wait before it overflows; unset: no limit. */
+    maxWaitMs: Number,
+    /** Where a call goes after maxWaitMs: another queue, or a goodbye prompt and hang-up. */
+    overflow: { kind: { type: String, enum: ['queue', 'hangup'] }, queueId: String },
+    /** How long a call waits for its preferred agent before any qualified agent may take it. */
+    preferredWaitMs: { type: Number, default: 30_000 },
     dispositionCodes: { type: [String], default: ['appointment_set', 'callback_requested', 'info_given', 'not_interested', 'wrong_number'] },
   },
   { timestamps: true },
@@ -75,7 +85,9 @@ const callRecordSchema = new Schema(
     agentUsername: String,
     /** offered → queued → offered_to_agent → connected → ended */
     status: { type: String, enum: ['ringing', 'queued', 'connected', 'ended'], required: true },
-    outcome: { type: String, enum: ['answered', 'abandoned', 'rejected', 'failed', 'shutdown'] },
+    outcome: { type: String, enum: ['answered', 'abandoned', 'overflowed', 'rejected', 'failed', 'shutdown'] },
+    /** Queues the call overflowed from, oldest first. */
+    overflowedFrom: { type: [String], default: undefined },
     offeredAt: { type: Date, required: true },
     queuedAt: Date,
     connectedAt: Date,
