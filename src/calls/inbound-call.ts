@@ -234,6 +234,7 @@ export class InboundCall {
     }
     this.phase = 'done';
     this.clearTimers();
+    const waitMs = this.ctx.clock.now() - this.enqueuedAt;
     try {
       await this.ctx.sw.stopHoldMusic(this.callerLeg);
       await this.ctx.sw.play(this.callerLeg, { id: 'queue_overflow_goodbye' });
@@ -241,8 +242,7 @@ export class InboundCall {
       if (!(err instanceof LegGoneError)) throw err;
     }
     await this.hangupQuietly(this.callerLeg, 'normal_clearing');
-    const now = this.ctx.clock.now();
-    await this.writeRecord({ status: 'ended', outcome: 'overflowed', endedAt: new Date(now), endCause: 'normal_clearing', endedBy: 'system', waitMs: now - this.enqueuedAt, customerId: this.customerId });
+    await this.writeRecord({ status: 'ended', outcome: 'overflowed', endedAt: new Date(this.ctx.clock.now()), endCause: 'normal_clearing', endedBy: 'system', waitMs, customerId: this.customerId });
     this.ctx.forget(this);
   }
 

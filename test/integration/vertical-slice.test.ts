@@ -1,21 +1,13 @@
 import { AgentClient } from '../support/agent-client';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { eventually } from '../support/wait';
-import type { SimParty } from '../../src/telephony/sim/sim-party';
+import * as steps from '../support/call-steps';
+import type { Offer } from '../support/call-steps';
 
 /**
  * One inbound call end to end on the simulated switch (virtual clock), with the real Redis and
  * FerretDB of this test run and a real socket.io client as the agent's desktop.
  */
-
-interface Offer {
-  callId: string;
-  from: string;
-  queueId: string;
-  waitedMs: number;
-  customer: null | { name: string; grade: string; defeatReason: string; owningUser: string; funnel: { kind: string; grade?: string }[]; lastCalls: unknown[] };
-  dispositionCodes: string[];
-}
 
 let t: TestApp;
 
@@ -27,35 +19,10 @@ afterEach(async () => {
   await t.stop();
 });
 
-async function armed(owner: string): Promise<void> {
-  await eventually(() => t.clock.pending().some((h) => h.owner.includes(owner)), `a timer "${owner}"`);
-}
-
-/** The caller dials in and listens to the greeting; resolves once they are queued with hold music. */
-async function callIn(from: string): Promise<SimParty> {
-  const caller = t.sw.placeCall({ from, to: '4008001234' });
-  await eventually(() => caller.heard.includes('prompt:welcome'), 'the greeting to start');
-  await t.clock.advance(2000);
-  await eventually(() => caller.heard.includes('music:hold'), 'hold music');
-  return caller;
-}
-
-async function readyAgent(username: string): Promise<AgentClient> {
-  const agent = await t.agent(username);
-  await agent.state('not_ready');
-  expect(await agent.send('agent:ready')).toEqual({ ok: true });
-  await agent.state('ready');
-  return agent;
-}
-
-async function acceptAndConnect(agent: AgentClient, callId: string): Promise<void> {
-  expect(await agent.send('call:accept', { callId })).toEqual({ ok: true });
-  await agent.state('ringing');
-  await armed('auto-answer');
-  await t.clock.advance(300);
-  await agent.next('call:connected', (p: { callId: string }) => p.callId === callId);
-  await agent.state('talking');
-}
+const armed = (owner: string) => steps.armed(t, owner);
+const callIn = (from: string) => steps.callIn(t, from);
+const readyAgent = (username: string) => steps.readyAgent(t, username);
+const acceptAndConnect = (agent: AgentClient, callId: string) => steps.acceptAndConnect(t, agent, callId);
 
 test('a known customer calls, the ready agent gets the screen-pop, talks, wraps up with a disposition, and is ready again', async () => {
   const customer = await t.app.models.Customer.create({

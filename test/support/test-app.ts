@@ -15,7 +15,7 @@ export interface TestApp {
   sw: SimSwitch;
   url: string;
   /** Creates a user who serves the given queues and returns a logged-in desktop. */
-  agent(username: string, opts?: { queueIds?: string[]; roles?: Role[] }): Promise<AgentClient>;
+  agent(username: string, opts?: { queueIds?: string[]; roles?: Role[]; skills?: { skill: string; level: number }[] }): Promise<AgentClient>;
   login(username: string, password: string): Promise<{ status: number; body: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
@@ -28,7 +28,7 @@ export function testServices(): { redisUrl: string; mongoBase: string } {
 }
 
 /** A full app on the simulated switch and a virtual clock, against the run's real Redis and FerretDB. */
-export async function startTestApp(opts: { offerTimeoutMs?: number; wrapUpMs?: number; queues?: { queueId: string; name: string; numbers: string[] }[] } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { offerTimeoutMs?: number; wrapUpMs?: number; queues?: ({ queueId: string; name: string; numbers: string[] } & Record<string, unknown>)[] } = {}): Promise<TestApp> {
   const { redisUrl, mongoBase } = testServices();
   const id = randomBytes(4).toString('hex');
   const clock = new VirtualClock();
@@ -71,6 +71,7 @@ export async function startTestApp(opts: { offerTimeoutMs?: number; wrapUpMs?: n
         passwordHash: await hashPassword(`pw-${username}`),
         roles: o.roles ?? ['agent'],
         queueIds: o.queueIds ?? ['sales'],
+        skills: o.skills ?? [],
       });
       const { body } = await login(username, `pw-${username}`);
       const client = await AgentClient.connect(url, body.token as string);
