@@ -7,6 +7,8 @@ import { QueueDirectory } from './acd/queue-directory';
 import { QueueStore } from './acd/queue-store';
 import { AgentService } from './agents/agent-service';
 import { AgentStore } from './agents/agent-store';
+import { Leases } from './agents/leases';
+import { Reconciler } from './agents/reconciler';
 import { readiness } from './api/health';
 import { agentUiDir, createHttpApp } from './api/http-app';
 import { TokenSigner } from './auth/tokens';
@@ -32,11 +34,16 @@ export interface AppOptions {
   authSecret: string;
   tokenTtlMs: number;
   acd: { offerTimeoutMs: number; wrapUpMs: number };
+  /** Agent-state upkeep: desktop grace period, lease renewals, reconciler passes. */
+  upkeep?: { desktopGraceMs: number; heartbeatMs: number; callLeaseMs: number; reconcileEveryMs: number };
   projectRoot: string;
   clock: Clock;
   sw: Switch;
   log: Logger;
 }
+
+/** Detect a dead call owner within lease + one pass (≤ 4 s); log out a desktop gone for 10 s. */
+const DEFAULT_UPKEEP = { desktopGraceMs: 10_000, heartbeatMs: 1_000, callLeaseMs: 3_000, reconcileEveryMs: 1_000 };
 
 /** How long the simulated softphone of an agent takes to answer the leg the switch sends it. */
 const SIM_SOFTPHONE_ANSWER_MS = 300;
@@ -53,6 +60,8 @@ export class App {
     readonly queues: QueueStore,
     readonly queueDirectory: QueueDirectory,
     readonly tokens: TokenSigner,
+    readonly reconciler: Reconciler,
+    private readonly gateway: AgentGateway,
     private readonly server: http.Server,
     private readonly io: SocketServer,
     private readonly inflight: InflightWrites,
@@ -76,8 +85,11 @@ export class App {
 
       const server = http.createServer();
       const io = new SocketServer(server, { serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
-      const gateway = new AgentGateway(io, tokens, models, log.child({ module: 'agent-gateway' }));
-      const agents = new AgentService(new AgentStore(redis, keys), gateway, () => o.clock.now(), log.child({ module: 'agents' }));
+      const upkeep = o.upkeep ?? DEFAULT_UPKEEP;
+      const leases = new Leases(redis, keys);
+      const gateway = new AgentGateway(io, tokens, models, leases, o.clock, { graceMs: upkeep.desktopGraceMs, heartbeatMs: upkeep.heartbeatMs }, log.child({ module: 'agent-gateway' }));
+      const agentStore = new AgentStore(redis, keys);
+      const agents = new AgentService(agentStore, gateway, () => o.clock.now(), log.child({ module: 'agents' }));
       const calls = new CallCenter({
         sw: o.sw,
         clock: o.clock,
@@ -88,8 +100,11 @@ export class App {
         crm: new CustomerDirectory(models),
         channel: gateway,
         inflight,
+        leases,
+        lease: { ttlMs: upkeep.callLeaseMs, heartbeatMs: upkeep.heartbeatMs },
         log: log.child({ module: 'calls' }),
       });
+      const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs });
       const sim = o.sw instanceof SimSwitch ? o.sw : undefined;
       const presence: AgentPresence = sim
         ? {
@@ -111,7 +126,8 @@ export class App {
       );
       await o.sw.start();
       calls.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, tokens, server, io, inflight);
+      reconciler.start();
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, tokens, reconciler, gateway, server, io, inflight);
     } catch (err) {
       redis.disconnect();
       await mongo?.close();
@@ -130,7 +146,9 @@ export class App {
   /** Stop taking calls, finish the ones in progress and the writes in flight, close every connection. */
   async stop(timeoutMs: number): Promise<void> {
     const log = this.options.log;
+    this.reconciler.stop();
     await this.calls.stop(timeoutMs);
+    this.gateway.stop();
     const left = await this.inflight.drain(timeoutMs);
     if (left > 0) log.warn({ left }, 'writes still in flight at shutdown');
     await new Promise<void>((resolve) => this.io.close(() => resolve()));

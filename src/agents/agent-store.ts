@@ -76,6 +76,15 @@ export class AgentStore {
     }
   }
 
+  /** Every agent this deployment has seen, with their stored status. */
+  async listStatuses(): Promise<Map<string, AgentStatus>> {
+    const ids = await this.redis.smembers(this.keys.agentsIndex());
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.keys.agent(id));
+    const rows = (await pipe.exec()) ?? [];
+    return new Map(ids.map((id, i) => [id, parseStatus((rows[i]?.[1] as Record<string, string> | undefined) ?? {}).status]));
+  }
+
   /** One more answered call (the fewest-calls strategy orders by this). */
   async countCall(agentId: string): Promise<void> {
     await this.redis.hincrby(this.keys.agent(agentId), 'calls', 1);

@@ -3,7 +3,8 @@ import type { QueueDirectory } from '../acd/queue-directory';
 import type { QueueStore } from '../acd/queue-store';
 import type { AgentChannel } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
-import type { Clock } from '../clock/clock';
+import type { Leases } from '../agents/leases';
+import type { Clock, TimerHandle } from '../clock/clock';
 import type { CustomerDirectory } from '../crm/screen-pop';
 import type { InflightWrites } from '../lifecycle/inflight';
 import type { Logger } from '../log';
@@ -22,6 +23,9 @@ export interface CallCenterDeps {
   crm: CustomerDirectory;
   channel: AgentChannel;
   inflight: InflightWrites;
+  leases: Leases;
+  /** A live call's lease lasts this long; it is renewed every heartbeatMs while the session runs. */
+  lease: { ttlMs: number; heartbeatMs: number };
   log: Logger;
 }
 
@@ -35,6 +39,7 @@ export class CallCenter {
   private readonly dispatcher: Dispatcher;
   private readonly ctx: CallContext;
   private accepting = true;
+  private heartbeat: TimerHandle | undefined;
 
   constructor(private readonly deps: CallCenterDeps) {
     this.dispatcher = new Dispatcher(
@@ -56,6 +61,19 @@ export class CallCenter {
   start(): void {
     this.deps.sw.on('call.offered', this.onOffered);
     this.deps.sw.on('leg.hangup', this.onHangup);
+    this.beat();
+  }
+
+  /** Renews the leases of this instance's live calls, so the reconciler knows they still run. */
+  private beat(): void {
+    this.heartbeat = this.deps.clock.setTimer('call-center:heartbeat', this.deps.lease.heartbeatMs, async () => {
+      try {
+        await this.deps.leases.renew('calls', [...this.calls.keys()], this.deps.clock.now() + this.deps.lease.ttlMs);
+      } catch (err) {
+        this.deps.log.warn({ err }, 'call lease renewal failed');
+      }
+      this.beat();
+    });
   }
 
   /** Calls this instance is handling now. */
@@ -111,6 +129,7 @@ export class CallCenter {
       await new Promise((r) => setTimeout(r, 20));
     }
     await this.dispatcher.idle();
+    this.deps.clock.clearTimer(this.heartbeat);
     this.deps.sw.off('call.offered', this.onOffered);
     this.deps.sw.off('leg.hangup', this.onHangup);
   }
@@ -131,6 +150,7 @@ export class CallCenter {
     }
     const call = new InboundCall(this.ctx, offer, queue);
     this.calls.set(call.callId, call);
+    this.deps.leases.renew('calls', [call.callId], this.deps.clock.now() + this.deps.lease.ttlMs).catch((err: unknown) => log.warn({ err }, 'call lease failed'));
     log.info({ callId: call.callId, from: offer.from, to: offer.to, queueId: queue.queueId }, 'inbound call');
     void call.start().catch(() => undefined);
   };
@@ -159,6 +179,7 @@ export class CallCenter {
 
   private forget(call: InboundCall): void {
     this.calls.delete(call.callId);
+    this.deps.leases.release('calls', call.callId).catch((err: unknown) => this.deps.log.warn({ err }, 'call lease release failed'));
     for (const [leg, c] of this.byLeg) if (c === call) this.byLeg.delete(leg);
   }
 }

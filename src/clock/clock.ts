@@ -11,7 +11,8 @@ export interface TimerHandle {
 
 export interface Clock {
   now(): number;
-  setTimer(owner: string, delayMs: number, fn: () => void): TimerHandle;
+  /** fn may return a promise: the virtual clock waits for it before moving on (the real one does not). */
+  setTimer(owner: string, delayMs: number, fn: () => unknown): TimerHandle;
   clearTimer(handle: TimerHandle | undefined): void;
   /** Resolves after delayMs of this clock's time. */
   sleep(owner: string, delayMs: number): Promise<void>;
@@ -27,11 +28,11 @@ export class RealClock implements Clock {
     return Date.now();
   }
 
-  setTimer(owner: string, delayMs: number, fn: () => void): TimerHandle {
+  setTimer(owner: string, delayMs: number, fn: () => unknown): TimerHandle {
     const handle: TimerHandle = { id: this.nextId++, owner, dueAt: Date.now() + delayMs };
     const timeout = setTimeout(() => {
       this.timers.delete(handle.id);
-      fn();
+      void fn();
     }, Math.max(0, delayMs));
     this.timers.set(handle.id, { handle, timeout });
     return handle;

@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from './clock';
 
 interface VirtualTimer {
   handle: TimerHandle;
-  fn: () => void;
+  fn: () => unknown;
 }
 
 /** Lets queued promise callbacks and already-completed I/O callbacks run. */
@@ -11,9 +11,10 @@ export function flushAsync(): Promise<void> {
 }
 
 /**
- * A clock that moves only when advance() is called. Timers fire in due order (ties by creation),
- * and between two timers pending promise work is allowed to run, so code that awaits between
- * timers behaves as it would in real time, deterministically.
+ * A clock that moves only when advance() is called. Timers fire in due order (ties by creation);
+ * a timer whose callback returns a promise is waited for, and between two timers pending promise
+ * work is allowed to run, so code that awaits between timers behaves as it would in real time,
+ * deterministically.
  */
 export class VirtualClock implements Clock {
   private current: number;
@@ -28,7 +29,7 @@ export class VirtualClock implements Clock {
     return this.current;
   }
 
-  setTimer(owner: string, delayMs: number, fn: () => void): TimerHandle {
+  setTimer(owner: string, delayMs: number, fn: () => unknown): TimerHandle {
     const handle: TimerHandle = { id: this.nextId++, owner, dueAt: this.current + Math.max(0, delayMs) };
     this.timers.push({ handle, fn });
     this.timers.sort((a, b) => a.handle.dueAt - b.handle.dueAt || a.handle.id - b.handle.id);
@@ -57,7 +58,7 @@ export class VirtualClock implements Clock {
       if (!next || next.handle.dueAt > target) break;
       this.timers.shift();
       this.current = next.handle.dueAt;
-      next.fn();
+      await next.fn();
       await flushAsync();
     }
     this.current = target;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { AgentChannel, CallEndedNotice } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
 import type { AgentStatus } from '../agents/agent-state';
+import type { Leases } from '../agents/leases';
+import type { Clock, TimerHandle } from '../clock/clock';
 import type { TokenClaims, TokenSigner } from '../auth/tokens';
 import type { CallCenter } from '../calls/call-center';
 import { CallActionError } from '../calls/inbound-call';
@@ -39,20 +41,54 @@ interface SocketData {
 }
 
 /** The agent desktop's live connection: socket.io namespace /agent, one room per agent. */
+export interface PresenceOptions {
+  /** How long an agent's desktop may be gone before the reconciler logs the agent out. */
+  graceMs: number;
+  heartbeatMs: number;
+}
+
 export class AgentGateway implements AgentChannel {
   private readonly nsp: Namespace;
+  /** Agents with a desktop connected to this instance, and how many sockets each. */
+  private readonly here = new Map<string, number>();
+  private heartbeat: TimerHandle | undefined;
 
   constructor(
     io: Server,
     private readonly tokens: TokenSigner,
     private readonly models: Models,
+    private readonly leases: Leases,
+    private readonly clock: Clock,
+    private readonly presenceOptions: PresenceOptions,
     private readonly log: Logger,
   ) {
     this.nsp = io.of('/agent');
   }
 
+  stop(): void {
+    this.clock.clearTimer(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  /** Renews the presence leases of the desktops connected here. */
+  private beat(): void {
+    this.heartbeat = this.clock.setTimer('agent-gateway:presence', this.presenceOptions.heartbeatMs, async () => {
+      try {
+        await this.renewPresence([...this.here.keys()]);
+      } catch (err) {
+        this.log.warn({ err }, 'presence renewal failed');
+      }
+      this.beat();
+    });
+  }
+
+  private renewPresence(agentIds: string[]): Promise<void> {
+    return this.leases.renew('presence', agentIds, this.clock.now() + this.presenceOptions.graceMs);
+  }
+
   /** Starts taking connections; separate from the constructor because the call logic needs the channel first. */
   bind(agents: AgentService, calls: CallCenter, presence: AgentPresence): void {
+    this.beat();
     this.nsp.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.token;
       const claims = typeof token === 'string' ? this.tokens.verify(token) : undefined;
@@ -81,6 +117,8 @@ export class AgentGateway implements AgentChannel {
     const agentId = data.agentId;
     const log = this.log.child({ agentId, socket: socket.id });
     await socket.join(this.room(agentId));
+    this.here.set(agentId, (this.here.get(agentId) ?? 0) + 1);
+    await this.renewPresence([agentId]);
     await agents.setProfile(agentId, user.queueIds, user.skills.map((k) => ({ skill: k.skill, level: k.level })));
     presence.online(agentId);
     const current = await agents.get(agentId);
@@ -120,6 +158,9 @@ export class AgentGateway implements AgentChannel {
     handle('call:disposition', async (p) => calls.disposition(agentId, p.callId, p.code, p.notes));
 
     socket.on('disconnect', () => {
+      const left = (this.here.get(agentId) ?? 1) - 1;
+      if (left > 0) this.here.set(agentId, left);
+      else this.here.delete(agentId); // the lease now runs out after the grace period unless they come back
       void (async () => {
         const remaining = await this.nsp.in(this.room(agentId)).fetchSockets();
         if (remaining.length > 0) return;

@@ -41,6 +41,10 @@ export class RedisKeys {
     return `${this.ns}:calls`;
   }
 
+  presence(): string {
+    return `${this.ns}:presence`;
+  }
+
   reservation(callId: string): string {
     return `${this.ns}:resv:${callId}`;
   }

@@ -46,3 +46,15 @@ test('cleared timers never fire and pending() names the owners of the rest', asy
   await clock.advance(1000);
   expect(clock.pending()).toEqual([]);
 });
+
+test('an async timer callback finishes before the next timer fires', async () => {
+  const clock = new VirtualClock(0);
+  const log: string[] = [];
+  clock.setTimer('slow', 10, async () => {
+    await new Promise((r) => setTimeout(r, 30)); // real I/O-like delay
+    log.push('slow done');
+  });
+  clock.setTimer('next', 11, () => log.push('next'));
+  await clock.advance(20);
+  expect(log).toEqual(['slow done', 'next']);
+});
