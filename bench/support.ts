@@ -1,17 +1,37 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedRedis } from '../src/embedded/embedded-stores';
+import { startEmbeddedFerretDb, startEmbeddedRedis } from '../src/embedded/embedded-stores';
 import { createLogger } from '../src/log';
 import { findProjectRoot } from '../src/util/project-root';
+
+function embeddedOptions(dir: string) {
+  return { varDir: dir, projectRoot: findProjectRoot(), binaries: { redisServer: process.env.REDIS_SERVER_BIN, ferretdb: process.env.FERRETDB_BIN }, log: createLogger('warn') };
+}
 
 /** A private redis-server for one benchmark run, removed afterwards. */
 export async function benchRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcc-bench-'));
-  const r = await startEmbeddedRedis({ varDir: dir, projectRoot: findProjectRoot(), binaries: { redisServer: process.env.REDIS_SERVER_BIN, ferretdb: undefined }, log: createLogger('warn') });
+  const r = await startEmbeddedRedis(embeddedOptions(dir));
   return {
     url: r.url,
     stop: async () => {
+      await r.service.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A private redis-server and FerretDB for one benchmark run, removed afterwards. */
+export async function benchStores(): Promise<{ redisUrl: string; mongodbUri: string; stop: () => Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcc-bench-'));
+  const r = await startEmbeddedRedis(embeddedOptions(dir));
+  const f = await startEmbeddedFerretDb(embeddedOptions(dir), 'bench');
+  return {
+    redisUrl: r.url,
+    mongodbUri: f.uri,
+    stop: async () => {
+      await f.service.stop();
       await r.service.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -10,6 +10,7 @@ import type { CustomerDirectory, ScreenPop } from '../crm/screen-pop';
 import type { InflightWrites } from '../lifecycle/inflight';
 import type { Logger } from '../log';
 import type { CallRecordDoc, Models } from '../store/models';
+import { withWriteRetry } from '../store/retry';
 import { LegGoneError, type CallOffered, type DialResult, type HangupCause, type LegId, type Switch } from '../telephony/switch';
 import { DispositionError, writeDisposition } from './dispositions';
 
@@ -472,7 +473,7 @@ export class InboundCall {
 
   private writeRecord(update: RecordUpdate, create = false): Promise<unknown> {
     const { CallRecord } = this.ctx.models;
-    const op: Promise<unknown> = create ? CallRecord.create({ callId: this.callId, ...update }) : CallRecord.updateOne({ callId: this.callId }, { $set: update }).exec();
+    const op = withWriteRetry<unknown>(() => (create ? CallRecord.create({ callId: this.callId, ...update }) : CallRecord.updateOne({ callId: this.callId }, { $set: update }).exec()));
     return this.ctx.inflight.track(op);
   }
 }

@@ -48,7 +48,8 @@ export async function startEmbeddedFerretDb(o: EmbeddedOptions, database: string
       command: ferretdbBinary(o.binaries.ferretdb, o.projectRoot),
       args: [
         '--handler=sqlite',
-        `--sqlite-url=file:${dataDir}/`,
+        // SQLite allows one writer at a time; wait for the lock instead of failing with SQLITE_BUSY.
+        `--sqlite-url=file:${dataDir}/?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)`,
         `--state-dir=${stateDir}`,
         `--listen-addr=${HOST}:${port}`,
         '--debug-addr=-',

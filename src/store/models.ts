@@ -105,6 +105,8 @@ const callRecordSchema = new Schema(
   },
   { timestamps: true },
 );
+// The screen-pop's "last calls" of a customer.
+callRecordSchema.index({ customerId: 1, offeredAt: -1 });
 
 const dispositionSchema = new Schema(
   {

@@ -1,0 +1,114 @@
+import { io, type Socket } from 'socket.io-client';
+import { App } from '../src/app';
+import { hashPassword } from '../src/auth/passwords';
+import { RealClock } from '../src/clock/clock';
+import { createLogger } from '../src/log';
+import { SimSwitch } from '../src/telephony/sim/sim-switch';
+import type { SimParty } from '../src/telephony/sim/sim-party';
+import { findProjectRoot } from '../src/util/project-root';
+import { benchStores, percentile, rssMiB } from './support';
+
+/**
+ * Screen-pop latency: from the moment the ACD offers a call to the moment the agent's browser
+ * (a socket.io client over loopback) has the offer with the customer's funnel card.
+ * 500 agent sockets connected, 50 new calls per second, real time, real Redis and FerretDB.
+ * Each caller hangs up as soon as the offer lands, which frees the agent for the next call.
+ */
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 500);
+const RATE = Number(process.env.BENCH_CALLS_PER_SECOND ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const OFFER_TIMEOUT_MS = 20_000;
+
+interface Pop {
+  callId: string;
+  from: string;
+  offerExpiresAt: number;
+  customer: { funnel: unknown[] } | null;
+}
+
+async function main(): Promise<void> {
+  const stores = await benchStores();
+  const clock = new RealClock();
+  const sw = new SimSwitch({ clock, promptDurationMs: () => 0 });
+  const app = await App.create({
+    redisUrl: stores.redisUrl,
+    mongodbUri: stores.mongodbUri,
+    redisNamespace: 'bench',
+    http: { host: '127.0.0.1', port: 0 },
+    authSecret: 'b'.repeat(32),
+    tokenTtlMs: 3600_000,
+    acd: { offerTimeoutMs: OFFER_TIMEOUT_MS, wrapUpMs: 60_000 },
+    projectRoot: findProjectRoot(),
+    clock,
+    sw,
+    log: createLogger('warn'),
+  });
+  await app.models.Queue.create({ queueId: 'dcc', name: 'DCC', numbers: ['4008001234'] });
+  await app.queueDirectory.load();
+  const { port } = await app.listen();
+  const url = `http://127.0.0.1:${port}`;
+
+  const hash = await hashPassword('pw');
+  await app.models.User.insertMany(Array.from({ length: AGENTS }, (_, i) => ({ username: `b${i}`, displayName: `b${i}`, passwordHash: hash, roles: ['agent'], queueIds: ['dcc'] })));
+  const customers = Array.from({ length: 1000 }, (_, i) => ({
+    name: `客户${i}`,
+    phones: [`+86138${String(i).padStart(8, '0')}`],
+    status: 'defeated',
+    grade: ['A', 'B', 'C'][i % 3],
+    defeatReason: '价格',
+    funnel: Array.from({ length: 8 }, (_, k) => ({ at: new Date(Date.UTC(2026, 8, 1 + k)), kind: k % 2 ? 'visit' : 'grade_change', grade: 'B', model: 'Model Y' })),
+  }));
+  await app.models.Customer.insertMany(customers);
+
+  const latencies: number[] = [];
+  const callers = new Map<string, SimParty>();
+  let received = 0;
+  const sockets: Socket[] = [];
+  for (let i = 0; i < AGENTS; i++) {
+    const { token } = app.tokens.issue(`b${i}`, ['agent']);
+    const s = io(`${url}/agent`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    s.on('call:offer', (pop: Pop) => {
+      latencies.push(Date.now() - (pop.offerExpiresAt - OFFER_TIMEOUT_MS));
+      received++;
+      if (pop.customer === null) throw new Error('screen-pop without the customer card');
+      callers.get(pop.from)?.hangup();
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once('connect', resolve);
+      s.once('connect_error', reject);
+    });
+    await new Promise<void>((resolve) => s.once('agent:state', () => resolve()));
+    const ack = (await s.timeout(5000).emitWithAck('agent:ready', {})) as { ok: boolean };
+    if (!ack.ok) throw new Error('agent could not go ready');
+    sockets.push(s);
+  }
+  console.log(`screen-pop: ${AGENTS} agent sockets connected and ready (RSS ${rssMiB()} MiB)`);
+
+  const total = RATE * SECONDS;
+  const started = Date.now();
+  for (let n = 0; n < total; n++) {
+    const due = started + (n * 1000) / RATE;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const from = `138${String(n % customers.length).padStart(8, '0')}`;
+    callers.set(from, sw.placeCall({ from, to: '4008001234' }));
+  }
+  const deadline = Date.now() + 15_000;
+  while (received < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const elapsed = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  console.log(`calls offered ${received}/${total} over ${elapsed.toFixed(1)} s (${(received / elapsed).toFixed(1)} per second)`);
+  console.log(`offer-to-browser latency ms: p50 ${percentile(latencies, 50)}  p90 ${percentile(latencies, 90)}  p99 ${percentile(latencies, 99)}  max ${latencies[latencies.length - 1]}`);
+  console.log(`app+clients process RSS ${rssMiB()} MiB`);
+  const byStatus = await app.models.CallRecord.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
+  console.log(`call records by status: ${byStatus.map((b) => `${b._id} ${b.n}`).join(', ')}; still waiting in Redis: ${await app.queues.waitingCount('dcc')}; ready agents: ${(await app.queues.readyAgents('dcc')).length}`);
+  for (const s of sockets) s.disconnect();
+  await app.stop(5000);
+  await stores.stop();
+  if (received < total) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
