@@ -12,6 +12,8 @@ export interface Match extends Reservation {
 export class Dispatcher {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /** Offers being made: not waited for by the matching loop (each reservation is already atomic). */
+  private readonly offering = new Set<Promise<void>>();
 
   constructor(
     private readonly queues: QueueStore,
@@ -35,7 +37,7 @@ export class Dispatcher {
 
   /** Settles when no matching pass is running. */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    while (this.running.size > 0 || this.offering.size > 0) await Promise.allSettled([...this.running.values(), ...this.offering]);
   }
 
   private async drain(queueId: string): Promise<void> {
@@ -43,7 +45,9 @@ export class Dispatcher {
       for (;;) {
         const m = await this.queues.reserve(queueId, this.now(), this.reservationTtlMs(queueId));
         if (!m) return;
-        await this.onMatch({ queueId, ...m });
+        const offer = this.onMatch({ queueId, ...m }).catch((err: unknown) => this.log.error({ err, queueId, callId: m.callId }, 'offer failed'));
+        this.offering.add(offer);
+        void offer.finally(() => this.offering.delete(offer));
       }
     } catch (err) {
       this.log.error({ err, queueId }, 'dispatch failed');

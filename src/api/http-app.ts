@@ -58,7 +58,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
 
   app.get('/api/calls/:callId', requireAuth('agent', 'supervisor', 'manager', 'admin'), async (req, res) => {
-    const record = await deps.models.CallRecord.findOne({ callId: req.params.callId }, { _id: 0, __v: 0 }).lean();
+    const record = await deps.models.CallRecord.findById(req.params.callId, { _id: 0, __v: 0 }).lean();
     if (!record) throw new HttpError(404, `no call ${req.params.callId}`);
     res.json(record);
   });

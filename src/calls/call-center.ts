@@ -107,7 +107,7 @@ export class CallCenter {
     if (live) return live.disposition(agentId, code, notes);
     // Wrap-up time ran out before the agent saved: the outcome is still accepted, once.
     const { CallRecord } = this.deps.models;
-    const record = await CallRecord.findOne({ callId }).lean();
+    const record = await CallRecord.findById(callId).lean();
     if (!record || record.agentUsername !== agentId || record.status !== 'ended') throw new CallActionError('you can record an outcome only for your own call, after it ends');
     const queue = this.deps.queueDirectory.get(record.queueId ?? '');
     if (queue && !queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${queue.dispositionCodes.join(', ')}`);

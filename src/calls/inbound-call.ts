@@ -473,7 +473,7 @@ export class InboundCall {
 
   private writeRecord(update: RecordUpdate, create = false): Promise<unknown> {
     const { CallRecord } = this.ctx.models;
-    const op = withWriteRetry<unknown>(() => (create ? CallRecord.create({ callId: this.callId, ...update }) : CallRecord.updateOne({ callId: this.callId }, { $set: update }).exec()));
+    const op = withWriteRetry<unknown>(() => (create ? CallRecord.create({ _id: this.callId, callId: this.callId, ...update }) : CallRecord.updateOne({ _id: this.callId }, { $set: update }).exec()));
     return this.ctx.inflight.track(op);
   }
 }

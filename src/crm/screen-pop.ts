@@ -55,7 +55,9 @@ export class CustomerDirectory {
 
   /** The customer with this number and who owns the relationship (for preferred-agent routing). */
   async findByPhone(e164: string): Promise<{ id: Types.ObjectId; owningUser: string | undefined } | undefined> {
-    const doc = await this.models.Customer.findOne({ phones: e164 }, { _id: 1, owningUser: 1 }).lean();
+    const link = await this.models.CustomerPhone.findById(e164).lean();
+    if (!link) return undefined;
+    const doc = await this.models.Customer.findById(link.customerId, { _id: 1, owningUser: 1 }).lean();
     return doc ? { id: doc._id, owningUser: doc.owningUser ?? undefined } : undefined;
   }
 

@@ -50,6 +50,29 @@ const customerSchema = new Schema(
   { timestamps: true },
 );
 
+/**
+ * Phone number (E.164, as _id) → customer: the screen-pop's lookup is a primary-key read. Kept in
+ * step by the hooks below when customers are created or saved (changes to `phones` must go through
+ * save(), not updateOne).
+ */
+const customerPhoneSchema = new Schema({
+  _id: { type: String, required: true },
+  customerId: { type: Schema.Types.ObjectId, required: true },
+});
+
+async function indexPhones(db: Connection, docs: { _id: unknown; phones?: string[] | null }[]): Promise<void> {
+  const ops = docs.flatMap((d) => (d.phones ?? []).map((phone) => ({ updateOne: { filter: { _id: phone }, update: { $set: { customerId: d._id } }, upsert: true } })));
+  if (ops.length > 0) await db.model('CustomerPhone').bulkWrite(ops);
+}
+
+customerSchema.post('save', async function (doc) {
+  await indexPhones(doc.db, [doc]);
+});
+customerSchema.post('insertMany', async function (docs: { _id: unknown; phones?: string[] | null; db: Connection }[]) {
+  const first = docs[0];
+  if (first) await indexPhones(first.db, docs);
+});
+
 const queueSchema = new Schema(
   {
     queueId: { type: String, required: true, unique: true },
@@ -73,9 +96,12 @@ const queueSchema = new Schema(
   { timestamps: true },
 );
 
+// Call records and dispositions are keyed by the call id itself (_id): every write during a call
+// is then a primary-key lookup, which FerretDB's SQLite backend serves without a table scan.
 const callRecordSchema = new Schema(
   {
-    callId: { type: String, required: true, unique: true },
+    _id: { type: String, required: true },
+    callId: { type: String, required: true },
     direction: { type: String, enum: ['inbound', 'outbound'], required: true },
     source: { type: String, enum: ['trunk', 'vehicle', 'agent'], required: true },
     from: { type: String, required: true },
@@ -110,7 +136,9 @@ callRecordSchema.index({ customerId: 1, offeredAt: -1 });
 
 const dispositionSchema = new Schema(
   {
-    callId: { type: String, required: true, unique: true },
+    /** The call id: one disposition per call. */
+    _id: { type: String, required: true },
+    callId: { type: String, required: true },
     agentUsername: { type: String, required: true },
     customerId: { type: Schema.Types.ObjectId, ref: 'Customer' },
     queueId: String,
@@ -130,6 +158,7 @@ export type DispositionDoc = InferSchemaType<typeof dispositionSchema>;
 export interface Models {
   User: Model<UserDoc>;
   Customer: Model<CustomerDoc>;
+  CustomerPhone: Model<InferSchemaType<typeof customerPhoneSchema>>;
   Queue: Model<QueueDoc>;
   CallRecord: Model<CallRecordDoc>;
   Disposition: Model<DispositionDoc>;
@@ -140,6 +169,7 @@ export function bindModels(conn: Connection): Models {
   return {
     User: conn.model('User', userSchema),
     Customer: conn.model('Customer', customerSchema),
+    CustomerPhone: conn.model('CustomerPhone', customerPhoneSchema),
     Queue: conn.model('Queue', queueSchema),
     CallRecord: conn.model('CallRecord', callRecordSchema),
     Disposition: conn.model('Disposition', dispositionSchema),
