@@ -5,6 +5,7 @@
  *  - node_modules: installed from package-lock.json when missing or older than it
  *  - redis-server: Debian package (apt-get) when missing, or the exact command to run
  *  - ferretdb (v1, SQLite backend): built from its Go module into .tools/ when missing
+ *  - espeak-ng + sox (Debian packages) and the prompt audio built from ivr/prompts.yaml
  *  - TypeScript: `tsc` (incremental) into dist/
  * Every step is idempotent and prints what it does on stderr.
  */
@@ -71,16 +72,44 @@ function isRoot() {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-function ensureRedisServer() {
-  if (process.env.REDIS_SERVER_BIN || which('redis-server')) return;
-  const cmd = 'apt-get update && apt-get install -y redis-server';
-  if (!isRoot() || !which('apt-get')) {
-    throw new SetupError(`redis-server is not installed; run: sudo sh -c '${cmd}'  (or set REDIS_URL to an existing Redis)`);
-  }
-  say('installing redis-server (Debian package)');
+/** Debian packages, installed in one apt-get run when any is missing (root only). */
+function ensureDebianPackages(packages) {
+  const missing = packages.filter((p) => !which(p.bin));
+  if (missing.length === 0) return [];
+  const names = missing.map((p) => p.pkg);
+  const cmd = `apt-get update && apt-get install -y ${names.join(' ')}`;
+  if (!isRoot() || !which('apt-get')) return missing.map((p) => ({ ...p, hint: `sudo sh -c '${cmd}'` }));
+  say(`installing ${names.join(', ')} (Debian packages)`);
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', 'redis-server'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
-  // The package starts a system service on 6379; the project never uses it, it starts its own.
+  run('apt-get', ['install', '-y', '-qq', ...names], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+  // The redis-server package starts a system service on 6379; the project never uses it, it starts its own.
+  return [];
+}
+
+function ensureRedisServer() {
+  if (process.env.REDIS_SERVER_BIN) return;
+  const [missing] = ensureDebianPackages([{ bin: 'redis-server', pkg: 'redis-server' }]);
+  if (missing) throw new SetupError(`redis-server is not installed; run: ${missing.hint}  (or set REDIS_URL to an existing Redis)`);
+}
+
+/** Prompt audio is for FreeSWITCH; the simulated switch runs without it, so a missing tool only warns. */
+function ensurePromptAudio() {
+  const missing = ensureDebianPackages([
+    { bin: 'espeak-ng', pkg: 'espeak-ng' },
+    { bin: 'sox', pkg: 'sox' },
+  ]);
+  if (missing.length > 0) {
+    say(`prompt audio not built (${missing.map((m) => m.bin).join(', ')} missing); run: ${missing[0].hint} then npm run build:prompts`);
+    return;
+  }
+  const started = Date.now();
+  let r;
+  try {
+    r = require('./build-prompts.cjs').buildPrompts();
+  } catch (err) {
+    throw new SetupError(`prompt audio: ${err.message}`);
+  }
+  if (r.built > 0 || r.removed > 0) say(`prompt audio: ${r.built} built, ${r.kept} unchanged, ${r.removed} removed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 function ensureFerretDb() {
@@ -118,6 +147,7 @@ function bootstrap(need) {
     ensureNodeModules();
     if (need.redis) ensureRedisServer();
     if (need.ferretdb) ensureFerretDb();
+    ensurePromptAudio();
     buildTypeScript();
   } catch (err) {
     if (err instanceof SetupError) {

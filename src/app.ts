@@ -15,7 +15,9 @@ import { TokenSigner } from './auth/tokens';
 import { CallCenter } from './calls/call-center';
 import type { Clock } from './clock/clock';
 import { CustomerDirectory } from './crm/screen-pop';
+import { IvrDirectory } from './ivr/ivr-directory';
 import { InflightWrites } from './lifecycle/inflight';
+import { StoreDirectory } from './org/store-directory';
 import type { Logger } from './log';
 import { AgentGateway, type AgentPresence } from './realtime/agent-gateway';
 import { connectRedis, waitForRedis } from './redis/connect';
@@ -37,6 +39,8 @@ export interface AppOptions {
   /** Agent-state upkeep: desktop grace period, lease renewals, reconciler passes. */
   upkeep?: { desktopGraceMs: number; heartbeatMs: number; callLeaseMs: number; reconcileEveryMs: number };
   projectRoot: string;
+  /** Folder with prompts.yaml and flows/ (loaded by reloadRouting); undefined: no IVR, numbers go straight to their queue. */
+  ivrDir?: string | undefined;
   clock: Clock;
   sw: Switch;
   log: Logger;
@@ -59,6 +63,8 @@ export class App {
     readonly agents: AgentService,
     readonly queues: QueueStore,
     readonly queueDirectory: QueueDirectory,
+    readonly stores: StoreDirectory,
+    private readonly routing: { ivr: IvrDirectory | undefined },
     readonly tokens: TokenSigner,
     readonly reconciler: Reconciler,
     private readonly gateway: AgentGateway,
@@ -82,6 +88,9 @@ export class App {
       const queues = new QueueStore(redis, keys);
       const queueDirectory = new QueueDirectory(models, queues, o.acd);
       await queueDirectory.load();
+      const stores = new StoreDirectory(models);
+      await stores.load();
+      const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };
 
       const server = http.createServer();
       const io = new SocketServer(server, { serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
@@ -101,6 +110,8 @@ export class App {
         channel: gateway,
         inflight,
         leases,
+        flowFor: (dialled) => routing.ivr?.forDialled(dialled),
+        storeCalendar: (storeId) => stores.calendar(storeId),
         lease: { ttlMs: upkeep.callLeaseMs, heartbeatMs: upkeep.heartbeatMs },
         log: log.child({ module: 'calls' }),
       });
@@ -127,12 +138,26 @@ export class App {
       await o.sw.start();
       calls.start();
       reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, tokens, reconciler, gateway, server, io, inflight);
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, routing, tokens, reconciler, gateway, server, io, inflight);
     } catch (err) {
       redis.disconnect();
       await mongo?.close();
       throw err;
     }
+  }
+
+  /**
+   * (Re)reads queues, stores and the IVR flows, and checks the flows against them: an invalid flow
+   * throws a FlowError naming the file and node, and the flows in use stay as they were.
+   */
+  async reloadRouting(): Promise<void> {
+    await this.queueDirectory.load();
+    await this.stores.load();
+    if (this.options.ivrDir) this.routing.ivr = IvrDirectory.load(this.options.ivrDir, { queueIds: this.queueDirectory.ids(), storeIds: this.stores.ids() });
+  }
+
+  get ivr(): IvrDirectory | undefined {
+    return this.routing.ivr;
   }
 
   async listen(): Promise<AddressInfo> {

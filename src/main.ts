@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { App } from './app';
 import { resolveAuthSecret } from './auth/tokens';
 import { RealClock } from './clock/clock';
@@ -7,6 +8,8 @@ import { ChildServiceError, type ChildService } from './embedded/child-service';
 import { startEmbeddedFerretDb, startEmbeddedRedis } from './embedded/embedded-stores';
 import { createLogger, type Logger } from './log';
 import { seedDemoData } from './seed/demo-seed';
+import { FlowError } from './ivr/flow-loader';
+import { PromptCatalogError } from './ivr/prompt-catalog';
 import { SimSwitch } from './telephony/sim/sim-switch';
 
 /** One line on stderr, exit non-zero: for problems a person fixes before trying again. */
@@ -71,17 +74,20 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
       tokenTtlMs: config.auth.tokenTtlMs,
       acd: config.acd,
       projectRoot: config.projectRoot,
+      ivrDir: path.join(config.projectRoot, 'ivr'),
       clock,
       sw: new SimSwitch({ clock }),
       log,
     });
-    if (config.demoSeed && (await seedDemoData(app.models, clock.now(), log))) await app.queueDirectory.load();
+    if (config.demoSeed) await seedDemoData(app.models, clock.now(), log);
+    await app.reloadRouting(); // checks every IVR flow against the queues and stores; a bad file stops here, naming it
+    log.info({ flows: app.ivr?.flows.map((f) => `${f.id} (${f.numbers.join(', ')})`) }, 'IVR flows loaded');
     const address = await app.listen();
     log.info({ url: `http://${address.address === '127.0.0.1' ? 'localhost' : address.address}:${address.port}`, switch: config.switch.kind }, 'ready to take calls');
   } catch (err) {
     await app?.stop(1000).catch(() => undefined);
     await stopChildren();
-    if (err instanceof ConfigError || err instanceof MissingBinaryError || err instanceof ChildServiceError) die(err.message, 1);
+    if (err instanceof ConfigError || err instanceof MissingBinaryError || err instanceof ChildServiceError || err instanceof FlowError || err instanceof PromptCatalogError) die(err.message, 1);
     die(`start-up failed: ${(err as Error).message}`, 1);
   }
 }

@@ -1,7 +1,8 @@
 import type { Models } from '../store/models';
 import type { QueueStore, Strategy } from './queue-store';
 
-export type Overflow = { kind: 'queue'; queueId: string } | { kind: 'hangup' };
+/** After max wait: another queue, a queued callback (the caller keeps the place), or a goodbye. */
+export type Overflow = { kind: 'queue'; queueId: string } | { kind: 'callback' } | { kind: 'hangup' };
 
 export interface QueueConfig {
   queueId: string;
@@ -15,6 +16,11 @@ export interface QueueConfig {
   overflow: Overflow | undefined;
   preferredWaitMs: number;
   dispositionCodes: string[];
+  /** Position and estimated-wait announcements this often while queued; undefined: none. */
+  announceEveryMs: number | undefined;
+  /** Key that turns waiting into a queued callback (offered in announcements); undefined: not offered. */
+  callbackKey: string | undefined;
+  wrapUpExtendMaxMs: number;
 }
 
 /** Queue definitions (MongoDB), cached; which queue a dialled number lands in. */
@@ -45,10 +51,17 @@ export class QueueDirectory {
           overflow: overflowOf(d.overflow),
           preferredWaitMs: d.preferredWaitMs,
           dispositionCodes: d.dispositionCodes,
+          announceEveryMs: d.announceEveryMs ?? undefined,
+          callbackKey: d.callbackKey ?? undefined,
+          wrapUpExtendMaxMs: d.wrapUpExtendMaxMs,
         },
       ]),
     );
     for (const q of this.byId.values()) await this.store.configure(q.queueId, { strategy: q.strategy });
+  }
+
+  ids(): Set<string> {
+    return new Set(this.byId.keys());
   }
 
   get(queueId: string): QueueConfig | undefined {
@@ -66,5 +79,6 @@ export class QueueDirectory {
 function overflowOf(o: { kind?: string | null; queueId?: string | null } | null | undefined): Overflow | undefined {
   if (o?.kind === 'queue' && o.queueId) return { kind: 'queue', queueId: o.queueId };
   if (o?.kind === 'hangup') return { kind: 'hangup' };
+  if (o?.kind === 'callback') return { kind: 'callback' };
   return undefined;
 }

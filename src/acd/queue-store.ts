@@ -194,6 +194,20 @@ export class QueueStore {
     return this.redis.zcard(this.keys.queueWaiting(queueId));
   }
 
+  /** A call of this queue was connected (+1) or its after-call work finished (-1, with its handle time). */
+  async recordActive(queueId: string, delta: 1 | -1, handleMs?: number): Promise<void> {
+    const m = this.redis.multi().hincrby(this.keys.queueStats(queueId), 'active', delta);
+    if (handleMs !== undefined) m.hincrby(this.keys.queueStats(queueId), 'handled', 1).hincrby(this.keys.queueStats(queueId), 'handleMs', Math.round(handleMs));
+    await m.exec();
+  }
+
+  /** Agents on this queue's calls now, and the average handle time so far (undefined: no history). */
+  async stats(queueId: string): Promise<{ active: number; ready: number; avgHandleMs: number | undefined }> {
+    const [h, ready] = await Promise.all([this.redis.hmget(this.keys.queueStats(queueId), 'active', 'handled', 'handleMs'), this.redis.zcard(this.keys.queueReady(queueId))]);
+    const handled = Number(h[1] ?? 0);
+    return { active: Math.max(0, Number(h[0] ?? 0)), ready, avgHandleMs: handled > 0 ? Number(h[2] ?? 0) / handled : undefined };
+  }
+
   async readyAgents(queueId: string): Promise<string[]> {
     return this.redis.zrange(this.keys.queueReady(queueId), 0, -1);
   }

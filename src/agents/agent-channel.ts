@@ -18,4 +18,5 @@ export interface AgentChannel {
   connected(agentId: string, callId: string, at: number): void;
   ended(agentId: string, notice: CallEndedNotice): void;
   dispositionSaved(agentId: string, callId: string, code: string): void;
+  wrapUpExtended(agentId: string, callId: string, wrapUpUntil: number): void;
 }

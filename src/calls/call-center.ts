@@ -6,7 +6,9 @@ import type { AgentService } from '../agents/agent-service';
 import type { Leases } from '../agents/leases';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { CustomerDirectory } from '../crm/screen-pop';
+import type { IvrFlow } from '../ivr/flow-schema';
 import type { InflightWrites } from '../lifecycle/inflight';
+import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import type { CallOffered, LegHangup, LegId, Switch } from '../telephony/switch';
@@ -24,6 +26,8 @@ export interface CallCenterDeps {
   channel: AgentChannel;
   inflight: InflightWrites;
   leases: Leases;
+  flowFor(dialled: string): IvrFlow | undefined;
+  storeCalendar(storeId: string): StoreCalendar | undefined;
   /** A live call's lease lasts this long; it is renewed every heartbeatMs while the session runs. */
   lease: { ttlMs: number; heartbeatMs: number };
   log: Logger;
@@ -96,6 +100,10 @@ export class CallCenter {
 
   async decline(agentId: string, callId: string): Promise<void> {
     await this.session(callId).decline(agentId);
+  }
+
+  async extendWrapUp(agentId: string, callId: string, ms: number): Promise<number> {
+    return this.session(callId).extendWrapUp(agentId, ms);
   }
 
   async hangup(agentId: string, callId: string): Promise<void> {

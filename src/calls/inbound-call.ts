@@ -5,9 +5,14 @@ import type { QueueStore, SkillRequirement } from '../acd/queue-store';
 import type { AgentChannel } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
 import type { Clock, TimerHandle } from '../clock/clock';
+import { estimateWaitMinutes, DEFAULT_HANDLE_MS } from '../acd/wait-estimate';
 import { toE164 } from '../crm/phone';
 import type { CustomerDirectory, ScreenPop } from '../crm/screen-pop';
+import type { IvrFlow } from '../ivr/flow-schema';
+import { IvrSession, type IvrResult } from '../ivr/ivr-session';
+import { numberPrompts } from '../ivr/prompt-catalog';
 import type { InflightWrites } from '../lifecycle/inflight';
+import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { CallRecordDoc, Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
@@ -30,8 +35,11 @@ export interface CallContext {
   bindLeg(legId: LegId, call: InboundCall): void;
   /** The session is over; drop it. */
   forget(call: InboundCall): void;
-  /** Another queue's definition (overflow targets). */
+  /** Another queue's definition (overflow targets, IVR enqueue nodes). */
   queueConfig(queueId: string): QueueConfig | undefined;
+  /** The IVR flow answering a dialled number, if any. */
+  flowFor(dialled: string): IvrFlow | undefined;
+  storeCalendar(storeId: string): StoreCalendar | undefined;
 }
 
 /** Where the call waits and for whom: decided by the IVR, or by the defaults of the dialled queue. */
@@ -47,11 +55,14 @@ export interface RoutingRequest {
  * reserved and sees the offer · connecting: the agent accepted, their phone is being dialled ·
  * connected: talking · wrap_up: the conversation ended, the agent is writing up · done.
  */
-export type CallPhase = 'answering' | 'queued' | 'offered' | 'connecting' | 'connected' | 'wrap_up' | 'done';
+export type CallPhase = 'answering' | 'queued' | 'offered' | 'connecting' | 'connected' | 'transferred' | 'wrap_up' | 'done';
+
+/** How long the customer's phone rings when an agent calls back a queued-callback caller. */
+const CALLBACK_RING_MS = 30_000;
 
 export class CallActionError extends Error {}
 
-type RecordUpdate = Partial<Omit<CallRecordDoc, 'callId'>>;
+type RecordUpdate = Partial<Omit<CallRecordDoc, 'callId' | 'ivr'>> & { ivr?: { flowId: string; path: unknown; vars: unknown } };
 
 /**
  * One inbound call from the first ring to the agent's disposition. Every step that changes the
@@ -71,6 +82,15 @@ export class InboundCall {
   private preferredTimer: TimerHandle | undefined;
   private maxWaitTimer: TimerHandle | undefined;
   private agentLeg: LegId | undefined;
+  /** The customer's leg: the inbound leg, none while waiting for a callback, then the called-back leg. */
+  private customerLeg: LegId | undefined;
+  /** Set when the caller chose to be called back (the number to call). */
+  private callbackNumber: string | undefined;
+  private ivrResult: IvrResult | undefined;
+  private announceTimer: TimerHandle | undefined;
+  private wrapUpUntil = 0;
+  private wrapUpExtendedMs = 0;
+  private countedActive = false;
   private customerId: Types.ObjectId | undefined;
   private enqueuedAt = 0;
   private connectedAt = 0;
@@ -87,6 +107,7 @@ export class InboundCall {
     queue: QueueConfig,
   ) {
     this.queue = queue;
+    this.customerLeg = offered.legId;
     this.log = ctx.log.child({ callId: this.callId, leg: offered.legId });
   }
 
@@ -94,6 +115,7 @@ export class InboundCall {
     return this.queue.queueId;
   }
 
+  /** The inbound leg the call arrived on. */
   get callerLeg(): LegId {
     return this.offered.legId;
   }
@@ -129,6 +151,10 @@ export class InboundCall {
     });
   }
 
+  extendWrapUp(agentId: string, ms: number): Promise<number> {
+    return this.serial(() => this.extend(agentId, ms));
+  }
+
   disposition(agentId: string, code: string, notes: string): Promise<void> {
     return this.serial(() => this.recordDisposition(agentId, code, notes));
   }
@@ -156,13 +182,14 @@ export class InboundCall {
 
   private async answerAndQueue(): Promise<void> {
     const { sw, clock } = this.ctx;
+    const flow = this.ctx.flowFor(this.offered.to);
     await this.writeRecord(
       {
         direction: 'inbound',
         source: this.offered.source,
         from: this.offered.from,
         to: this.offered.to,
-        status: 'ringing',
+        status: flow ? 'ivr' : 'ringing',
         offeredAt: new Date(this.offered.receivedAt),
         queueId: this.queue.queueId,
       },
@@ -175,8 +202,22 @@ export class InboundCall {
     this.routing = { priority: 0, skills: [], preferredAgent: this.owningUser };
     try {
       await sw.answer(this.callerLeg);
-      const greeting = await sw.play(this.callerLeg, { id: this.queue.greetingPrompt });
-      if (greeting.outcome === 'hangup') return;
+      if (flow) {
+        const ivr = await new IvrSession(flow, {
+          sw,
+          legId: this.callerLeg,
+          facts: { knownCustomer: customer !== undefined, grade: customer?.grade, owningStore: customer?.owningStoreId, owningUser: customer?.owningUser },
+          now: () => clock.now(),
+          stores: (id) => this.ctx.storeCalendar(id),
+          log: this.log,
+        }).run();
+        this.ivrResult = ivr;
+        await this.writeRecord({ ivr: { flowId: ivr.flowId, path: ivr.path, vars: ivr.vars }, customerId: this.customerId });
+        if (!(await this.afterIvr(ivr))) return;
+      } else {
+        const greeting = await sw.play(this.callerLeg, { id: this.queue.greetingPrompt });
+        if (greeting.outcome === 'hangup') return;
+      }
       this.enqueuedAt = clock.now();
       await this.enqueue();
       await sw.startHoldMusic(this.callerLeg);
@@ -184,8 +225,130 @@ export class InboundCall {
       if (err instanceof LegGoneError) return; // the hang-up event finishes the call
       throw err;
     }
-    await this.writeRecord({ status: 'queued', queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
+    await this.writeRecord({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
     this.ctx.dispatch(this.queue.queueId);
+  }
+
+  /** Acts on how the caller left the IVR; true when the call goes on into a queue (this.queue). */
+  private async afterIvr(ivr: IvrResult): Promise<boolean> {
+    const o = ivr.outcome;
+    switch (o.kind) {
+      case 'caller_left':
+        return false; // the hang-up event finishes the record
+      case 'enqueue':
+      case 'callback': {
+        const target = this.ctx.queueConfig(o.queueId);
+        if (!target) throw new Error(`IVR flow ${ivr.flowId} names queue ${o.queueId}, which no longer exists`);
+        this.queue = target;
+        if (o.kind === 'enqueue') {
+          this.routing = { priority: o.priority, skills: o.skills, preferredAgent: o.preferredAgent };
+          return true;
+        }
+        this.enqueuedAt = this.ctx.clock.now();
+        await this.enqueue();
+        await this.becomeCallback(o.prompt);
+        return false;
+      }
+      case 'hangup':
+        await this.endWithoutAgent('ivr_completed');
+        return false;
+      case 'transfer':
+        await this.transfer(o.number);
+        return false;
+    }
+  }
+
+  /** Ends a call no agent took (IVR hang-up, overflow goodbye): hangs up and writes the outcome. */
+  private async endWithoutAgent(outcome: 'ivr_completed' | 'overflowed', waitMs = 0): Promise<void> {
+    this.phase = 'done';
+    this.clearTimers();
+    await this.hangupQuietly(this.customerLeg, 'normal_clearing');
+    await this.writeRecord({ status: 'ended', outcome, endedAt: new Date(this.ctx.clock.now()), endCause: 'normal_clearing', endedBy: 'system', waitMs, customerId: this.customerId });
+    this.ctx.forget(this);
+  }
+
+  /** Sends the caller to another number (e.g. the service hotline) and stays out of the conversation. */
+  private async transfer(number: string): Promise<void> {
+    const result = await this.ctx.sw.dial({ to: number, callerId: this.offered.from, purpose: 'third_party', ringTimeoutMs: 40_000, headers: { 'x-call-id': this.callId } });
+    if (result.outcome !== 'answered') {
+      this.log.warn({ number, outcome: result.outcome }, 'IVR transfer failed');
+      await this.playQuietly('queue_overflow_goodbye');
+      await this.endWithoutAgent('ivr_completed');
+      return;
+    }
+    this.agentLeg = result.legId; // the far party takes the agent's place in the bridge
+    this.ctx.bindLeg(result.legId, this);
+    await this.ctx.sw.bridge(this.callerLeg, result.legId);
+    this.phase = 'transferred';
+    this.connectedAt = this.ctx.clock.now();
+    await this.writeRecord({ status: 'connected', connectedAt: new Date(this.connectedAt), transferredTo: number });
+  }
+
+  /**
+   * The caller keeps their place but hangs up: confirm, end the inbound leg, and wait in the queue
+   * as a callback. The agent who takes it is connected first, then the customer is called.
+   */
+  private async becomeCallback(prompt: string): Promise<void> {
+    this.callbackNumber = this.offered.from;
+    this.ctx.clock.clearTimer(this.maxWaitTimer);
+    this.ctx.clock.clearTimer(this.announceTimer);
+    const leg = this.customerLeg;
+    this.customerLeg = undefined; // its hang-up is expected, not an abandon
+    try {
+      await this.ctx.sw.stopHoldMusic(this.callerLeg);
+      await this.ctx.sw.play(this.callerLeg, { id: prompt, language: this.language });
+    } catch (err) {
+      if (!(err instanceof LegGoneError)) throw err;
+    }
+    await this.hangupQuietly(leg, 'normal_clearing');
+    await this.writeRecord({ status: 'callback_waiting', callbackRequestedAt: new Date(this.ctx.clock.now()), queueId: this.queue.queueId, customerId: this.customerId });
+    this.log.info({ queueId: this.queue.queueId }, 'queued callback');
+  }
+
+  private get language(): 'zh-CN' | 'en' {
+    return this.ctx.flowFor(this.offered.to)?.language ?? 'zh-CN';
+  }
+
+  /** Position and estimated wait; during it the caller may press the callback key. */
+  private async announce(): Promise<void> {
+    if (this.phase !== 'queued' || this.callbackNumber !== undefined || !this.customerLeg) return;
+    const position = await this.ctx.queues.position(this.callId, this.queue.queueId);
+    if (position === undefined) return;
+    const stats = await this.ctx.queues.stats(this.queue.queueId);
+    const minutes = estimateWaitMinutes(position - 1, stats.avgHandleMs ?? DEFAULT_HANDLE_MS, stats.ready + stats.active);
+    const ids = ['queue_position_is', ...numberPrompts(position - 1), 'queue_callers_ahead', 'queue_wait_is', ...numberPrompts(minutes), 'queue_minutes'];
+    const key = this.queue.callbackKey;
+    if (key) ids.push('queue_callback_offer');
+    const leg = this.customerLeg;
+    await this.ctx.sw.stopHoldMusic(leg);
+    for (const id of ids) {
+      const r = await this.ctx.sw.play(leg, { id, language: this.language }, { bargeIn: key !== undefined });
+      if (r.outcome === 'hangup') return;
+      if (r.outcome === 'interrupted' && r.digit === key) {
+        // Only while still waiting: an agent may have been reserved during the announcement.
+        if (this.phase === 'queued') return this.becomeCallback('callback_confirmed');
+        break;
+      }
+    }
+    if (this.phase === 'queued') {
+      await this.ctx.sw.startHoldMusic(leg);
+      this.armAnnouncement();
+    }
+  }
+
+  private armAnnouncement(): void {
+    const every = this.queue.announceEveryMs;
+    this.ctx.clock.clearTimer(this.announceTimer);
+    if (every === undefined || this.callbackNumber !== undefined) return;
+    this.announceTimer = this.ctx.clock.setTimer(`call:${this.callId}:announce`, every, () => {
+      void this.serial(async () => {
+        try {
+          await this.announce();
+        } catch (err) {
+          if (!(err instanceof LegGoneError)) throw err;
+        }
+      });
+    });
   }
 
   /** Into the current queue, keeping the original arrival time; arms the preferred-agent and max-wait timers. */
@@ -206,6 +369,7 @@ export class InboundCall {
     this.phase = 'queued';
     this.ctx.clock.clearTimer(this.preferredTimer);
     this.ctx.clock.clearTimer(this.maxWaitTimer);
+    this.armAnnouncement();
     if (preferredUntil !== undefined) {
       // When the preferred agent's window closes, any qualified agent may take the call: match again.
       this.preferredTimer = this.ctx.clock.setTimer(`call:${this.callId}:preferred`, this.queue.preferredWaitMs, () => this.ctx.dispatch(this.queue.queueId));
@@ -220,8 +384,12 @@ export class InboundCall {
 
   /** Waited too long: on to the overflow queue (keeping the place by arrival time), or goodbye. */
   private async overflow(): Promise<void> {
-    if (this.phase !== 'queued') return; // being offered or connected: let it be
+    if (this.phase !== 'queued' || this.callbackNumber !== undefined) return; // offered, connected or already a callback
     const target = this.queue.overflow;
+    if (target?.kind === 'callback') {
+      this.log.info({ queueId: this.queue.queueId }, 'queue overflow to a callback');
+      return this.becomeCallback('callback_confirmed');
+    }
     const next = target?.kind === 'queue' ? this.ctx.queueConfig(target.queueId) : undefined;
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
     this.log.info({ from: this.queue.queueId, to: next?.queueId ?? 'hangup' }, 'queue overflow');
@@ -233,22 +401,15 @@ export class InboundCall {
       this.ctx.dispatch(next.queueId);
       return;
     }
-    this.phase = 'done';
     this.clearTimers();
     const waitMs = this.ctx.clock.now() - this.enqueuedAt;
-    try {
-      await this.ctx.sw.stopHoldMusic(this.callerLeg);
-      await this.ctx.sw.play(this.callerLeg, { id: 'queue_overflow_goodbye' });
-    } catch (err) {
-      if (!(err instanceof LegGoneError)) throw err;
-    }
-    await this.hangupQuietly(this.callerLeg, 'normal_clearing');
-    await this.writeRecord({ status: 'ended', outcome: 'overflowed', endedAt: new Date(this.ctx.clock.now()), endCause: 'normal_clearing', endedBy: 'system', waitMs, customerId: this.customerId });
-    this.ctx.forget(this);
+    await this.stopHoldMusicQuietly();
+    await this.playQuietly('queue_overflow_goodbye');
+    await this.endWithoutAgent('overflowed', waitMs);
   }
 
   private clearTimers(): void {
-    for (const t of [this.offerTimer, this.preferredTimer, this.maxWaitTimer, this.wrapUpTimer]) this.ctx.clock.clearTimer(t);
+    for (const t of [this.offerTimer, this.preferredTimer, this.maxWaitTimer, this.wrapUpTimer, this.announceTimer]) this.ctx.clock.clearTimer(t);
   }
 
   private async makeOffer(agentIds: string[]): Promise<void> {
@@ -272,6 +433,8 @@ export class InboundCall {
       offerExpiresAt: now + this.queue.offerTimeoutMs,
       customer: this.customerId ? await this.ctx.crm.card(this.customerId) : null,
       dispositionCodes: this.queue.dispositionCodes,
+      ivr: this.ivrResult ? { flowId: this.ivrResult.flowId, path: this.ivrResult.path, vars: this.ivrResult.vars } : null,
+      callback: this.callbackNumber !== undefined,
     };
     this.offerTimer = this.ctx.clock.setTimer(`call:${this.callId}:offer`, this.queue.offerTimeoutMs, () => {
       void this.serial(() => this.offerExpired());
@@ -314,6 +477,7 @@ export class InboundCall {
     }
     this.agentLeg = result.legId;
     this.ctx.bindLeg(result.legId, this);
+    if (this.callbackNumber !== undefined && !this.customerLeg) return this.callBack(agentId);
     try {
       await this.ctx.sw.stopHoldMusic(this.callerLeg);
       await this.ctx.sw.bridge(this.callerLeg, result.legId);
@@ -321,11 +485,56 @@ export class InboundCall {
       if (!(e instanceof LegGoneError)) throw e;
       return; // a leg vanished; its hang-up event is queued behind this step
     }
+    await this.connected(agentId);
+  }
+
+  /** Queued callback: the agent is on the line; now ring the customer (outside the serial chain). */
+  private async callBack(agentId: string): Promise<void> {
+    await this.ctx.agents.apply(agentId, { type: 'connected' });
+    this.dialAbort = new AbortController();
+    const dialling = this.ctx.sw.dial(
+      { to: this.callbackNumber as string, callerId: this.offered.to, purpose: 'customer', ringTimeoutMs: CALLBACK_RING_MS, headers: { 'x-call-id': this.callId } },
+      this.dialAbort.signal,
+    );
+    void dialling.then(
+      (r) => this.serial(() => this.customerAnswered(agentId, r)),
+      (err: unknown) => this.serial(() => this.customerAnswered(agentId, { outcome: 'failed', cause: 'network_failure', sipStatus: 500 }, err)),
+    );
+  }
+
+  private async customerAnswered(agentId: string, result: DialResult, err?: unknown): Promise<void> {
+    this.dialAbort = undefined;
+    if (this.phase !== 'connecting') {
+      if (result.outcome === 'answered') await this.hangupQuietly(result.legId, 'normal_clearing');
+      return;
+    }
+    if (result.outcome !== 'answered') {
+      this.log.info({ outcome: result.outcome, err }, 'callback not answered');
+      await this.ctx.queues.remove(this.callId, this.queue.queueId);
+      this.phase = 'connected';
+      this.connectedAt = this.ctx.clock.now();
+      await this.hangupQuietly(this.agentLeg, 'normal_clearing');
+      return this.conversationEnded('system', result.cause, 'callback_failed');
+    }
+    this.customerLeg = result.legId;
+    this.ctx.bindLeg(result.legId, this);
+    try {
+      await this.ctx.sw.bridge(result.legId, this.agentLeg as LegId);
+    } catch (e) {
+      if (!(e instanceof LegGoneError)) throw e;
+      return;
+    }
+    await this.connected(agentId);
+  }
+
+  private async connected(agentId: string): Promise<void> {
     this.phase = 'connected';
     this.connectedAt = this.ctx.clock.now();
     this.clearTimers();
-    await this.ctx.agents.apply(agentId, { type: 'connected' });
+    if (this.callbackNumber === undefined) await this.ctx.agents.apply(agentId, { type: 'connected' }); // a callback's agent is already talking
     await this.ctx.agents.countCall(agentId);
+    await this.ctx.queues.recordActive(this.queue.queueId, 1);
+    this.countedActive = true;
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
     this.ctx.channel.connected(agentId, this.callId, this.connectedAt);
     await this.writeRecord({ status: 'connected', agentUsername: agentId, connectedAt: new Date(this.connectedAt), waitMs: this.connectedAt - this.enqueuedAt });
@@ -372,28 +581,47 @@ export class InboundCall {
     this.offeredTo = [];
     this.phase = 'queued';
     await this.ctx.queues.requeue(this.callId, this.queue.queueId);
+    this.armAnnouncement();
     this.ctx.dispatch(this.queue.queueId);
   }
 
   private async onLegEnded(legId: LegId, cause: HangupCause): Promise<void> {
-    if (legId === this.callerLeg) {
+    if (legId === this.customerLeg) {
       switch (this.phase) {
         case 'answering':
         case 'queued':
         case 'offered':
         case 'connecting':
+          if (this.callbackNumber !== undefined) return; // the called-back customer's dial result handles it
           return this.callerLeftBeforeAgent(cause);
         case 'connected':
           await this.hangupQuietly(this.agentLeg, 'normal_clearing');
           return this.conversationEnded(this.terminating ? 'system' : 'caller', cause);
+        case 'transferred':
+          await this.hangupQuietly(this.agentLeg, 'normal_clearing');
+          return this.transferEnded(cause, 'caller');
         default:
           return;
       }
     }
-    if (legId === this.agentLeg && this.phase === 'connected') {
-      await this.hangupQuietly(this.callerLeg, 'normal_clearing');
+    if (legId !== this.agentLeg) return;
+    if (this.phase === 'connected') {
+      await this.hangupQuietly(this.customerLeg, 'normal_clearing');
       return this.conversationEnded(this.terminating ? 'system' : 'agent', cause);
     }
+    if (this.phase === 'transferred') {
+      await this.hangupQuietly(this.customerLeg, 'normal_clearing');
+      return this.transferEnded(cause, 'system');
+    }
+    // Queued callback: the agent hung up while the customer's phone rang; cancel it (the dial result ends the call).
+    if (this.phase === 'connecting' && this.callbackNumber !== undefined) this.dialAbort?.abort();
+  }
+
+  private async transferEnded(cause: HangupCause, endedBy: 'caller' | 'system'): Promise<void> {
+    this.phase = 'done';
+    const now = this.ctx.clock.now();
+    await this.writeRecord({ status: 'ended', outcome: 'transferred', endedAt: new Date(now), endCause: cause, endedBy, talkMs: now - this.connectedAt, customerId: this.customerId });
+    this.ctx.forget(this);
   }
 
   private async callerLeftBeforeAgent(cause: HangupCause): Promise<void> {
@@ -419,18 +647,36 @@ export class InboundCall {
     this.ctx.forget(this);
   }
 
-  private async conversationEnded(endedBy: 'caller' | 'agent' | 'system', cause: HangupCause): Promise<void> {
+  private async conversationEnded(endedBy: 'caller' | 'agent' | 'system', cause: HangupCause, outcome: 'answered' | 'callback_failed' = 'answered'): Promise<void> {
     const agentId = this.agentId as string;
     const now = this.ctx.clock.now();
     const talkMs = now - this.connectedAt;
     this.phase = 'wrap_up';
     await this.ctx.agents.apply(agentId, { type: 'call_ended' });
-    const wrapUpUntil = now + this.queue.wrapUpMs;
-    this.wrapUpTimer = this.ctx.clock.setTimer(`call:${this.callId}:wrap-up`, this.queue.wrapUpMs, () => {
+    this.wrapUpUntil = now + this.queue.wrapUpMs;
+    this.armWrapUpTimer();
+    await this.writeRecord({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy, talkMs, agentUsername: agentId });
+    this.ctx.channel.ended(agentId, { callId: this.callId, endedBy, cause, talkMs, wrapUpUntil: this.wrapUpUntil, dispositionCodes: this.queue.dispositionCodes });
+  }
+
+  private armWrapUpTimer(): void {
+    this.ctx.clock.clearTimer(this.wrapUpTimer);
+    this.wrapUpTimer = this.ctx.clock.setTimer(`call:${this.callId}:wrap-up`, Math.max(0, this.wrapUpUntil - this.ctx.clock.now()), () => {
       void this.serial(() => this.finishWrapUp());
     });
-    await this.writeRecord({ status: 'ended', outcome: 'answered', endedAt: new Date(now), endCause: cause, endedBy, talkMs });
-    this.ctx.channel.ended(agentId, { callId: this.callId, endedBy, cause, talkMs, wrapUpUntil, dispositionCodes: this.queue.dispositionCodes });
+  }
+
+  /** The agent needs more after-call time: up to the queue's limit in total. Returns the new end. */
+  private async extend(agentId: string, ms: number): Promise<number> {
+    if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('you can extend wrap-up only for your own call, during wrap-up');
+    const left = this.queue.wrapUpExtendMaxMs - this.wrapUpExtendedMs;
+    if (left <= 0) throw new CallActionError(`wrap-up can be extended by at most ${Math.round(this.queue.wrapUpExtendMaxMs / 1000)} s in total for this queue`);
+    const granted = Math.min(ms, left);
+    this.wrapUpExtendedMs += granted;
+    this.wrapUpUntil += granted;
+    this.armWrapUpTimer();
+    this.ctx.channel.wrapUpExtended(agentId, this.callId, this.wrapUpUntil);
+    return this.wrapUpUntil;
   }
 
   private async recordDisposition(agentId: string, code: string, notes: string): Promise<void> {
@@ -447,6 +693,7 @@ export class InboundCall {
     if (this.phase !== 'wrap_up') return;
     this.ctx.clock.clearTimer(this.wrapUpTimer);
     this.phase = 'done';
+    if (this.countedActive) await this.ctx.queues.recordActive(this.queue.queueId, -1, this.ctx.clock.now() - this.connectedAt);
     await this.ctx.agents.apply(this.agentId as string, { type: 'wrap_up_done' });
     this.ctx.forget(this);
     this.ctx.dispatch(this.queue.queueId);
@@ -460,6 +707,24 @@ export class InboundCall {
       if (!(err instanceof CallActionError) && !(err instanceof DispositionError)) this.log.error({ err }, 'call step failed');
     });
     return run;
+  }
+
+  private async playQuietly(id: string): Promise<void> {
+    if (!this.customerLeg) return;
+    try {
+      await this.ctx.sw.play(this.customerLeg, { id, language: this.language });
+    } catch (err) {
+      if (!(err instanceof LegGoneError)) throw err;
+    }
+  }
+
+  private async stopHoldMusicQuietly(): Promise<void> {
+    if (!this.customerLeg) return;
+    try {
+      await this.ctx.sw.stopHoldMusic(this.customerLeg);
+    } catch (err) {
+      if (!(err instanceof LegGoneError)) throw err;
+    }
   }
 
   private async hangupQuietly(legId: LegId | undefined, cause: HangupCause): Promise<void> {

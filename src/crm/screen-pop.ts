@@ -1,3 +1,4 @@
+import type { IvrStep } from '../ivr/ivr-session';
 import type { Types } from 'mongoose';
 import type { Models } from '../store/models';
 import type { CallSource } from '../telephony/switch';
@@ -47,6 +48,19 @@ export interface ScreenPop {
   offerExpiresAt: number;
   customer: CustomerCard | null;
   dispositionCodes: string[];
+  /** The IVR path the caller took (nodes, keys pressed, variables), when the number has a flow. */
+  ivr: { flowId: string; path: IvrStep[]; vars: Record<string, string> } | null;
+  /** A queued callback: accepting rings the agent first, then the customer. */
+  callback: boolean;
+}
+
+/** What routing and the IVR need to know about a caller. */
+export interface CustomerRouting {
+  id: Types.ObjectId;
+  /** The sales consultant or DCC agent who owns the relationship (preferred agent). */
+  owningUser: string | undefined;
+  owningStoreId: string | undefined;
+  grade: string | undefined;
 }
 
 /** The built-in CRM (MongoDB): customers by phone, with their funnel and last calls. */
@@ -54,11 +68,11 @@ export class CustomerDirectory {
   constructor(private readonly models: Models) {}
 
   /** The customer with this number and who owns the relationship (for preferred-agent routing). */
-  async findByPhone(e164: string): Promise<{ id: Types.ObjectId; owningUser: string | undefined } | undefined> {
+  async findByPhone(e164: string): Promise<CustomerRouting | undefined> {
     const link = await this.models.CustomerPhone.findById(e164).lean();
     if (!link) return undefined;
-    const doc = await this.models.Customer.findById(link.customerId, { _id: 1, owningUser: 1 }).lean();
-    return doc ? { id: doc._id, owningUser: doc.owningUser ?? undefined } : undefined;
+    const doc = await this.models.Customer.findById(link.customerId, { _id: 1, owningUser: 1, owningStoreId: 1, grade: 1 }).lean();
+    return doc ? { id: doc._id, owningUser: doc.owningUser ?? undefined, owningStoreId: doc.owningStoreId ?? undefined, grade: doc.grade ?? undefined } : undefined;
   }
 
   async card(customerId: Types.ObjectId): Promise<CustomerCard | null> {

@@ -30,6 +30,7 @@ const schemas = {
   'call:decline': callRef,
   'call:hangup': callRef,
   'call:disposition': callRef.extend({ code: z.string().min(1).max(60), notes: z.string().max(4000).default('') }),
+  'call:extend_wrap_up': callRef.extend({ seconds: z.number().int().min(10).max(600) }),
 } as const;
 type ClientEvent = keyof typeof schemas;
 
@@ -156,6 +157,9 @@ export class AgentGateway implements AgentChannel {
     handle('call:decline', async (p) => calls.decline(agentId, p.callId));
     handle('call:hangup', async (p) => calls.hangup(agentId, p.callId));
     handle('call:disposition', async (p) => calls.disposition(agentId, p.callId, p.code, p.notes));
+    handle('call:extend_wrap_up', async (p) => {
+      await calls.extendWrapUp(agentId, p.callId, p.seconds * 1000);
+    });
 
     socket.on('disconnect', () => {
       const left = (this.here.get(agentId) ?? 1) - 1;
@@ -197,6 +201,10 @@ export class AgentGateway implements AgentChannel {
 
   dispositionSaved(agentId: string, callId: string, code: string): void {
     this.to(agentId).emit('call:disposition_saved', { callId, code });
+  }
+
+  wrapUpExtended(agentId: string, callId: string, wrapUpUntil: number): void {
+    this.to(agentId).emit('call:wrap_up_extended', { callId, wrapUpUntil });
   }
 
   private room(agentId: string): string {

@@ -33,6 +33,10 @@ export class RedisKeys {
     return `${this.ns}:q:${queueId}:waiting`;
   }
 
+  queueStats(queueId: string): string {
+    return `${this.ns}:q:${queueId}:stats`;
+  }
+
   call(callId: string): string {
     return `${this.ns}:call:${callId}`;
   }

@@ -11,16 +11,34 @@ export const DEMO_USERS = [
   { username: 'super', password: 'demosuper', displayName: '赵敏 (主管)', roles: ['supervisor'] as const },
 ];
 
-/** A first start on an empty database gets one queue, demo users and a defeated-lead customer. */
+const DEMO_QUEUES = [
+  { queueId: 'dcc-inbound', name: 'DCC 呼入', storeId: 'sh-pudong', numbers: ['4008001234', '02158001234'], greetingPrompt: 'welcome', announceEveryMs: 45_000, callbackKey: '1' },
+  { queueId: 'sales', name: '销售咨询', storeId: 'sh-pudong', numbers: [], greetingPrompt: 'please_hold', announceEveryMs: 45_000, callbackKey: '1', overflow: { kind: 'callback' }, maxWaitMs: 300_000 },
+  { queueId: 'dcc-callback', name: 'DCC 回访专线', storeId: 'sh-pudong', numbers: [], greetingPrompt: 'please_hold', dispositionCodes: ['appointment_set', 'callback_requested', 'not_interested', 'bought_elsewhere', 'wrong_number'] },
+];
+
+/**
+ * The demo organisation and queues the sample IVR flows (ivr/flows) name: added when missing, on
+ * every start, so an older data folder gains them too. Never run in production.
+ */
+export async function seedDemoOrganisation(models: Models): Promise<void> {
+  await models.DealerGroup.updateOne({ _id: 'demo-group' }, { $setOnInsert: { name: '华东汽车集团' } }, { upsert: true });
+  const everyDay = { '1': ['09:00-18:00'], '2': ['09:00-18:00'], '3': ['09:00-18:00'], '4': ['09:00-18:00'], '5': ['09:00-18:00'], '6': ['09:00-18:00'], '7': ['09:00-18:00'] };
+  await models.Store.updateOne(
+    { _id: 'sh-pudong' },
+    { $setOnInsert: { groupId: 'demo-group', name: '浦东 4S 店', city: '上海', timeZone: 'Asia/Shanghai', hours: everyDay, holidays: ['2027-01-01', '2027-02-06', '2027-02-07', '2027-02-08'] } },
+    { upsert: true },
+  );
+  await models.Team.updateOne({ _id: 'sh-pudong-dcc' }, { $setOnInsert: { storeId: 'sh-pudong', name: '浦东 DCC', members: DEMO_USERS.map((u) => u.username) } }, { upsert: true });
+  for (const q of DEMO_QUEUES) {
+    if (!(await models.Queue.exists({ queueId: q.queueId }))) await models.Queue.create(q);
+  }
+}
+
+/** A first start on an empty database gets the demo organisation, queues, users and a defeated-lead customer. */
 export async function seedDemoData(models: Models, now: number, log: Logger): Promise<boolean> {
+  await seedDemoOrganisation(models);
   if ((await models.User.countDocuments()) > 0) return false;
-  await models.Queue.create({
-    queueId: 'dcc-inbound',
-    name: 'DCC 呼入',
-    storeId: 'sh-pudong',
-    numbers: ['4008001234', '02158001234'],
-    greetingPrompt: 'welcome',
-  });
   for (const u of DEMO_USERS) {
     await models.User.create({
       username: u.username,
@@ -28,7 +46,7 @@ export async function seedDemoData(models: Models, now: number, log: Logger): Pr
       passwordHash: await hashPassword(u.password),
       roles: [...u.roles],
       storeIds: ['sh-pudong'],
-      queueIds: ['dcc-inbound'],
+      queueIds: DEMO_QUEUES.map((q) => q.queueId),
       extension: u.username,
     });
   }

@@ -73,6 +73,36 @@ customerSchema.post('insertMany', async function (docs: { _id: unknown; phones?:
   if (first) await indexPhones(first.db, docs);
 });
 
+// ---- organisation: dealer groups → stores (4S dealerships, with hours) → teams ---------------
+
+const dealerGroupSchema = new Schema({ _id: { type: String, required: true }, name: { type: String, required: true } }, { timestamps: true });
+
+const storeSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    groupId: { type: String, required: true },
+    name: { type: String, required: true },
+    city: String,
+    /** IANA time zone of the store; its hours and holidays are in local time. */
+    timeZone: { type: String, default: 'Asia/Shanghai' },
+    /** ISO weekday "1" (Monday) … "7" → ["09:00-18:00", ...] */
+    hours: { type: Schema.Types.Mixed, default: {} },
+    /** Local dates (YYYY-MM-DD) closed all day. */
+    holidays: { type: [String], default: [] },
+  },
+  { timestamps: true, minimize: false },
+);
+
+const teamSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    storeId: { type: String, required: true },
+    name: { type: String, required: true },
+    members: { type: [String], default: [] },
+  },
+  { timestamps: true },
+);
+
 const queueSchema = new Schema(
   {
     queueId: { type: String, required: true, unique: true },
@@ -88,10 +118,16 @@ const queueSchema = new Schema(
     /** How long a call may wait before it overflows; unset: no limit. */
     maxWaitMs: Number,
     /** Where a call goes after maxWaitMs: another queue, or a goodbye prompt and hang-up. */
-    overflow: { kind: { type: String, enum: ['queue', 'hangup'] }, queueId: String },
+    overflow: { kind: { type: String, enum: ['queue', 'callback', 'hangup'] }, queueId: String },
     /** How long a call waits for its preferred agent before any qualified agent may take it. */
     preferredWaitMs: { type: Number, default: 30_000 },
     dispositionCodes: { type: [String], default: ['appointment_set', 'callback_requested', 'info_given', 'not_interested', 'wrong_number'] },
+    /** Every this often a waiting caller hears their position and the estimated wait; unset: never. */
+    announceEveryMs: Number,
+    /** During an announcement the caller may press this key to be called back instead of waiting. */
+    callbackKey: { type: String, enum: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#'] },
+    /** How long an agent may extend their wrap-up beyond wrapUpMs, in total. */
+    wrapUpExtendMaxMs: { type: Number, default: 300_000 },
   },
   { timestamps: true },
 );
@@ -110,8 +146,19 @@ const callRecordSchema = new Schema(
     queueId: String,
     agentUsername: String,
     /** offered → queued → offered_to_agent → connected → ended */
-    status: { type: String, enum: ['ringing', 'queued', 'connected', 'ended'], required: true },
-    outcome: { type: String, enum: ['answered', 'abandoned', 'overflowed', 'rejected', 'failed', 'shutdown'] },
+    status: { type: String, enum: ['ringing', 'ivr', 'queued', 'callback_waiting', 'connected', 'ended'], required: true },
+    /**
+     * answered: talked to an agent · abandoned: hung up before one · overflowed: sent away after max wait ·
+     * ivr_completed: the flow ended the call · transferred: sent to another number · callback_failed:
+     * the agent called back and nobody answered.
+     */
+    outcome: { type: String, enum: ['answered', 'abandoned', 'overflowed', 'rejected', 'failed', 'shutdown', 'ivr_completed', 'transferred', 'callback_failed'] },
+    /** The IVR flow the caller went through: nodes visited, keys pressed, variables set. */
+    ivr: { flowId: String, path: { type: Schema.Types.Mixed }, vars: { type: Schema.Types.Mixed } },
+    /** The caller chose to be called back instead of waiting (keeps the place in the queue). */
+    callbackRequestedAt: Date,
+    /** The number the IVR transferred the caller to. */
+    transferredTo: String,
     /** Queues the call overflowed from, oldest first. */
     overflowedFrom: { type: [String], default: undefined },
     offeredAt: { type: Date, required: true },
@@ -155,7 +202,12 @@ export type QueueDoc = InferSchemaType<typeof queueSchema>;
 export type CallRecordDoc = InferSchemaType<typeof callRecordSchema>;
 export type DispositionDoc = InferSchemaType<typeof dispositionSchema>;
 
+export type StoreDoc = InferSchemaType<typeof storeSchema>;
+
 export interface Models {
+  DealerGroup: Model<InferSchemaType<typeof dealerGroupSchema>>;
+  Store: Model<StoreDoc>;
+  Team: Model<InferSchemaType<typeof teamSchema>>;
   User: Model<UserDoc>;
   Customer: Model<CustomerDoc>;
   CustomerPhone: Model<InferSchemaType<typeof customerPhoneSchema>>;
@@ -167,6 +219,9 @@ export interface Models {
 /** Binds the schemas to one connection (tests use one database per suite). */
 export function bindModels(conn: Connection): Models {
   return {
+    DealerGroup: conn.model('DealerGroup', dealerGroupSchema),
+    Store: conn.model('Store', storeSchema),
+    Team: conn.model('Team', teamSchema),
     User: conn.model('User', userSchema),
     Customer: conn.model('Customer', customerSchema),
     CustomerPhone: conn.model('CustomerPhone', customerPhoneSchema),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { App } from '../../src/app';
@@ -5,6 +6,7 @@ import { hashPassword } from '../../src/auth/passwords';
 import { VirtualClock } from '../../src/clock/virtual-clock';
 import { createLogger } from '../../src/log';
 import type { Role } from '../../src/store/models';
+import { seedDemoOrganisation } from '../../src/seed/demo-seed';
 import { SimSwitch } from '../../src/telephony/sim/sim-switch';
 import { findProjectRoot } from '../../src/util/project-root';
 import { AgentClient } from './agent-client';
@@ -28,10 +30,22 @@ export function testServices(): { redisUrl: string; mongoBase: string } {
 }
 
 /** A full app on the simulated switch and a virtual clock, against the run's real Redis and FerretDB. */
-export async function startTestApp(opts: { offerTimeoutMs?: number; wrapUpMs?: number; queues?: ({ queueId: string; name: string; numbers: string[] } & Record<string, unknown>)[] } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  offerTimeoutMs?: number;
+  wrapUpMs?: number;
+  queues?: ({ queueId: string; name: string; numbers: string[] } & Record<string, unknown>)[];
+  /** Run the shipped IVR (ivr/) over the demo organisation and queues, instead of `queues`. */
+  ivr?: boolean;
+  /** With ivr: read flows and prompts from this folder instead of ivr/. */
+  ivrDir?: string;
+  /** Virtual clock start (default Monday 2026-01-05 09:00 in Shanghai). */
+  startAt?: number;
+}
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const { redisUrl, mongoBase } = testServices();
   const id = randomBytes(4).toString('hex');
-  const clock = new VirtualClock();
+  const clock = new VirtualClock(opts.startAt);
   const sw = new SimSwitch({ clock });
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { test: id });
   const app = await App.create({
@@ -43,12 +57,14 @@ export async function startTestApp(opts: { offerTimeoutMs?: number; wrapUpMs?: n
     tokenTtlMs: 3600_000,
     acd: { offerTimeoutMs: opts.offerTimeoutMs ?? 15_000, wrapUpMs: opts.wrapUpMs ?? 60_000 },
     projectRoot: findProjectRoot(),
+    ivrDir: opts.ivr ? (opts.ivrDir ?? path.join(findProjectRoot(), 'ivr')) : undefined,
     clock,
     sw,
     log,
   });
-  for (const q of opts.queues ?? [{ queueId: 'sales', name: '销售热线', numbers: ['4008001234'] }]) await app.models.Queue.create(q);
-  await app.queueDirectory.load();
+  if (opts.ivr) await seedDemoOrganisation(app.models);
+  else for (const q of opts.queues ?? [{ queueId: 'sales', name: '销售热线', numbers: ['4008001234'] }]) await app.models.Queue.create(q);
+  await app.reloadRouting();
   const address = await app.listen();
   const url = `http://127.0.0.1:${address.port}`;
   const clients: AgentClient[] = [];
