@@ -13,6 +13,7 @@ import { readiness } from './api/health';
 import { agentUiDir, createHttpApp } from './api/http-app';
 import { TokenSigner } from './auth/tokens';
 import { CallCenter } from './calls/call-center';
+import { DispositionService, type OutcomeSink } from './calls/dispositions';
 import type { Clock } from './clock/clock';
 import { CustomerDirectory } from './crm/screen-pop';
 import { IvrDirectory } from './ivr/ivr-directory';
@@ -39,6 +40,8 @@ export interface AppOptions {
   /** Agent-state upkeep: desktop grace period, lease renewals, reconciler passes. */
   upkeep?: { desktopGraceMs: number; heartbeatMs: number; callLeaseMs: number; reconcileEveryMs: number };
   projectRoot: string;
+  /** Where recorded outcomes go after MongoDB (the CRM write-back queue); undefined: nowhere else. */
+  outcomeSink?: OutcomeSink | undefined;
   /** Folder with prompts.yaml and flows/ (loaded by reloadRouting); undefined: no IVR, numbers go straight to their queue. */
   ivrDir?: string | undefined;
   clock: Clock;
@@ -109,6 +112,7 @@ export class App {
         crm: new CustomerDirectory(models),
         channel: gateway,
         inflight,
+        outcomes: new DispositionService({ models, channel: gateway, inflight, sink: o.outcomeSink, log: log.child({ module: 'outcomes' }) }),
         leases,
         flowFor: (dialled) => routing.ivr?.forDialled(dialled),
         storeCalendar: (storeId) => stores.calendar(storeId),

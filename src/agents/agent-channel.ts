@@ -19,4 +19,15 @@ export interface AgentChannel {
   ended(agentId: string, notice: CallEndedNotice): void;
   dispositionSaved(agentId: string, callId: string, code: string): void;
   wrapUpExtended(agentId: string, callId: string, wrapUpUntil: number): void;
+  /** A store visit was booked for this sales consultant (live on their desktop if connected). */
+  appointment(username: string, booking: AppointmentNotice): void;
+}
+
+export interface AppointmentNotice {
+  callId: string;
+  customerId: string | undefined;
+  storeId: string;
+  at: string;
+  bookedBy: string;
+  notes: string;
 }

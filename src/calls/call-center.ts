@@ -12,7 +12,7 @@ import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import type { CallOffered, LegHangup, LegId, Switch } from '../telephony/switch';
-import { DispositionError, writeDisposition } from './dispositions';
+import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
 
 export interface CallCenterDeps {
@@ -25,6 +25,7 @@ export interface CallCenterDeps {
   crm: CustomerDirectory;
   channel: AgentChannel;
   inflight: InflightWrites;
+  outcomes: DispositionService;
   leases: Leases;
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
@@ -110,18 +111,16 @@ export class CallCenter {
     await this.session(callId).agentHangup(agentId);
   }
 
-  async disposition(agentId: string, callId: string, code: string, notes: string): Promise<void> {
+  async disposition(agentId: string, callId: string, code: string, notes: string, details: OutcomeDetails = {}): Promise<void> {
     const live = this.calls.get(callId);
-    if (live) return live.disposition(agentId, code, notes);
+    if (live) return live.disposition(agentId, code, notes, details);
     // Wrap-up time ran out before the agent saved: the outcome is still accepted, once.
     const { CallRecord } = this.deps.models;
     const record = await CallRecord.findById(callId).lean();
     if (!record || record.agentUsername !== agentId || record.status !== 'ended') throw new CallActionError('you can record an outcome only for your own call, after it ends');
     const queue = this.deps.queueDirectory.get(record.queueId ?? '');
     if (queue && !queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${queue.dispositionCodes.join(', ')}`);
-    await this.deps.inflight.track(
-      writeDisposition(this.deps.models, { callId, agentId, code, notes, at: new Date(this.deps.clock.now()), customerId: record.customerId ?? undefined, queueId: record.queueId ?? '' }),
-    );
+    await this.deps.outcomes.record({ ...details, callId, agentId, code, notes, at: new Date(this.deps.clock.now()), customerId: record.customerId ?? undefined, queueId: record.queueId ?? '' });
     this.deps.channel.dispositionSaved(agentId, callId, code);
   }
 

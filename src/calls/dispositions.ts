@@ -1,9 +1,33 @@
 import type { Types } from 'mongoose';
+import { z } from 'zod';
+import type { AgentChannel } from '../agents/agent-channel';
+import type { InflightWrites } from '../lifecycle/inflight';
+import type { Logger } from '../log';
 import type { Models } from '../store/models';
+import { withWriteRetry } from '../store/retry';
 
 export class DispositionError extends Error {}
 
-export interface DispositionInput {
+export const GRADES = ['A', 'B', 'C', 'H', 'O', 'F'] as const;
+
+/** What an agent records after a call, beyond the code and notes (validated at the socket/API edge). */
+export const outcomeDetailsSchema = z.strictObject({
+  /** A store visit booked for the customer with a sales consultant, who is told at once. */
+  appointment: z
+    .strictObject({
+      storeId: z.string().min(1).max(60),
+      consultant: z.string().min(1).max(64),
+      at: z.iso.datetime({ offset: true, error: 'must be an ISO date-time, e.g. 2026-11-28T10:00:00+08:00' }),
+    })
+    .optional(),
+  /** When the customer should be called next (the dialer's follow-up cadence starts from it). */
+  nextFollowUpAt: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).optional(),
+  /** The customer's new funnel grade, when the conversation changed it. */
+  grade: z.enum(GRADES).optional(),
+});
+export type OutcomeDetails = z.infer<typeof outcomeDetailsSchema>;
+
+export interface DispositionInput extends OutcomeDetails {
   callId: string;
   agentId: string;
   code: string;
@@ -13,13 +37,108 @@ export interface DispositionInput {
   queueId: string;
 }
 
-/** Writes an agent's outcome for a call once: the Disposition document and its copy on the call record. */
-export async function writeDisposition(models: Models, d: DispositionInput): Promise<void> {
-  try {
-    await models.Disposition.create({ _id: d.callId, callId: d.callId, agentUsername: d.agentId, customerId: d.customerId, queueId: d.queueId, code: d.code, notes: d.notes, at: d.at });
-  } catch (err) {
-    if ((err as { code?: number }).code === 11000) throw new DispositionError(`a disposition for call ${d.callId} is already recorded`);
-    throw err;
+/** A recorded outcome, as the CRM write-back receives it (the call id is its idempotency key). */
+export interface CrmOutcomeEvent {
+  callId: string;
+  customerId: string | undefined;
+  agentUsername: string;
+  queueId: string;
+  code: string;
+  notes: string;
+  at: string;
+  appointment?: { storeId: string; consultant: string; at: string } | undefined;
+  nextFollowUpAt?: string | undefined;
+  gradeChange?: { from: string | undefined; to: string } | undefined;
+}
+
+/** Where outcomes go after they are stored: the CRM write-back queue (optional). */
+export interface OutcomeSink {
+  enqueue(outcome: CrmOutcomeEvent): Promise<void>;
+}
+
+/**
+ * Records an agent's outcome once per call: the Disposition (its _id, the call id, makes a second
+ * write fail), its copy on the call record, the customer's funnel (appointment, grade change, next
+ * follow-up); tells the appointment's consultant live; hands the outcome to the CRM write-back.
+ */
+export class DispositionService {
+  constructor(
+    private readonly deps: { models: Models; channel: AgentChannel; inflight: InflightWrites; sink: OutcomeSink | undefined; log: Logger },
+  ) {}
+
+  async record(d: DispositionInput): Promise<void> {
+    await this.check(d);
+    const { models } = this.deps;
+    try {
+      await this.deps.inflight.track(
+        withWriteRetry(() =>
+          models.Disposition.create({
+            _id: d.callId,
+            callId: d.callId,
+            agentUsername: d.agentId,
+            customerId: d.customerId,
+            queueId: d.queueId,
+            code: d.code,
+            notes: d.notes,
+            at: d.at,
+            appointment: d.appointment ? { ...d.appointment, at: new Date(d.appointment.at) } : undefined,
+            nextFollowUpAt: d.nextFollowUpAt ? new Date(d.nextFollowUpAt) : undefined,
+            grade: d.grade,
+          }),
+        ),
+      );
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) throw new DispositionError(`a disposition for call ${d.callId} is already recorded`);
+      throw err;
+    }
+    await this.deps.inflight.track(
+      withWriteRetry(() => models.CallRecord.updateOne({ _id: d.callId }, { $set: { disposition: { code: d.code, notes: d.notes, agentUsername: d.agentId, at: d.at } } }).exec()),
+    );
+    const previousGrade = await this.updateCustomer(d);
+    if (d.appointment) {
+      this.deps.channel.appointment(d.appointment.consultant, { callId: d.callId, customerId: d.customerId ? String(d.customerId) : undefined, storeId: d.appointment.storeId, at: d.appointment.at, bookedBy: d.agentId, notes: d.notes });
+    }
+    if (this.deps.sink) {
+      await this.deps.sink.enqueue({
+        callId: d.callId,
+        customerId: d.customerId ? String(d.customerId) : undefined,
+        agentUsername: d.agentId,
+        queueId: d.queueId,
+        code: d.code,
+        notes: d.notes,
+        at: d.at.toISOString(),
+        appointment: d.appointment,
+        nextFollowUpAt: d.nextFollowUpAt,
+        gradeChange: d.grade ? { from: previousGrade, to: d.grade } : undefined,
+      });
+    }
   }
-  await models.CallRecord.updateOne({ _id: d.callId }, { $set: { disposition: { code: d.code, notes: d.notes, agentUsername: d.agentId, at: d.at } } });
+
+  /** Refuses outcomes that name things that do not exist, before anything is written. */
+  private async check(d: DispositionInput): Promise<void> {
+    const a = d.appointment;
+    if (a) {
+      if (new Date(a.at).getTime() <= d.at.getTime()) throw new DispositionError('appointment.at must be in the future');
+      const consultant = await this.deps.models.User.findOne({ username: a.consultant }, { roles: 1, storeIds: 1 }).lean();
+      if (!consultant) throw new DispositionError(`appointment.consultant: no user "${a.consultant}"`);
+      if (!consultant.roles.includes('sales_consultant')) throw new DispositionError(`appointment.consultant: "${a.consultant}" is not a sales consultant`);
+      if (!consultant.storeIds.includes(a.storeId)) throw new DispositionError(`appointment.consultant: "${a.consultant}" does not work at store ${a.storeId}`);
+    }
+    if ((a || d.grade || d.nextFollowUpAt) && !d.customerId) throw new DispositionError('appointment, grade and next follow-up need a known customer; this caller is not in the CRM');
+  }
+
+  /** Adds the outcome to the customer's funnel; returns the grade before the change. */
+  private async updateCustomer(d: DispositionInput): Promise<string | undefined> {
+    if (!d.customerId) return undefined;
+    const { Customer } = this.deps.models;
+    const before = await Customer.findById(d.customerId, { grade: 1 }).lean();
+    const events: Record<string, unknown>[] = [{ at: d.at, kind: 'call', note: `${d.code}${d.notes ? `: ${d.notes}` : ''}` }];
+    if (d.grade && d.grade !== before?.grade) events.push({ at: d.at, kind: 'grade_change', grade: d.grade, note: `${before?.grade ?? '?'}→${d.grade}` });
+    if (d.appointment) events.push({ at: new Date(d.appointment.at), kind: 'appointment', storeId: d.appointment.storeId, note: `预约到店 · 顾问 ${d.appointment.consultant}` });
+    const set: Record<string, unknown> = {};
+    if (d.grade) set.grade = d.grade;
+    if (d.nextFollowUpAt) set.nextFollowUpAt = new Date(d.nextFollowUpAt);
+    await this.deps.inflight.track(withWriteRetry(() => Customer.updateOne({ _id: d.customerId }, { $push: { funnel: { $each: events } }, ...(Object.keys(set).length ? { $set: set } : {}) }).exec()));
+    return before?.grade ?? undefined;
+  }
 }

@@ -17,7 +17,7 @@ import type { Logger } from '../log';
 import type { CallRecordDoc, Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
 import { LegGoneError, type CallOffered, type DialResult, type HangupCause, type LegId, type Switch } from '../telephony/switch';
-import { DispositionError, writeDisposition } from './dispositions';
+import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 
 export interface CallContext {
   sw: Switch;
@@ -28,6 +28,7 @@ export interface CallContext {
   crm: CustomerDirectory;
   channel: AgentChannel;
   inflight: InflightWrites;
+  outcomes: DispositionService;
   log: Logger;
   /** Ask the dispatcher to match waiting calls and ready agents of a queue. */
   dispatch(queueId: string): void;
@@ -155,8 +156,8 @@ export class InboundCall {
     return this.serial(() => this.extend(agentId, ms));
   }
 
-  disposition(agentId: string, code: string, notes: string): Promise<void> {
-    return this.serial(() => this.recordDisposition(agentId, code, notes));
+  disposition(agentId: string, code: string, notes: string, details: OutcomeDetails = {}): Promise<void> {
+    return this.serial(() => this.recordDisposition(agentId, code, notes, details));
   }
 
   legEnded(legId: LegId, cause: HangupCause): Promise<void> {
@@ -679,12 +680,10 @@ export class InboundCall {
     return this.wrapUpUntil;
   }
 
-  private async recordDisposition(agentId: string, code: string, notes: string): Promise<void> {
+  private async recordDisposition(agentId: string, code: string, notes: string, details: OutcomeDetails): Promise<void> {
     if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('you can record an outcome only for your own call, after it ends');
     if (!this.queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${this.queue.dispositionCodes.join(', ')}`);
-    await this.ctx.inflight.track(
-      writeDisposition(this.ctx.models, { callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: this.queue.queueId }),
-    );
+    await this.ctx.outcomes.record({ ...details, callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: this.queue.queueId });
     this.ctx.channel.dispositionSaved(agentId, this.callId, code);
     if (this.phase === 'wrap_up') await this.finishWrapUp();
   }

@@ -1,6 +1,6 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import type { AgentChannel, CallEndedNotice } from '../agents/agent-channel';
+import type { AgentChannel, AppointmentNotice, CallEndedNotice } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
 import type { AgentStatus } from '../agents/agent-state';
 import type { Leases } from '../agents/leases';
@@ -8,7 +8,7 @@ import type { Clock, TimerHandle } from '../clock/clock';
 import type { TokenClaims, TokenSigner } from '../auth/tokens';
 import type { CallCenter } from '../calls/call-center';
 import { CallActionError } from '../calls/inbound-call';
-import { DispositionError } from '../calls/dispositions';
+import { DispositionError, outcomeDetailsSchema } from '../calls/dispositions';
 import type { ScreenPop } from '../crm/screen-pop';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
@@ -29,7 +29,7 @@ const schemas = {
   'call:accept': callRef,
   'call:decline': callRef,
   'call:hangup': callRef,
-  'call:disposition': callRef.extend({ code: z.string().min(1).max(60), notes: z.string().max(4000).default('') }),
+  'call:disposition': callRef.extend({ code: z.string().min(1).max(60), notes: z.string().max(4000).default('') }).extend(outcomeDetailsSchema.shape).strict(),
   'call:extend_wrap_up': callRef.extend({ seconds: z.number().int().min(10).max(600) }),
 } as const;
 type ClientEvent = keyof typeof schemas;
@@ -156,7 +156,7 @@ export class AgentGateway implements AgentChannel {
     handle('call:accept', async (p) => calls.accept(agentId, p.callId));
     handle('call:decline', async (p) => calls.decline(agentId, p.callId));
     handle('call:hangup', async (p) => calls.hangup(agentId, p.callId));
-    handle('call:disposition', async (p) => calls.disposition(agentId, p.callId, p.code, p.notes));
+    handle('call:disposition', async ({ callId, code, notes, ...details }) => calls.disposition(agentId, callId, code, notes, details));
     handle('call:extend_wrap_up', async (p) => {
       await calls.extendWrapUp(agentId, p.callId, p.seconds * 1000);
     });
@@ -201,6 +201,10 @@ export class AgentGateway implements AgentChannel {
 
   dispositionSaved(agentId: string, callId: string, code: string): void {
     this.to(agentId).emit('call:disposition_saved', { callId, code });
+  }
+
+  appointment(username: string, booking: AppointmentNotice): void {
+    this.to(username).emit('appointment:new', booking);
   }
 
   wrapUpExtended(agentId: string, callId: string, wrapUpUntil: number): void {

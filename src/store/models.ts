@@ -45,6 +45,8 @@ const customerSchema = new Schema(
     /** username of the sales consultant or DCC agent who owns the relationship */
     owningUser: String,
     modelsConsidered: { type: [String], default: [] },
+    /** Set by a call outcome; the dialer calls the customer again from then on. */
+    nextFollowUpAt: Date,
     funnel: { type: [funnelEventSchema], default: [] },
   },
   { timestamps: true },
@@ -192,6 +194,9 @@ const dispositionSchema = new Schema(
     code: { type: String, required: true },
     notes: { type: String, default: '' },
     at: { type: Date, required: true },
+    appointment: { storeId: String, consultant: String, at: Date },
+    nextFollowUpAt: Date,
+    grade: { type: String, enum: ['A', 'B', 'C', 'H', 'O', 'F'] },
   },
   { timestamps: true },
 );
