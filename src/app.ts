@@ -13,7 +13,10 @@ import { readiness } from './api/health';
 import { agentUiDir, createHttpApp } from './api/http-app';
 import { TokenSigner } from './auth/tokens';
 import { CallCenter } from './calls/call-center';
-import { DispositionService, type OutcomeSink } from './calls/dispositions';
+import { DispositionService } from './calls/dispositions';
+import type { AppConfig } from './config/env';
+import { HttpCrmClient } from './outcomes/crm-http-client';
+import { CrmWriteback } from './outcomes/crm-writeback';
 import type { Clock } from './clock/clock';
 import { CustomerDirectory } from './crm/screen-pop';
 import { IvrDirectory } from './ivr/ivr-directory';
@@ -40,8 +43,8 @@ export interface AppOptions {
   /** Agent-state upkeep: desktop grace period, lease renewals, reconciler passes. */
   upkeep?: { desktopGraceMs: number; heartbeatMs: number; callLeaseMs: number; reconcileEveryMs: number };
   projectRoot: string;
-  /** Where recorded outcomes go after MongoDB (the CRM write-back queue); undefined: nowhere else. */
-  outcomeSink?: OutcomeSink | undefined;
+  /** External CRM receiving every outcome through the Redis job queue; undefined: built-in CRM only. */
+  crm?: AppConfig['crm'];
   /** Folder with prompts.yaml and flows/ (loaded by reloadRouting); undefined: no IVR, numbers go straight to their queue. */
   ivrDir?: string | undefined;
   clock: Clock;
@@ -74,12 +77,14 @@ export class App {
     private readonly server: http.Server,
     private readonly io: SocketServer,
     private readonly inflight: InflightWrites,
+    readonly writeback: CrmWriteback | undefined,
   ) {}
 
   static async create(o: AppOptions): Promise<App> {
     const log = o.log;
     const redis = connectRedis(o.redisUrl, 'cc-app', log.child({ module: 'redis' }));
     let mongo: Connection | undefined;
+    let writeback: CrmWriteback | undefined;
     try {
       await waitForRedis(redis, o.redisUrl, 10_000);
       mongo = await connectMongo(o.mongodbUri);
@@ -88,6 +93,17 @@ export class App {
       const keys = new RedisKeys(o.redisNamespace);
       const tokens = new TokenSigner(o.authSecret, o.tokenTtlMs);
       const inflight = new InflightWrites();
+      writeback = o.crm
+        ? new CrmWriteback({
+            redisUrl: o.redisUrl,
+            prefix: `${o.redisNamespace}:bull`,
+            client: new HttpCrmClient({ baseUrl: o.crm.url, token: o.crm.token, timeoutMs: o.crm.timeoutMs }),
+            backoff: o.crm.backoff,
+            surviveMs: o.crm.surviveMs,
+            log: log.child({ module: 'crm-writeback' }),
+          })
+        : undefined;
+      writeback?.start();
       const queues = new QueueStore(redis, keys);
       const queueDirectory = new QueueDirectory(models, queues, o.acd);
       await queueDirectory.load();
@@ -112,7 +128,7 @@ export class App {
         crm: new CustomerDirectory(models),
         channel: gateway,
         inflight,
-        outcomes: new DispositionService({ models, channel: gateway, inflight, sink: o.outcomeSink, log: log.child({ module: 'outcomes' }) }),
+        outcomes: new DispositionService({ models, channel: gateway, inflight, sink: writeback, log: log.child({ module: 'outcomes' }) }),
         leases,
         flowFor: (dialled) => routing.ivr?.forDialled(dialled),
         storeCalendar: (storeId) => stores.calendar(storeId),
@@ -142,8 +158,9 @@ export class App {
       await o.sw.start();
       calls.start();
       reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, routing, tokens, reconciler, gateway, server, io, inflight);
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, routing, tokens, reconciler, gateway, server, io, inflight, writeback);
     } catch (err) {
+      await writeback?.stop();
       redis.disconnect();
       await mongo?.close();
       throw err;
@@ -183,6 +200,7 @@ export class App {
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.options.sw.stop();
+    await this.writeback?.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
     await this.mongo.close();
   }

@@ -75,6 +75,7 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
       acd: config.acd,
       projectRoot: config.projectRoot,
       ivrDir: path.join(config.projectRoot, 'ivr'),
+      crm: config.crm,
       clock,
       sw: new SimSwitch({ clock }),
       log,

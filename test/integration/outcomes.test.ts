@@ -1,3 +1,4 @@
+import { TestCrm } from '../support/fake-crm';
 import { acceptAndConnect, callIn, readyAgent, type Offer } from '../support/call-steps';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { eventually } from '../support/wait';
@@ -67,4 +68,21 @@ test.each([
   expect((await t.app.agents.get('ah')).state).toBe('wrap_up');
   expect(await agent.send('call:disposition', { callId, code: 'info_given', notes: '改为下次再约' })).toEqual({ ok: true });
   await eventually(async () => (await t.app.models.Disposition.findById(callId).lean())?.code === 'info_given', 'the corrected disposition');
+});
+
+test('the outcome reaches the external CRM once, with the grade change, after the CRM recovers from an outage', async () => {
+  const crm = await TestCrm.start();
+  crm.down = true;
+  try {
+    t = await startTestApp({ crmUrl: crm.url });
+    await t.app.models.Customer.create({ name: '郑爽', phones: ['+8613700003333'], status: 'defeated', grade: 'B' });
+    const { agent, callId } = await talkedAndEnded('13700003333', 'ai');
+    expect(await agent.send('call:disposition', { callId, code: 'callback_requested', notes: '下周再联系', grade: 'A' })).toEqual({ ok: true });
+    await eventually(() => crm.requests.filter((r) => r.status === 503).length >= 3, 'attempts during the outage');
+    crm.down = false;
+    await eventually(() => crm.accepted(callId) === 1, 'the outcome at the CRM', 10_000);
+    expect(crm.stored.get(callId)).toMatchObject({ callId, agentUsername: 'ai', code: 'callback_requested', gradeChange: { from: 'B', to: 'A' } });
+  } finally {
+    await crm.stop();
+  }
 });

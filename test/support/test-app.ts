@@ -36,6 +36,8 @@ export interface TestAppOptions {
   queues?: ({ queueId: string; name: string; numbers: string[] } & Record<string, unknown>)[];
   /** Run the shipped IVR (ivr/) over the demo organisation and queues, instead of `queues`. */
   ivr?: boolean;
+  /** An external CRM (URL of a test HTTP server) for outcome write-back, with fast retries. */
+  crmUrl?: string;
   /** With ivr: read flows and prompts from this folder instead of ivr/. */
   ivrDir?: string;
   /** Virtual clock start (default Monday 2026-01-05 09:00 in Shanghai). */
@@ -57,6 +59,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     tokenTtlMs: 3600_000,
     acd: { offerTimeoutMs: opts.offerTimeoutMs ?? 15_000, wrapUpMs: opts.wrapUpMs ?? 60_000 },
     projectRoot: findProjectRoot(),
+    crm: opts.crmUrl ? { url: opts.crmUrl, token: 'test-crm-token', timeoutMs: 2000, backoff: { baseMs: 50, maxMs: 400 }, surviveMs: 30_000 } : undefined,
     ivrDir: opts.ivr ? (opts.ivrDir ?? path.join(findProjectRoot(), 'ivr')) : undefined,
     clock,
     sw,
