@@ -71,6 +71,7 @@ export class App {
     readonly queueDirectory: QueueDirectory,
     readonly stores: StoreDirectory,
     private readonly routing: { ivr: IvrDirectory | undefined },
+    private readonly reload: () => Promise<void>,
     readonly tokens: TokenSigner,
     readonly reconciler: Reconciler,
     private readonly gateway: AgentGateway,
@@ -107,9 +108,15 @@ export class App {
       const queues = new QueueStore(redis, keys);
       const queueDirectory = new QueueDirectory(models, queues, o.acd);
       await queueDirectory.load();
+      const customers = new CustomerDirectory(models);
       const stores = new StoreDirectory(models);
       await stores.load();
       const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };
+      const reloadRouting = async (): Promise<void> => {
+        await queueDirectory.load();
+        await stores.load();
+        if (o.ivrDir) routing.ivr = IvrDirectory.load(o.ivrDir, { queueIds: queueDirectory.ids(), storeIds: stores.ids() });
+      };
 
       const server = http.createServer();
       const io = new SocketServer(server, { serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
@@ -125,7 +132,7 @@ export class App {
         queues,
         queueDirectory,
         models,
-        crm: new CustomerDirectory(models),
+        crm: customers,
         channel: gateway,
         inflight,
         outcomes: new DispositionService({ models, channel: gateway, inflight, sink: writeback, log: log.child({ module: 'outcomes' }) }),
@@ -149,6 +156,12 @@ export class App {
         createHttpApp({
           models,
           tokens,
+          crm: customers,
+          projectRoot: o.projectRoot,
+          queueDirectory,
+          queues,
+          reloadRouting,
+          writeback,
           readiness: () => readiness(redis, mongo as Connection, o.sw),
           sim,
           agentUiDir: agentUiDir(o.projectRoot),
@@ -158,7 +171,7 @@ export class App {
       await o.sw.start();
       calls.start();
       reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, routing, tokens, reconciler, gateway, server, io, inflight, writeback);
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback);
     } catch (err) {
       await writeback?.stop();
       redis.disconnect();
@@ -171,10 +184,8 @@ export class App {
    * (Re)reads queues, stores and the IVR flows, and checks the flows against them: an invalid flow
    * throws a FlowError naming the file and node, and the flows in use stay as they were.
    */
-  async reloadRouting(): Promise<void> {
-    await this.queueDirectory.load();
-    await this.stores.load();
-    if (this.options.ivrDir) this.routing.ivr = IvrDirectory.load(this.options.ivrDir, { queueIds: this.queueDirectory.ids(), storeIds: this.stores.ids() });
+  reloadRouting(): Promise<void> {
+    return this.reload();
   }
 
   get ivr(): IvrDirectory | undefined {

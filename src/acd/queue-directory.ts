@@ -7,6 +7,7 @@ export type Overflow = { kind: 'queue'; queueId: string } | { kind: 'callback' }
 export interface QueueConfig {
   queueId: string;
   name: string;
+  storeId: string | undefined;
   numbers: string[];
   greetingPrompt: string;
   offerTimeoutMs: number;
@@ -42,6 +43,7 @@ export class QueueDirectory {
         {
           queueId: d.queueId,
           name: d.name,
+          storeId: d.storeId ?? undefined,
           numbers: d.numbers,
           greetingPrompt: d.greetingPrompt,
           offerTimeoutMs: d.offerTimeoutMs ?? this.defaults.offerTimeoutMs,

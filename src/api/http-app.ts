@@ -7,10 +7,17 @@ import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import type { SimSwitch } from '../telephony/sim/sim-switch';
 import type { Readiness } from './health';
+import { Types } from 'mongoose';
+import type { CustomerDirectory } from '../crm/screen-pop';
+import { adminRoutes, type AdminDeps } from './admin-routes';
 import { authMiddleware, HttpError, parseBody, type Authed } from './http-kit';
+import { docsPage, openApiFile } from './openapi';
+import { canSeeStore, requireStore, scopeMiddleware, type Scoped } from './scope';
 
-export interface HttpDeps {
+export interface HttpDeps extends AdminDeps {
   models: Models;
+  crm: CustomerDirectory;
+  projectRoot: string;
   tokens: TokenSigner;
   readiness: () => Promise<Readiness>;
   /** Present when the simulated switch runs: lets a user place a simulated inbound call. */
@@ -57,10 +64,34 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     res.json({ username: user.username, displayName: user.displayName, roles: user.roles, queueIds: user.queueIds });
   });
 
-  app.get('/api/calls/:callId', requireAuth('agent', 'supervisor', 'manager', 'admin'), async (req, res) => {
+  const scope = scopeMiddleware(deps.models);
+
+  app.get('/api/calls/:callId', requireAuth('agent', 'sales_consultant', 'supervisor', 'manager', 'admin'), scope, async (req, res) => {
+    const s = (req as Scoped).scope;
     const record = await deps.models.CallRecord.findById(req.params.callId, { _id: 0, __v: 0 }).lean();
     if (!record) throw new HttpError(404, `no call ${req.params.callId}`);
+    // Agents see their own calls; others, the calls of their stores' queues.
+    const own = record.agentUsername === s.username;
+    if (!own) requireStore(s, deps.queueDirectory.get(record.queueId ?? '')?.storeId, `call ${req.params.callId}`);
     res.json(record);
+  });
+
+  app.get('/api/customers/:customerId', requireAuth('agent', 'sales_consultant', 'supervisor', 'manager', 'admin'), scope, async (req, res) => {
+    const s = (req as Scoped).scope;
+    const id = String(req.params.customerId);
+    if (!Types.ObjectId.isValid(id)) throw new HttpError(400, 'customerId: not a customer id');
+    const card = await deps.crm.card(new Types.ObjectId(id));
+    if (!card || (card.owningUser !== s.username && !canSeeStore(s, card.owningStoreId))) throw new HttpError(404, `no customer ${id} in your stores`);
+    res.json(card);
+  });
+
+  adminRoutes(app, deps, requireAuth, scope);
+
+  app.get('/api/docs', (_req, res) => {
+    res.type('text/html').send(docsPage(deps.projectRoot));
+  });
+  app.get('/api/docs/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').sendFile(openApiFile(deps.projectRoot));
   });
 
   app.post('/api/sim/calls', requireAuth(), (req, res) => {
