@@ -18,6 +18,7 @@ import type { AppConfig } from './config/env';
 import { HttpCrmClient } from './outcomes/crm-http-client';
 import { CrmWriteback } from './outcomes/crm-writeback';
 import type { Clock } from './clock/clock';
+import { ExternalCrm } from './crm/external-crm';
 import { CustomerDirectory } from './crm/screen-pop';
 import { IvrDirectory } from './ivr/ivr-directory';
 import { InflightWrites } from './lifecycle/inflight';
@@ -43,6 +44,8 @@ export interface AppOptions {
   /** Agent-state upkeep: desktop grace period, lease renewals, reconciler passes. */
   upkeep?: { desktopGraceMs: number; heartbeatMs: number; callLeaseMs: number; reconcileEveryMs: number };
   projectRoot: string;
+  /** Reasons agents may give for not ready; default DEFAULT_NOT_READY_REASONS. */
+  notReadyReasons?: readonly string[] | undefined;
   /** External CRM receiving every outcome through the Redis job queue; undefined: built-in CRM only. */
   crm?: AppConfig['crm'];
   /** Folder with prompts.yaml and flows/ (loaded by reloadRouting); undefined: no IVR, numbers go straight to their queue. */
@@ -54,6 +57,9 @@ export interface AppOptions {
 
 /** Detect a dead call owner within lease + one pass (≤ 4 s); log out a desktop gone for 10 s. */
 const DEFAULT_UPKEEP = { desktopGraceMs: 10_000, heartbeatMs: 1_000, callLeaseMs: 3_000, reconcileEveryMs: 1_000 };
+
+/** break 休息 · lunch 午餐 · meeting 会议 · training 培训 · admin_work 事务处理 · outbound_work 外呼准备 */
+export const DEFAULT_NOT_READY_REASONS = ['break', 'lunch', 'meeting', 'training', 'admin_work', 'outbound_work'] as const;
 
 /** How long the simulated softphone of an agent takes to answer the leg the switch sends it. */
 const SIM_SOFTPHONE_ANSWER_MS = 300;
@@ -122,7 +128,7 @@ export class App {
       const io = new SocketServer(server, { serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
       const upkeep = o.upkeep ?? DEFAULT_UPKEEP;
       const leases = new Leases(redis, keys);
-      const gateway = new AgentGateway(io, tokens, models, leases, o.clock, { graceMs: upkeep.desktopGraceMs, heartbeatMs: upkeep.heartbeatMs }, log.child({ module: 'agent-gateway' }));
+      const gateway = new AgentGateway(io, tokens, models, leases, o.clock, { graceMs: upkeep.desktopGraceMs, heartbeatMs: upkeep.heartbeatMs, notReadyReasons: o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS }, log.child({ module: 'agent-gateway' }));
       const agentStore = new AgentStore(redis, keys);
       const agents = new AgentService(agentStore, gateway, () => o.clock.now(), log.child({ module: 'agents' }));
       const calls = new CallCenter({
@@ -133,6 +139,9 @@ export class App {
         queueDirectory,
         models,
         crm: customers,
+        externalCrm: o.crm
+          ? { crm: new ExternalCrm({ baseUrl: o.crm.url, token: o.crm.token, cacheTtlMs: o.crm.cacheTtlMs, timeoutMs: o.crm.timeoutMs }, redis, (phone) => keys.crmCard(phone), log.child({ module: 'external-crm' })), popBudgetMs: o.crm.popBudgetMs }
+          : undefined,
         channel: gateway,
         inflight,
         outcomes: new DispositionService({ models, channel: gateway, inflight, sink: writeback, log: log.child({ module: 'outcomes' }) }),

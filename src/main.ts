@@ -76,6 +76,7 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
       projectRoot: config.projectRoot,
       ivrDir: path.join(config.projectRoot, 'ivr'),
       crm: config.crm,
+      notReadyReasons: config.notReadyReasons,
       clock,
       sw: new SimSwitch({ clock }),
       log,

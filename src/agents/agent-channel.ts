@@ -1,4 +1,4 @@
-import type { ScreenPop } from '../crm/screen-pop';
+import type { CustomerCard, ScreenPop } from '../crm/screen-pop';
 import type { AgentStatus } from './agent-state';
 
 export interface CallEndedNotice {
@@ -14,6 +14,8 @@ export interface CallEndedNotice {
 export interface AgentChannel {
   state(agentId: string, status: AgentStatus): void;
   offer(agentId: string, pop: ScreenPop): void;
+  /** The rest of a pop that was sent before the dealer's CRM answered. */
+  offerUpdate(agentId: string, callId: string, customer: CustomerCard | null): void;
   offerWithdrawn(agentId: string, callId: string, reason: 'caller_left' | 'timeout' | 'declined' | 'phone_unreachable' | 'taken'): void;
   connected(agentId: string, callId: string, at: number): void;
   ended(agentId: string, notice: CallEndedNotice): void;

@@ -23,6 +23,7 @@ export interface CallCenterDeps {
   queueDirectory: QueueDirectory;
   models: Models;
   crm: CustomerDirectory;
+  externalCrm: CallContext['externalCrm'];
   channel: AgentChannel;
   inflight: InflightWrites;
   outcomes: DispositionService;

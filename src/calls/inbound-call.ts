@@ -7,6 +7,7 @@ import type { AgentService } from '../agents/agent-service';
 import type { Clock, TimerHandle } from '../clock/clock';
 import { estimateWaitMinutes, DEFAULT_HANDLE_MS } from '../acd/wait-estimate';
 import { toE164 } from '../crm/phone';
+import { type ExternalCard, type ExternalCrm, mergeCards, withinBudget } from '../crm/external-crm';
 import type { CustomerDirectory, ScreenPop } from '../crm/screen-pop';
 import type { IvrFlow } from '../ivr/flow-schema';
 import { IvrSession, type IvrResult } from '../ivr/ivr-session';
@@ -26,6 +27,8 @@ export interface CallContext {
   queues: QueueStore;
   models: Models;
   crm: CustomerDirectory;
+  /** The dealer's own CRM, when configured: looked up at arrival, awaited at most popBudgetMs at offer. */
+  externalCrm: { crm: ExternalCrm; popBudgetMs: number } | undefined;
   channel: AgentChannel;
   inflight: InflightWrites;
   outcomes: DispositionService;
@@ -92,6 +95,7 @@ export class InboundCall {
   private wrapUpUntil = 0;
   private wrapUpExtendedMs = 0;
   private countedActive = false;
+  private externalLookup: Promise<ExternalCard | null | undefined> | undefined;
   private customerId: Types.ObjectId | undefined;
   private enqueuedAt = 0;
   private connectedAt = 0;
@@ -197,6 +201,7 @@ export class InboundCall {
       true,
     );
     const e164 = toE164(this.offered.from);
+    if (e164 && this.ctx.externalCrm) this.externalLookup = this.lookupExternal(this.ctx.externalCrm.crm, e164);
     const customer = e164 ? await this.ctx.crm.findByPhone(e164) : undefined;
     this.customerId = customer?.id;
     this.owningUser = customer?.owningUser;
@@ -228,6 +233,17 @@ export class InboundCall {
     }
     await this.writeRecord({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
     this.ctx.dispatch(this.queue.queueId);
+  }
+
+  /** The cached card at once; else the CRM's answer (which also fills the cache). Never rejects. */
+  private async lookupExternal(crm: ExternalCrm, e164: string): Promise<ExternalCard | null | undefined> {
+    try {
+      const cached = await crm.cached(e164);
+      return cached !== undefined ? cached : await crm.fetch(e164);
+    } catch (err) {
+      this.log.warn({ err }, 'external CRM lookup failed');
+      return undefined;
+    }
   }
 
   /** Acts on how the caller left the IVR; true when the call goes on into a queue (this.queue). */
@@ -423,6 +439,7 @@ export class InboundCall {
     this.offeredTo = [...agentIds];
     for (const agentId of agentIds) await this.ctx.agents.announce(agentId);
     const now = this.ctx.clock.now();
+    const builtIn = this.customerId ? await this.ctx.crm.card(this.customerId) : null;
     const pop: ScreenPop = {
       callId: this.callId,
       from: this.offered.from,
@@ -432,11 +449,24 @@ export class InboundCall {
       queueName: this.queue.name,
       waitedMs: now - this.offered.receivedAt,
       offerExpiresAt: now + this.queue.offerTimeoutMs,
-      customer: this.customerId ? await this.ctx.crm.card(this.customerId) : null,
+      customer: builtIn,
       dispositionCodes: this.queue.dispositionCodes,
       ivr: this.ivrResult ? { flowId: this.ivrResult.flowId, path: this.ivrResult.path, vars: this.ivrResult.vars } : null,
       callback: this.callbackNumber !== undefined,
+      customerPending: false,
     };
+    const lookup = this.externalLookup;
+    if (lookup && this.ctx.externalCrm) {
+      const r = await withinBudget(lookup, this.ctx.externalCrm.popBudgetMs);
+      if (r.done) pop.customer = mergeCards(builtIn, r.value);
+      else {
+        pop.customerPending = true;
+        void lookup.then((ext) => {
+          const recipients = this.agentId ? [this.agentId] : this.offeredTo;
+          for (const a of recipients) this.ctx.channel.offerUpdate(a, this.callId, ext ? mergeCards(builtIn, ext) : builtIn);
+        });
+      }
+    }
     this.offerTimer = this.ctx.clock.setTimer(`call:${this.callId}:offer`, this.queue.offerTimeoutMs, () => {
       void this.serial(() => this.offerExpired());
     });

@@ -64,12 +64,18 @@ const schema = z
     OFFER_TIMEOUT_MS: positiveMs('OFFER_TIMEOUT_MS', 20_000),
     WRAP_UP_MS: positiveMs('WRAP_UP_MS', 120_000),
     SHUTDOWN_TIMEOUT_MS: positiveMs('SHUTDOWN_TIMEOUT_MS', 15_000),
+    NOT_READY_REASONS: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*$/, 'must be a comma-separated list of codes such as break,lunch,meeting')
+      .optional(),
     CRM_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://crm.example.com/api' }).optional(),
     CRM_TOKEN: z.string().min(1).optional(),
     CRM_TIMEOUT_MS: positiveMs('CRM_TIMEOUT_MS', 5_000),
     CRM_RETRY_BASE_MS: positiveMs('CRM_RETRY_BASE_MS', 5_000),
     CRM_RETRY_MAX_MS: positiveMs('CRM_RETRY_MAX_MS', 300_000),
     CRM_SURVIVE_MS: positiveMs('CRM_SURVIVE_MS', 24 * 3600 * 1000),
+    CRM_POP_BUDGET_MS: positiveMs('CRM_POP_BUDGET_MS', 300),
+    CRM_CACHE_TTL_MS: positiveMs('CRM_CACHE_TTL_MS', 10 * 60 * 1000),
     DRACHTIO_HOST: z.string().min(1).optional(),
     DRACHTIO_PORT: port('DRACHTIO_PORT', 9022),
     DRACHTIO_SECRET: z.string().min(1).optional(),
@@ -110,8 +116,12 @@ export interface AppConfig {
   demoSeed: boolean;
   acd: { offerTimeoutMs: number; wrapUpMs: number };
   shutdownTimeoutMs: number;
+  /** undefined: the built-in list (break, lunch, meeting, training, admin_work, outbound_work). */
+  notReadyReasons: string[] | undefined;
   /** External CRM for outcome write-back; undefined: outcomes stay in the built-in CRM only. */
-  crm: { url: string; token: string | undefined; timeoutMs: number; backoff: { baseMs: number; maxMs: number }; surviveMs: number } | undefined;
+  crm:
+    | { url: string; token: string | undefined; timeoutMs: number; backoff: { baseMs: number; maxMs: number }; surviveMs: number; popBudgetMs: number; cacheTtlMs: number }
+    | undefined;
 }
 
 export class ConfigError extends Error {
@@ -156,8 +166,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     demoSeed: e.DEMO_SEED === undefined ? e.NODE_ENV !== 'production' : ['1', 'true', 'yes'].includes(e.DEMO_SEED),
     acd: { offerTimeoutMs: e.OFFER_TIMEOUT_MS, wrapUpMs: e.WRAP_UP_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    notReadyReasons: e.NOT_READY_REASONS?.split(','),
     crm: e.CRM_URL
-      ? { url: e.CRM_URL, token: e.CRM_TOKEN, timeoutMs: e.CRM_TIMEOUT_MS, backoff: { baseMs: e.CRM_RETRY_BASE_MS, maxMs: e.CRM_RETRY_MAX_MS }, surviveMs: e.CRM_SURVIVE_MS }
+      ? { url: e.CRM_URL, token: e.CRM_TOKEN, timeoutMs: e.CRM_TIMEOUT_MS, backoff: { baseMs: e.CRM_RETRY_BASE_MS, maxMs: e.CRM_RETRY_MAX_MS }, surviveMs: e.CRM_SURVIVE_MS, popBudgetMs: e.CRM_POP_BUDGET_MS, cacheTtlMs: e.CRM_CACHE_TTL_MS }
       : undefined,
   };
 }

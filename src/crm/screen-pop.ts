@@ -24,6 +24,8 @@ export interface PastCall {
 
 export interface CustomerCard {
   id: string;
+  /** The customer's id in the dealer's own CRM, when the card came from there. */
+  externalId?: string;
   name: string;
   phones: string[];
   grade?: string;
@@ -52,6 +54,8 @@ export interface ScreenPop {
   ivr: { flowId: string; path: IvrStep[]; vars: Record<string, string> } | null;
   /** A queued callback: accepting rings the agent first, then the customer. */
   callback: boolean;
+  /** The dealer's CRM had not answered within the pop budget: a `call:offer_update` follows. */
+  customerPending: boolean;
 }
 
 /** What routing and the IVR need to know about a caller. */

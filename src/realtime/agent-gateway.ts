@@ -9,7 +9,7 @@ import type { TokenClaims, TokenSigner } from '../auth/tokens';
 import type { CallCenter } from '../calls/call-center';
 import { CallActionError } from '../calls/inbound-call';
 import { DispositionError, outcomeDetailsSchema } from '../calls/dispositions';
-import type { ScreenPop } from '../crm/screen-pop';
+import type { CustomerCard, ScreenPop } from '../crm/screen-pop';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
 
@@ -46,6 +46,8 @@ export interface PresenceOptions {
   /** How long an agent's desktop may be gone before the reconciler logs the agent out. */
   graceMs: number;
   heartbeatMs: number;
+  /** Reasons an agent may give for not ready (configurable per deployment: NOT_READY_REASONS). */
+  notReadyReasons: readonly string[];
 }
 
 export class AgentGateway implements AgentChannel {
@@ -151,7 +153,11 @@ export class AgentGateway implements AgentChannel {
       await applyOrThrow({ type: 'ready' });
       calls.agentAvailable(data.queueIds);
     });
-    handle('agent:not_ready', async (p) => applyOrThrow({ type: 'not_ready', reason: p.reason }));
+    handle('agent:not_ready', async (p) => {
+      const allowed = this.presenceOptions.notReadyReasons;
+      if (!allowed.includes(p.reason)) throw new CallActionError(`unknown not-ready reason "${p.reason}"; use one of: ${allowed.join(', ')}`);
+      await applyOrThrow({ type: 'not_ready', reason: p.reason });
+    });
     handle('agent:logout', async () => applyOrThrow({ type: 'logout' }));
     handle('call:accept', async (p) => calls.accept(agentId, p.callId));
     handle('call:decline', async (p) => calls.decline(agentId, p.callId));
@@ -201,6 +207,10 @@ export class AgentGateway implements AgentChannel {
 
   dispositionSaved(agentId: string, callId: string, code: string): void {
     this.to(agentId).emit('call:disposition_saved', { callId, code });
+  }
+
+  offerUpdate(agentId: string, callId: string, customer: CustomerCard | null): void {
+    this.to(agentId).emit('call:offer_update', { callId, customer });
   }
 
   appointment(username: string, booking: AppointmentNotice): void {

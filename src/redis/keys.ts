@@ -49,6 +49,11 @@ export class RedisKeys {
     return `${this.ns}:presence`;
   }
 
+  /** The dealer CRM's card for a phone number (cache). */
+  crmCard(phone: string): string {
+    return `${this.ns}:crm:card:${phone}`;
+  }
+
   reservation(callId: string): string {
     return `${this.ns}:resv:${callId}`;
   }

@@ -168,6 +168,8 @@ test('bad input from the desktop gets a clear error and changes nothing', async 
   expect(notUuid.ok === false && notUuid.error).toMatch(/callId/);
   const noReason = await agent.send('agent:not_ready', {});
   expect(noReason.ok === false && noReason.error).toMatch(/reason/);
+  const unknownReason = await agent.send('agent:not_ready', { reason: 'nap' });
+  expect(unknownReason).toEqual({ ok: false, error: 'unknown not-ready reason "nap"; use one of: break, lunch, meeting, training, admin_work, outbound_work' });
   expect((await t.app.agents.get('5001')).state).toBe('ready');
   await expect(AgentClient.connect(t.url, 'forged.token')).rejects.toThrow(/unauthorized/);
 });

@@ -12,12 +12,28 @@ export class TestCrm {
   readonly requests: { key: string; status: number }[] = [];
   down = false;
   rejectKeys = new Set<string>();
+  /** Customer cards by E.164 phone, answered to GET /customers?phone=… after lookupDelayMs. */
+  readonly cards = new Map<string, unknown>();
+  lookupDelayMs = 0;
+  lookups = 0;
+  lookupsAnswered = 0;
   private constructor(private readonly server: http.Server) {}
 
   static async start(): Promise<TestCrm> {
     const server = http.createServer();
     const crm = new TestCrm(server);
     server.on('request', (req, res) => {
+      if (req.method === 'GET' && req.url?.startsWith('/customers?')) {
+        crm.lookups++;
+        const phone = new URL(req.url, 'http://x').searchParams.get('phone') ?? '';
+        setTimeout(() => {
+          crm.lookupsAnswered++;
+          const card = crm.cards.get(phone);
+          if (crm.down) res.writeHead(503).end();
+          else res.writeHead(card ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(card ?? { error: 'not found' }));
+        }, crm.lookupDelayMs);
+        return;
+      }
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {

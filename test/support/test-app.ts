@@ -59,7 +59,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     tokenTtlMs: 3600_000,
     acd: { offerTimeoutMs: opts.offerTimeoutMs ?? 15_000, wrapUpMs: opts.wrapUpMs ?? 60_000 },
     projectRoot: findProjectRoot(),
-    crm: opts.crmUrl ? { url: opts.crmUrl, token: 'test-crm-token', timeoutMs: 2000, backoff: { baseMs: 50, maxMs: 400 }, surviveMs: 30_000 } : undefined,
+    crm: opts.crmUrl ? { url: opts.crmUrl, token: 'test-crm-token', timeoutMs: 2000, backoff: { baseMs: 50, maxMs: 400 }, surviveMs: 30_000, popBudgetMs: 300, cacheTtlMs: 60_000 } : undefined,
     ivrDir: opts.ivr ? (opts.ivrDir ?? path.join(findProjectRoot(), 'ivr')) : undefined,
     clock,
     sw,
