@@ -19,6 +19,7 @@ import { HttpCrmClient } from './outcomes/crm-http-client';
 import { CrmWriteback } from './outcomes/crm-writeback';
 import type { Clock } from './clock/clock';
 import { ExternalCrm } from './crm/external-crm';
+import { RecentCalls } from './crm/recent-calls';
 import { CustomerDirectory } from './crm/screen-pop';
 import { IvrDirectory } from './ivr/ivr-directory';
 import { InflightWrites } from './lifecycle/inflight';
@@ -114,7 +115,7 @@ export class App {
       const queues = new QueueStore(redis, keys);
       const queueDirectory = new QueueDirectory(models, queues, o.acd);
       await queueDirectory.load();
-      const customers = new CustomerDirectory(models);
+      const customers = new CustomerDirectory(models, new RecentCalls(redis, keys, models));
       const stores = new StoreDirectory(models);
       await stores.load();
       const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };

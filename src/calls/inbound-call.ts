@@ -95,6 +95,10 @@ export class InboundCall {
   private wrapUpUntil = 0;
   private wrapUpExtendedMs = 0;
   private countedActive = false;
+  private recordChain: Promise<unknown> = Promise.resolve();
+  private endedOutcome: { outcome: string | undefined; at: number } | undefined;
+  private dispositionCode: string | undefined;
+  private remembered = false;
   private externalLookup: Promise<ExternalCard | null | undefined> | undefined;
   private customerId: Types.ObjectId | undefined;
   private enqueuedAt = 0;
@@ -188,7 +192,7 @@ export class InboundCall {
   private async answerAndQueue(): Promise<void> {
     const { sw, clock } = this.ctx;
     const flow = this.ctx.flowFor(this.offered.to);
-    await this.writeRecord(
+    this.writeRecord(
       {
         direction: 'inbound',
         source: this.offered.source,
@@ -218,7 +222,7 @@ export class InboundCall {
           log: this.log,
         }).run();
         this.ivrResult = ivr;
-        await this.writeRecord({ ivr: { flowId: ivr.flowId, path: ivr.path, vars: ivr.vars }, customerId: this.customerId });
+        this.writeRecord({ ivr: { flowId: ivr.flowId, path: ivr.path, vars: ivr.vars }, customerId: this.customerId });
         if (!(await this.afterIvr(ivr))) return;
       } else {
         const greeting = await sw.play(this.callerLeg, { id: this.queue.greetingPrompt });
@@ -231,7 +235,7 @@ export class InboundCall {
       if (err instanceof LegGoneError) return; // the hang-up event finishes the call
       throw err;
     }
-    await this.writeRecord({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
+    this.writeRecord({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
     this.ctx.dispatch(this.queue.queueId);
   }
 
@@ -280,8 +284,8 @@ export class InboundCall {
     this.phase = 'done';
     this.clearTimers();
     await this.hangupQuietly(this.customerLeg, 'normal_clearing');
-    await this.writeRecord({ status: 'ended', outcome, endedAt: new Date(this.ctx.clock.now()), endCause: 'normal_clearing', endedBy: 'system', waitMs, customerId: this.customerId });
-    this.ctx.forget(this);
+    this.writeRecord({ status: 'ended', outcome, endedAt: new Date(this.ctx.clock.now()), endCause: 'normal_clearing', endedBy: 'system', waitMs, customerId: this.customerId });
+    this.done();
   }
 
   /** Sends the caller to another number (e.g. the service hotline) and stays out of the conversation. */
@@ -298,7 +302,7 @@ export class InboundCall {
     await this.ctx.sw.bridge(this.callerLeg, result.legId);
     this.phase = 'transferred';
     this.connectedAt = this.ctx.clock.now();
-    await this.writeRecord({ status: 'connected', connectedAt: new Date(this.connectedAt), transferredTo: number });
+    this.writeRecord({ status: 'connected', connectedAt: new Date(this.connectedAt), transferredTo: number });
   }
 
   /**
@@ -318,7 +322,7 @@ export class InboundCall {
       if (!(err instanceof LegGoneError)) throw err;
     }
     await this.hangupQuietly(leg, 'normal_clearing');
-    await this.writeRecord({ status: 'callback_waiting', callbackRequestedAt: new Date(this.ctx.clock.now()), queueId: this.queue.queueId, customerId: this.customerId });
+    this.writeRecord({ status: 'callback_waiting', callbackRequestedAt: new Date(this.ctx.clock.now()), queueId: this.queue.queueId, customerId: this.customerId });
     this.log.info({ queueId: this.queue.queueId }, 'queued callback');
   }
 
@@ -414,7 +418,7 @@ export class InboundCall {
       this.overflowedFrom.push(this.queue.queueId);
       this.queue = next;
       await this.enqueue();
-      await this.writeRecord({ queueId: next.queueId, overflowedFrom: [...this.overflowedFrom] });
+      this.writeRecord({ queueId: next.queueId, overflowedFrom: [...this.overflowedFrom] });
       this.ctx.dispatch(next.queueId);
       return;
     }
@@ -568,7 +572,7 @@ export class InboundCall {
     this.countedActive = true;
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
     this.ctx.channel.connected(agentId, this.callId, this.connectedAt);
-    await this.writeRecord({ status: 'connected', agentUsername: agentId, connectedAt: new Date(this.connectedAt), waitMs: this.connectedAt - this.enqueuedAt });
+    this.writeRecord({ status: 'connected', agentUsername: agentId, connectedAt: new Date(this.connectedAt), waitMs: this.connectedAt - this.enqueuedAt });
   }
 
   private async withdrawOffer(agentId: string, reason: 'declined'): Promise<void> {
@@ -651,8 +655,8 @@ export class InboundCall {
   private async transferEnded(cause: HangupCause, endedBy: 'caller' | 'system'): Promise<void> {
     this.phase = 'done';
     const now = this.ctx.clock.now();
-    await this.writeRecord({ status: 'ended', outcome: 'transferred', endedAt: new Date(now), endCause: cause, endedBy, talkMs: now - this.connectedAt, customerId: this.customerId });
-    this.ctx.forget(this);
+    this.writeRecord({ status: 'ended', outcome: 'transferred', endedAt: new Date(now), endCause: cause, endedBy, talkMs: now - this.connectedAt, customerId: this.customerId });
+    this.done();
   }
 
   private async callerLeftBeforeAgent(cause: HangupCause): Promise<void> {
@@ -666,7 +670,7 @@ export class InboundCall {
       this.ctx.dispatch(this.queue.queueId);
     }
     const now = this.ctx.clock.now();
-    await this.writeRecord({
+    this.writeRecord({
       status: 'ended',
       outcome: this.terminating ? 'shutdown' : 'abandoned',
       endedAt: new Date(now),
@@ -675,7 +679,7 @@ export class InboundCall {
       waitMs: this.enqueuedAt ? now - this.enqueuedAt : 0,
       customerId: this.customerId,
     });
-    this.ctx.forget(this);
+    this.done();
   }
 
   private async conversationEnded(endedBy: 'caller' | 'agent' | 'system', cause: HangupCause, outcome: 'answered' | 'callback_failed' = 'answered'): Promise<void> {
@@ -686,7 +690,7 @@ export class InboundCall {
     await this.ctx.agents.apply(agentId, { type: 'call_ended' });
     this.wrapUpUntil = now + this.queue.wrapUpMs;
     this.armWrapUpTimer();
-    await this.writeRecord({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy, talkMs, agentUsername: agentId });
+    this.writeRecord({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy, talkMs, agentUsername: agentId });
     this.ctx.channel.ended(agentId, { callId: this.callId, endedBy, cause, talkMs, wrapUpUntil: this.wrapUpUntil, dispositionCodes: this.queue.dispositionCodes });
   }
 
@@ -714,6 +718,7 @@ export class InboundCall {
     if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('you can record an outcome only for your own call, after it ends');
     if (!this.queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${this.queue.dispositionCodes.join(', ')}`);
     await this.ctx.outcomes.record({ ...details, callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: this.queue.queueId });
+    this.dispositionCode = code;
     this.ctx.channel.dispositionSaved(agentId, this.callId, code);
     if (this.phase === 'wrap_up') await this.finishWrapUp();
   }
@@ -724,7 +729,7 @@ export class InboundCall {
     this.phase = 'done';
     if (this.countedActive) await this.ctx.queues.recordActive(this.queue.queueId, -1, this.ctx.clock.now() - this.connectedAt);
     await this.ctx.agents.apply(this.agentId as string, { type: 'wrap_up_done' });
-    this.ctx.forget(this);
+    this.done();
     this.ctx.dispatch(this.queue.queueId);
   }
 
@@ -765,9 +770,40 @@ export class InboundCall {
     }
   }
 
-  private writeRecord(update: RecordUpdate, create = false): Promise<unknown> {
+  /**
+   * Writes to the call record without holding up the call: writes of one call are applied in
+   * order (a late "queued" can never overwrite "ended"), retried on transient errors, and tracked
+   * so shutdown waits for them.
+   */
+  private writeRecord(update: RecordUpdate, create = false): void {
     const { CallRecord } = this.ctx.models;
-    const op = withWriteRetry<unknown>(() => (create ? CallRecord.create({ _id: this.callId, callId: this.callId, ...update }) : CallRecord.updateOne({ _id: this.callId }, { $set: update }).exec()));
-    return this.ctx.inflight.track(op);
+    const run = this.recordChain.then(() =>
+      withWriteRetry<unknown>(() => (create ? CallRecord.create({ _id: this.callId, callId: this.callId, ...update }) : CallRecord.updateOne({ _id: this.callId }, { $set: update }).exec())),
+    );
+    this.recordChain = run.catch((err: unknown) => this.log.error({ err, update: Object.keys(update) }, 'call record write failed'));
+    void this.ctx.inflight.track(this.recordChain);
+    if (update.status === 'ended' && this.customerId) this.endedOutcome = { outcome: update.outcome ?? undefined, at: this.offered.receivedAt };
   }
+
+  /** The session is over: remember it on the customer and drop it. */
+  private done(): void {
+    this.rememberOnCustomer();
+    this.ctx.forget(this);
+  }
+
+  /** Puts the finished call on the customer's recent calls (screen-pop cache), with its disposition if any. */
+  private rememberOnCustomer(): void {
+    if (!this.customerId || !this.endedOutcome || this.remembered) return;
+    this.remembered = true;
+    const entry = {
+      callId: this.callId,
+      at: new Date(this.endedOutcome.at).toISOString(),
+      direction: 'inbound',
+      outcome: this.endedOutcome.outcome,
+      agent: this.agentId,
+      disposition: this.dispositionCode,
+    };
+    void this.ctx.inflight.track(this.ctx.crm.recent.remember(this.customerId, entry).catch((err: unknown) => this.log.warn({ err }, 'recent calls cache update failed')));
+  }
+
 }

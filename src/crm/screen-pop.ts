@@ -1,3 +1,4 @@
+import type { RecentCalls } from './recent-calls';
 import type { IvrStep } from '../ivr/ivr-session';
 import type { Types } from 'mongoose';
 import type { Models } from '../store/models';
@@ -69,7 +70,10 @@ export interface CustomerRouting {
 
 /** The built-in CRM (MongoDB): customers by phone, with their funnel and last calls. */
 export class CustomerDirectory {
-  constructor(private readonly models: Models) {}
+  constructor(
+    private readonly models: Models,
+    readonly recent: RecentCalls,
+  ) {}
 
   /** The customer with this number and who owns the relationship (for preferred-agent routing). */
   async findByPhone(e164: string): Promise<CustomerRouting | undefined> {
@@ -82,7 +86,7 @@ export class CustomerDirectory {
   async card(customerId: Types.ObjectId): Promise<CustomerCard | null> {
     const [c, calls] = await Promise.all([
       this.models.Customer.findById(customerId).lean(),
-      this.models.CallRecord.find({ customerId, status: 'ended' }).sort({ offeredAt: -1 }).limit(5).lean(),
+      this.recent.list(customerId),
     ]);
     if (!c) return null;
     const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
@@ -99,15 +103,7 @@ export class CustomerDirectory {
       funnel: [...c.funnel]
         .sort((a, b) => a.at.getTime() - b.at.getTime())
         .map((f) => ({ at: f.at.toISOString(), kind: f.kind, storeId: opt(f.storeId), model: opt(f.model), grade: opt(f.grade), note: opt(f.note) })),
-      lastCalls: calls.map((r) => ({
-        callId: r.callId,
-        at: r.offeredAt.toISOString(),
-        direction: r.direction,
-        outcome: opt(r.outcome),
-        agent: opt(r.agentUsername),
-        disposition: opt(r.disposition?.code),
-        notes: opt(r.disposition?.notes),
-      })),
+      lastCalls: calls,
     };
   }
 }

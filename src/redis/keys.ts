@@ -49,6 +49,11 @@ export class RedisKeys {
     return `${this.ns}:presence`;
   }
 
+  /** A customer's last calls (screen-pop cache). */
+  recentCalls(customerId: string): string {
+    return `${this.ns}:crm:recent:${customerId}`;
+  }
+
   /** The dealer CRM's card for a phone number (cache). */
   crmCard(phone: string): string {
     return `${this.ns}:crm:card:${phone}`;

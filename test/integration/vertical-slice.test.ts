@@ -92,6 +92,17 @@ test('a known customer calls, the ready agent gets the screen-pop, talks, wraps 
   expect(second.customer?.lastCalls).toEqual([expect.objectContaining({ callId: offer.callId, disposition: 'appointment_set', agent: '1001' })]);
   again.hangup();
   await agent.next('call:offer_withdrawn');
+  await agent.state('ready');
+
+  // A third call: the abandoned second call is in front (the cached list was updated, not re-read).
+  await eventually(async () => (await t.app.models.CallRecord.findById(second.callId).lean())?.status === 'ended', 'the second call to end');
+  const third = await callIn('+8613800138000');
+  const pop3 = await agent.next<Offer>('call:offer');
+  expect(pop3.customer?.lastCalls).toEqual([
+    expect.objectContaining({ callId: second.callId, outcome: 'abandoned' }),
+    expect.objectContaining({ callId: offer.callId, disposition: 'appointment_set' }),
+  ]);
+  third.hangup();
 });
 
 test('a caller who hangs up while queued is recorded as abandoned and never offered', async () => {
