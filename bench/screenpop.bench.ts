@@ -18,6 +18,8 @@ const AGENTS = Number(process.env.BENCH_AGENTS ?? 500);
 const RATE = Number(process.env.BENCH_CALLS_PER_SECOND ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const OFFER_TIMEOUT_MS = 20_000;
+/** BENCH_WARM=1: customers already in the Redis cache (a repeat caller); default: every caller is new to the cache. */
+const WARM = process.env.BENCH_WARM === '1';
 
 interface Pop {
   callId: string;
@@ -59,8 +61,12 @@ async function main(): Promise<void> {
     funnel: Array.from({ length: 8 }, (_, k) => ({ at: new Date(Date.UTC(2026, 8, 1 + k)), kind: k % 2 ? 'visit' : 'grade_change', grade: 'B', model: 'Model Y' })),
   }));
   await app.models.Customer.insertMany(customers);
+  if (WARM) for (const c of customers) await app.customers.findByPhone(c.phones[0] as string);
 
   const latencies: number[] = [];
+  /** From the caller dialling to the offer on the desktop (includes the customer lookup and queueing). */
+  const arrivalToOffer: number[] = [];
+  const placedAt = new Map<string, number>();
   const callers = new Map<string, SimParty>();
   let received = 0;
   const sockets: Socket[] = [];
@@ -69,6 +75,7 @@ async function main(): Promise<void> {
     const s = io(`${url}/agent`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
     s.on('call:offer', (pop: Pop) => {
       latencies.push(Date.now() - (pop.offerExpiresAt - OFFER_TIMEOUT_MS));
+      arrivalToOffer.push(Date.now() - (placedAt.get(pop.from) ?? Date.now()));
       received++;
       if (pop.customer === null) throw new Error('screen-pop without the customer card');
       callers.get(pop.from)?.hangup();
@@ -82,7 +89,7 @@ async function main(): Promise<void> {
     if (!ack.ok) throw new Error('agent could not go ready');
     sockets.push(s);
   }
-  console.log(`screen-pop: ${AGENTS} agent sockets connected and ready (RSS ${rssMiB()} MiB)`);
+  console.log(`screen-pop: ${AGENTS} agent sockets connected and ready (RSS ${rssMiB()} MiB); customer cache ${WARM ? 'warm' : 'cold'}`);
 
   const total = RATE * SECONDS;
   const started = Date.now();
@@ -91,6 +98,7 @@ async function main(): Promise<void> {
     const wait = due - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const from = `138${String(n % customers.length).padStart(8, '0')}`;
+    placedAt.set(from, Date.now());
     callers.set(from, sw.placeCall({ from, to: '4008001234' }));
   }
   const deadline = Date.now() + 15_000;
@@ -99,6 +107,8 @@ async function main(): Promise<void> {
   latencies.sort((a, b) => a - b);
   console.log(`calls offered ${received}/${total} over ${elapsed.toFixed(1)} s (${(received / elapsed).toFixed(1)} per second)`);
   console.log(`offer-to-browser latency ms: p50 ${percentile(latencies, 50)}  p90 ${percentile(latencies, 90)}  p99 ${percentile(latencies, 99)}  max ${latencies[latencies.length - 1]}`);
+  arrivalToOffer.sort((a, b) => a - b);
+  console.log(`arrival-to-offer ms (lookup, queueing, matching): p50 ${percentile(arrivalToOffer, 50)}  p99 ${percentile(arrivalToOffer, 99)}`);
   console.log(`app+clients process RSS ${rssMiB()} MiB`);
   const byStatus = await app.models.CallRecord.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
   console.log(`call records by status: ${byStatus.map((b) => `${b._id} ${b.n}`).join(', ')}; still waiting in Redis: ${await app.queues.waitingCount('dcc')}; ready agents: ${(await app.queues.readyAgents('dcc')).length}`);

@@ -19,7 +19,6 @@ import { HttpCrmClient } from './outcomes/crm-http-client';
 import { CrmWriteback } from './outcomes/crm-writeback';
 import type { Clock } from './clock/clock';
 import { ExternalCrm } from './crm/external-crm';
-import { RecentCalls } from './crm/recent-calls';
 import { CustomerDirectory } from './crm/screen-pop';
 import { IvrDirectory } from './ivr/ivr-directory';
 import { InflightWrites } from './lifecycle/inflight';
@@ -77,6 +76,7 @@ export class App {
     readonly queues: QueueStore,
     readonly queueDirectory: QueueDirectory,
     readonly stores: StoreDirectory,
+    readonly customers: CustomerDirectory,
     private readonly routing: { ivr: IvrDirectory | undefined },
     private readonly reload: () => Promise<void>,
     readonly tokens: TokenSigner,
@@ -115,7 +115,7 @@ export class App {
       const queues = new QueueStore(redis, keys);
       const queueDirectory = new QueueDirectory(models, queues, o.acd);
       await queueDirectory.load();
-      const customers = new CustomerDirectory(models, new RecentCalls(redis, keys, models));
+      const customers = new CustomerDirectory(models, redis, keys);
       const stores = new StoreDirectory(models);
       await stores.load();
       const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };
@@ -145,7 +145,7 @@ export class App {
           : undefined,
         channel: gateway,
         inflight,
-        outcomes: new DispositionService({ models, channel: gateway, inflight, sink: writeback, log: log.child({ module: 'outcomes' }) }),
+        outcomes: new DispositionService({ models, customers, channel: gateway, inflight, sink: writeback, log: log.child({ module: 'outcomes' }) }),
         leases,
         flowFor: (dialled) => routing.ivr?.forDialled(dialled),
         storeCalendar: (storeId) => stores.calendar(storeId),
@@ -181,7 +181,7 @@ export class App {
       await o.sw.start();
       calls.start();
       reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback);
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback);
     } catch (err) {
       await writeback?.stop();
       redis.disconnect();

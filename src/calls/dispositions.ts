@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import { z } from 'zod';
 import type { AgentChannel } from '../agents/agent-channel';
+import type { CustomerDirectory } from '../crm/screen-pop';
 import type { InflightWrites } from '../lifecycle/inflight';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
@@ -63,7 +64,7 @@ export interface OutcomeSink {
  */
 export class DispositionService {
   constructor(
-    private readonly deps: { models: Models; channel: AgentChannel; inflight: InflightWrites; sink: OutcomeSink | undefined; log: Logger },
+    private readonly deps: { models: Models; customers: CustomerDirectory; channel: AgentChannel; inflight: InflightWrites; sink: OutcomeSink | undefined; log: Logger },
   ) {}
 
   async record(d: DispositionInput): Promise<void> {
@@ -131,7 +132,7 @@ export class DispositionService {
   private async updateCustomer(d: DispositionInput): Promise<string | undefined> {
     if (!d.customerId) return undefined;
     const { Customer } = this.deps.models;
-    const before = await Customer.findById(d.customerId, { grade: 1 }).lean();
+    const before = await Customer.findById(d.customerId, { grade: 1, phones: 1 }).lean();
     const events: Record<string, unknown>[] = [{ at: d.at, kind: 'call', note: `${d.code}${d.notes ? `: ${d.notes}` : ''}` }];
     if (d.grade && d.grade !== before?.grade) events.push({ at: d.at, kind: 'grade_change', grade: d.grade, note: `${before?.grade ?? '?'}→${d.grade}` });
     if (d.appointment) events.push({ at: new Date(d.appointment.at), kind: 'appointment', storeId: d.appointment.storeId, note: `预约到店 · 顾问 ${d.appointment.consultant}` });
@@ -139,6 +140,7 @@ export class DispositionService {
     if (d.grade) set.grade = d.grade;
     if (d.nextFollowUpAt) set.nextFollowUpAt = new Date(d.nextFollowUpAt);
     await this.deps.inflight.track(withWriteRetry(() => Customer.updateOne({ _id: d.customerId }, { $push: { funnel: { $each: events } }, ...(Object.keys(set).length ? { $set: set } : {}) }).exec()));
+    await this.deps.customers.invalidate(d.customerId, before?.phones ?? []);
     return before?.grade ?? undefined;
   }
 }

@@ -96,6 +96,7 @@ export class InboundCall {
   private wrapUpExtendedMs = 0;
   private countedActive = false;
   private recordChain: Promise<unknown> = Promise.resolve();
+  private pendingRecord: RecordUpdate = {};
   private endedOutcome: { outcome: string | undefined; at: number } | undefined;
   private dispositionCode: string | undefined;
   private remembered = false;
@@ -222,7 +223,7 @@ export class InboundCall {
           log: this.log,
         }).run();
         this.ivrResult = ivr;
-        this.writeRecord({ ivr: { flowId: ivr.flowId, path: ivr.path, vars: ivr.vars }, customerId: this.customerId });
+        this.deferRecord({ ivr: { flowId: ivr.flowId, path: ivr.path, vars: ivr.vars }, customerId: this.customerId });
         if (!(await this.afterIvr(ivr))) return;
       } else {
         const greeting = await sw.play(this.callerLeg, { id: this.queue.greetingPrompt });
@@ -235,7 +236,7 @@ export class InboundCall {
       if (err instanceof LegGoneError) return; // the hang-up event finishes the call
       throw err;
     }
-    this.writeRecord({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
+    this.deferRecord({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
     this.ctx.dispatch(this.queue.queueId);
   }
 
@@ -418,7 +419,7 @@ export class InboundCall {
       this.overflowedFrom.push(this.queue.queueId);
       this.queue = next;
       await this.enqueue();
-      this.writeRecord({ queueId: next.queueId, overflowedFrom: [...this.overflowedFrom] });
+      this.deferRecord({ queueId: next.queueId, overflowedFrom: [...this.overflowedFrom] });
       this.ctx.dispatch(next.queueId);
       return;
     }
@@ -775,8 +776,19 @@ export class InboundCall {
    * order (a late "queued" can never overwrite "ended"), retried on transient errors, and tracked
    * so shutdown waits for them.
    */
-  private writeRecord(update: RecordUpdate, create = false): void {
+  /**
+   * Fields for the call record that can wait for the next write (queued, IVR path, overflow): the
+   * live state of a waiting call is in Redis, and a call that waits and ends then costs two writes
+   * (arrival, end), which matters on a write-bound store. Shutdown flushes them.
+   */
+  private deferRecord(update: RecordUpdate): void {
+    this.pendingRecord = { ...this.pendingRecord, ...update };
+  }
+
+  private writeRecord(fields: RecordUpdate, create = false): void {
     const { CallRecord } = this.ctx.models;
+    const update: RecordUpdate = create ? fields : { ...this.pendingRecord, ...fields };
+    if (!create) this.pendingRecord = {};
     const run = this.recordChain.then(() =>
       withWriteRetry<unknown>(() => (create ? CallRecord.create({ _id: this.callId, callId: this.callId, ...update }) : CallRecord.updateOne({ _id: this.callId }, { $set: update }).exec())),
     );
@@ -803,7 +815,7 @@ export class InboundCall {
       agent: this.agentId,
       disposition: this.dispositionCode,
     };
-    void this.ctx.inflight.track(this.ctx.crm.recent.remember(this.customerId, entry).catch((err: unknown) => this.log.warn({ err }, 'recent calls cache update failed')));
+    void this.ctx.inflight.track(this.ctx.crm.rememberCall(this.customerId, entry).catch((err: unknown) => this.log.warn({ err }, 'recent calls cache update failed')));
   }
 
 }

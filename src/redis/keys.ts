@@ -49,14 +49,19 @@ export class RedisKeys {
     return `${this.ns}:presence`;
   }
 
-  /** A customer's last calls (screen-pop cache). */
-  recentCalls(customerId: string): string {
-    return `${this.ns}:crm:recent:${customerId}`;
+  /** Screen-pop cache: a customer's card without last calls. */
+  customerCard(customerId: string): string {
+    return `${this.ns}:crm:card:${customerId}`;
+  }
+
+  /** Screen-pop cache: phone (E.164) → routing facts of its customer, '' when unknown. */
+  customerByPhone(e164: string): string {
+    return `${this.ns}:crm:phone:${e164}`;
   }
 
   /** The dealer CRM's card for a phone number (cache). */
   crmCard(phone: string): string {
-    return `${this.ns}:crm:card:${phone}`;
+    return `${this.ns}:crm:ext:${phone}`;
   }
 
   reservation(callId: string): string {

@@ -47,6 +47,14 @@ const customerSchema = new Schema(
     modelsConsidered: { type: [String], default: [] },
     /** Set by a call outcome; the dialer calls the customer again from then on. */
     nextFollowUpAt: Date,
+    /**
+     * The customer's calls, newest last, as the screen-pop shows them (denormalised from call
+     * records so that a pop is one read by _id; trimmed when it grows long).
+     */
+    recentCalls: {
+      type: [{ _id: false, callId: String, at: Date, direction: String, outcome: String, agent: String, disposition: String, notes: String }],
+      default: [],
+    },
     funnel: { type: [funnelEventSchema], default: [] },
   },
   { timestamps: true },
