@@ -68,7 +68,7 @@ test('a call that waits past the queue maximum overflows to the next queue, keep
     ],
   });
   const backupAgent = await readyAgent(t, 'bk', { queueIds: ['backup'] });
-  await callIn(t, '13833334444');
+  const caller = await callIn(t, '13833334444');
   await armed(t, ':max-wait');
   await t.clock.advance(59_000);
   await t.app.calls.idle();
@@ -76,8 +76,12 @@ test('a call that waits past the queue maximum overflows to the next queue, keep
   await t.clock.advance(1_000);
   const offer = await backupAgent.next<Offer>('call:offer');
   expect(offer.queueId).toBe('backup');
-  const record = await t.app.models.CallRecord.findOne({ callId: offer.callId }).lean();
-  expect(record).toMatchObject({ queueId: 'backup', overflowedFrom: ['sales'] });
+  caller.hangup();
+  const record = await eventually(async () => {
+    const r = await t.app.models.CallRecord.findById(offer.callId).lean();
+    return r?.status === 'ended' ? r : undefined;
+  }, 'the ended record');
+  expect(record).toMatchObject({ queueId: 'backup', overflowedFrom: ['sales'], outcome: 'abandoned' });
 });
 
 test('with nowhere to overflow to, the caller hears a goodbye and the call ends as overflowed', async () => {

@@ -59,8 +59,9 @@ test('a new caller presses 1 for sales: a sales-skilled agent gets the call, and
   expect(offer.ivr?.flowId).toBe('dealer-main');
   expect(offer.ivr?.path.map((s) => s.node)).toEqual(['hours', 'known', 'main_menu', 'sales']);
   expect(offer.ivr?.path.find((s) => s.node === 'main_menu')).toMatchObject({ digits: '1', result: '1' });
-  const rec = await record('13900001111', 'queued');
-  expect(rec.ivr?.flowId).toBe('dealer-main');
+  caller.hangup();
+  const rec = await record('13900001111', 'ended');
+  expect(rec).toMatchObject({ queueId: 'sales', outcome: 'abandoned', ivr: { flowId: 'dealer-main' } });
 });
 
 test('a caller who presses nothing hears "no input" twice, then reaches the DCC queue', async () => {
