@@ -93,10 +93,12 @@ export interface DialRequest {
   purpose: DialPurpose;
   ringTimeoutMs: number;
   headers?: Record<string, string>;
+  /** Run answering-machine detection; the answered result then says who answered. */
+  detectMachine?: boolean;
 }
 
 export type DialResult =
-  | { outcome: 'answered'; legId: LegId; at: number }
+  | { outcome: 'answered'; legId: LegId; at: number; answeredBy?: 'human' | 'machine' }
   | { outcome: 'busy' | 'no_answer' | 'rejected' | 'failed' | 'cancelled'; cause: HangupCause; sipStatus: number };
 
 export interface Switch {

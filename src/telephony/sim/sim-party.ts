@@ -15,6 +15,7 @@ export interface PartyEvents {
 export interface PartyLink {
   partyAnswers(legId: LegId): void;
   partyHangsUp(legId: LegId): void;
+  partyRejects(legId: LegId, sipStatus: number): void;
   partySendsDigit(legId: LegId, digit: string): void;
 }
 
@@ -49,11 +50,20 @@ export class SimParty extends TypedEmitter<PartyEvents> {
     return this.info.legId;
   }
 
+  /** Who answers when this party answers a dialled leg (what machine detection would report). */
+  answeredBy: 'human' | 'machine' = 'human';
+
   /** Answers an outbound leg ringing at this party. */
   answer(): void {
     if (this.info.direction !== 'outbound') throw new Error('only a dialled party answers; an inbound caller waits for the switch');
     if (this.state !== 'ringing') return;
     this.link.partyAnswers(this.legId);
+  }
+
+  /** Refuses a dialled leg that rings here (486 busy by default). */
+  reject(sipStatus = 486): void {
+    if (this.info.direction !== 'outbound' || this.state !== 'ringing') return;
+    this.link.partyRejects(this.legId, sipStatus);
   }
 
   hangup(): void {

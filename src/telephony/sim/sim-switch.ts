@@ -149,6 +149,12 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     this.endLeg(legId, cause, 'remote');
   }
 
+  partyRejects(legId: LegId, sipStatus: number): void {
+    const leg = this.legs.get(legId);
+    if (!leg || leg.state !== 'ringing') return;
+    this.endLeg(legId, dialFailureForSipStatus(sipStatus).cause, 'remote', sipStatus);
+  }
+
   partySendsDigit(legId: LegId, digit: string): void {
     const leg = this.legs.get(legId);
     if (!leg || leg.state !== 'answered') return;
@@ -262,7 +268,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
         signal?.removeEventListener('abort', onAbort);
         resolve(result);
       };
-      const onAnswered = ({ at }: { at: number }): void => settle({ outcome: 'answered', legId, at });
+      const onAnswered = ({ at }: { at: number }): void => settle(request.detectMachine ? { outcome: 'answered', legId, at, answeredBy: party.answeredBy } : { outcome: 'answered', legId, at });
       const onEnded = ({ sipStatus }: { sipStatus: number }): void =>
         settle(cancelled ? { outcome: 'cancelled', cause: 'originator_cancel', sipStatus } : dialFailureForSipStatus(sipStatus));
       party.on('answered', onAnswered);

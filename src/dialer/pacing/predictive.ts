@@ -1,0 +1,95 @@
+import type { Pacer, PacingSnapshot } from './pacer';
+
+/**
+ * Our predictive pacer. Within the horizon (about the time a call takes to be answered), free
+ * agents F = ready + Σ Bernoulli(soonFree_i), the talk-time hazard of each busy agent giving
+ * soonFree_i; live answers A ~ Binomial(calls ringing + n, p). For each candidate n it computes
+ * the expected abandons E[max(0, A − F)] exactly (small convolutions) and places the largest n
+ * whose expected abandon share stays under a target: the aimed share of the legal limit,
+ * corrected by the 30-day ledger's slack or excess spread over the next answers. A campaign
+ * with abandons to spare dials ahead; one at its limit falls back to progressive (which cannot
+ * abandon while agents stay ready). Pure and deterministic.
+ */
+export interface PredictiveOptions {
+  /** Never more than this many calls in progress per logged-in agent. */
+  maxLinesPerAgent: number;
+  /** Share of the legal limit aimed at (margin for chance). */
+  aim: number;
+  /** Over how many future answers a slack or an excess in the ledger is evened out. */
+  spreadAnswers: number;
+}
+
+const DEFAULTS: PredictiveOptions = { maxLinesPerAgent: 4, aim: 0.8, spreadAnswers: 200 };
+function binomial(n: number, p: number): number[] {
+  let dist = [1];
+  for (let i = 0; i < n; i++) {
+    const next = new Array<number>(dist.length + 1).fill(0);
+    for (let k = 0; k < dist.length; k++) {
+      const v = dist[k] as number;
+      next[k] = (next[k] as number) + v * (1 - p);
+      next[k + 1] = (next[k + 1] as number) + v * p;
+    }
+    dist = next;
+  }
+  return dist;
+}
+
+/** Distribution of free agents: `ready` for sure, plus each busy agent with its own probability. */
+export function freeAgentsDistribution(ready: number, soonFree: readonly number[]): number[] {
+  let dist = [1];
+  for (const q of soonFree) {
+    const next = new Array<number>(dist.length + 1).fill(0);
+    for (let k = 0; k < dist.length; k++) {
+      const v = dist[k] as number;
+      next[k] = (next[k] as number) + v * (1 - q);
+      next[k + 1] = (next[k + 1] as number) + v * q;
+    }
+    dist = next;
+  }
+  return [...new Array<number>(ready).fill(0), ...dist];
+}
+
+/** Expected abandons and expected answers if `calls` calls are live with answer rate p. */
+export function expectedOutcome(calls: number, p: number, free: readonly number[]): { abandons: number; answers: number } {
+  const answers = binomial(calls, p);
+  let abandons = 0;
+  for (let a = 0; a < answers.length; a++) {
+    const pa = answers[a] as number;
+    if (pa === 0) continue;
+    for (let f = 0; f < free.length && f < a; f++) abandons += pa * (free[f] as number) * (a - f);
+  }
+  return { abandons, answers: calls * p };
+}
+
+/**
+ * The abandon share the calls in progress may carry: the aimed rate, corrected by the ledger's
+ * slack (or excess) spread over the next `spread` answers, within [0, 2 × limit].
+ */
+export function abandonTarget(answered: number, abandoned: number, limit: number, aim: number, spread: number): number {
+  const t = (aim * limit * (answered + spread) - abandoned) / spread;
+  return Math.min(2 * limit, Math.max(0, t));
+}
+
+export function predictivePacer(options: Partial<PredictiveOptions> = {}): Pacer {
+  const o = { ...DEFAULTS, ...options };
+  return {
+    name: 'predictive',
+    decide(s: PacingSnapshot): number {
+      if (s.loggedIn === 0) return 0;
+      const p = Math.min(0.95, Math.max(0.01, s.liveAnswerRate));
+      const free = freeAgentsDistribution(s.ready, s.soonFree);
+      const cap = Math.max(0, Math.floor(o.maxLinesPerAgent * s.loggedIn) - s.inFlight);
+      // Progressive is always allowed: a ready agent with no call ringing for them gets one.
+      let best = Math.min(cap, Math.max(0, s.ready - s.inFlight));
+      const target = abandonTarget(s.answered30d, s.abandoned30d, s.abandonLimit, o.aim, o.spreadAnswers);
+      // Hard guard: once the ledger has used its allowance, only progressive calls.
+      if (s.abandoned30d + 1 > o.aim * s.abandonLimit * (s.answered30d + 1) && s.answered30d >= o.spreadAnswers) return best;
+      for (let n = best + 1; n <= cap; n++) {
+        const e = expectedOutcome(s.inFlight + n, p, free);
+        if (e.answers > 0 && e.abandons / e.answers > target) break;
+        best = n;
+      }
+      return best;
+    },
+  };
+}
