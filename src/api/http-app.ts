@@ -10,6 +10,7 @@ import type { Readiness } from './health';
 import { Types } from 'mongoose';
 import type { CustomerDirectory } from '../crm/screen-pop';
 import { adminRoutes, type AdminDeps } from './admin-routes';
+import { leadRoutes } from './lead-routes';
 import { authMiddleware, HttpError, parseBody, type Authed } from './http-kit';
 import { docsPage, openApiFile } from './openapi';
 import { canSeeStore, requireStore, scopeMiddleware, type Scoped } from './scope';
@@ -86,6 +87,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
 
   adminRoutes(app, deps, requireAuth, scope);
+  leadRoutes(app, deps.models, requireAuth);
 
   app.get('/api/docs', (_req, res) => {
     res.type('text/html').send(docsPage(deps.projectRoot));

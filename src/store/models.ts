@@ -209,6 +209,32 @@ const dispositionSchema = new Schema(
   { timestamps: true },
 );
 
+// ---- outbound: lead lists imported from CSV or the CRM --------------------------------------
+
+/** A lead of a list: one per phone number in the list (`_id` = `<listId>:<E.164>`, so re-imports merge). */
+const leadSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    listId: { type: String, required: true },
+    phone: { type: String, required: true },
+    name: String,
+    grade: { type: String, enum: ['A', 'B', 'C', 'H', 'O', 'F'] },
+    defeatReason: String,
+    storeId: String,
+    consultant: String,
+    lastContactAt: Date,
+    /** IANA time zone of the lead; call windows are in this local time. */
+    timeZone: { type: String, default: 'Asia/Shanghai' },
+    /** The lead agreed to be called; checked again at dial time. */
+    consent: { type: Boolean, default: true },
+    attempts: { type: Number, default: 0 },
+    /** When the lead may be dialled next (retries, follow-up cadence, the 72 h rule). */
+    nextDialAt: Date,
+    status: { type: String, enum: ['new', 'in_progress', 'done', 'dnc'], default: 'new' },
+  },
+  { timestamps: true },
+);
+
 export type UserDoc = InferSchemaType<typeof userSchema>;
 export type CustomerDoc = InferSchemaType<typeof customerSchema>;
 export type QueueDoc = InferSchemaType<typeof queueSchema>;
@@ -227,6 +253,7 @@ export interface Models {
   Queue: Model<QueueDoc>;
   CallRecord: Model<CallRecordDoc>;
   Disposition: Model<DispositionDoc>;
+  Lead: Model<InferSchemaType<typeof leadSchema>>;
 }
 
 /** Binds the schemas to one connection (tests use one database per suite). */
@@ -241,6 +268,7 @@ export function bindModels(conn: Connection): Models {
     Queue: conn.model('Queue', queueSchema),
     CallRecord: conn.model('CallRecord', callRecordSchema),
     Disposition: conn.model('Disposition', dispositionSchema),
+    Lead: conn.model('Lead', leadSchema),
   };
 }
 

@@ -1,0 +1,159 @@
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { z } from 'zod';
+import { toE164 } from '../crm/phone';
+import type { Models } from '../store/models';
+import { withWriteRetry } from '../store/retry';
+
+/**
+ * Lead lists from CSV, streamed: rows are parsed, checked and written in batches, so 100k rows
+ * never sit in memory at once. A bad row is reported with its line number and reason and does not
+ * stop the import; rows already written stay written. Phone numbers become E.164 (+86 by
+ * default); a number that appears twice (in the file or an earlier import of the same list) is
+ * one lead, with the later non-empty fields winning.
+ * Headers may be English or Chinese (电话, 姓名, 等级, 战败原因, 门店, 顾问, 最后联系, 时区, 同意).
+ */
+
+const HEADER_ALIASES: Record<string, string> = {
+  phone: 'phone', mobile: 'phone', 电话: 'phone', 手机: 'phone', 手机号: 'phone',
+  name: 'name', 姓名: 'name', 客户: 'name',
+  grade: 'grade', 等级: 'grade', 级别: 'grade',
+  defeat_reason: 'defeatReason', defeatreason: 'defeatReason', 战败原因: 'defeatReason',
+  store_id: 'storeId', store: 'storeId', 门店: 'storeId',
+  consultant: 'consultant', 顾问: 'consultant', 销售顾问: 'consultant',
+  last_contact: 'lastContactAt', last_contact_at: 'lastContactAt', 最后联系: 'lastContactAt',
+  time_zone: 'timeZone', timezone: 'timeZone', 时区: 'timeZone',
+  consent: 'consent', 同意: 'consent',
+};
+
+const empty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
+const validZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const rowSchema = z.object({
+  phone: z.string({ error: 'phone is missing' }).transform((v, ctx) => {
+    const e = toE164(v);
+    if (!e) ctx.addIssue({ code: 'custom', message: `phone "${v}" is not a phone number` });
+    return e ?? '';
+  }),
+  name: z.preprocess(empty, z.string().max(100).optional()),
+  grade: z.preprocess((v) => (typeof empty(v) === 'string' ? String(empty(v)).toUpperCase() : undefined), z.enum(['A', 'B', 'C', 'H', 'O', 'F'], { error: 'grade must be one of A, B, C, H, O, F' }).optional()),
+  defeatReason: z.preprocess(empty, z.string().max(500).optional()),
+  storeId: z.preprocess(empty, z.string().max(60).optional()),
+  consultant: z.preprocess(empty, z.string().max(64).optional()),
+  lastContactAt: z.preprocess(
+    empty,
+    z
+      .string()
+      .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'last contact is not a date (use YYYY-MM-DD)' })
+      .transform((v) => new Date(v))
+      .optional(),
+  ),
+  timeZone: z.preprocess(empty, z.string().refine(validZone, { message: 'time zone is not an IANA zone such as Asia/Shanghai' }).optional()),
+  consent: z.preprocess(
+    (v) => {
+      const s = typeof v === 'string' ? v.trim().toLowerCase() : v;
+      if (s === undefined || s === '') return undefined;
+      if (['1', 'true', 'yes', 'y', '是', '同意'].includes(String(s))) return true;
+      if (['0', 'false', 'no', 'n', '否', '不同意'].includes(String(s))) return false;
+      return s;
+    },
+    z.boolean({ error: 'consent must be yes or no' }).optional(),
+  ),
+});
+type LeadRow = z.infer<typeof rowSchema>;
+
+export interface ImportReport {
+  /** Rows read (header excluded). */
+  rows: number;
+  /** Leads created or updated. */
+  accepted: number;
+  /** Rows that repeated a number seen earlier in the file (merged into that lead). */
+  mergedInFile: number;
+  rejected: { line: number; reason: string }[];
+  /** Rejections beyond the first 1,000 are counted, not listed. */
+  rejectedTotal: number;
+}
+
+export class LeadImportError extends Error {}
+
+function definedFields(r: LeadRow): Partial<LeadRow> {
+  return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as Partial<LeadRow>;
+}
+
+const BATCH = 500;
+const MAX_LISTED = 1000;
+
+export async function importLeadsCsv(models: Models, listId: string, input: Readable): Promise<ImportReport> {
+  const report: ImportReport = { rows: 0, accepted: 0, mergedInFile: 0, rejected: [], rejectedTotal: 0 };
+  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true }));
+  let columns: (string | undefined)[] | undefined;
+  let batch = new Map<string, LeadRow>();
+  const seen = new Set<string>();
+  const reject = (line: number, reason: string) => {
+    report.rejectedTotal++;
+    if (report.rejected.length < MAX_LISTED) report.rejected.push({ line, reason });
+  };
+  const flush = async () => {
+    if (batch.size === 0) return;
+    const rows = [...batch.values()];
+    batch = new Map();
+    // New leads are inserted in one go (cheap); numbers the list already has are merged one by one.
+    const docs = rows.map((r) => ({ ...definedFields(r), _id: `${listId}:${r.phone}`, listId, status: 'new' as const, attempts: 0 }));
+    let existing: LeadRow[] = [];
+    try {
+      await withWriteRetry(() => models.Lead.insertMany(docs, { ordered: false }));
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: { index?: number; err?: { index?: number; code?: number }; code?: number }[] }).writeErrors;
+      if (!writeErrors) throw err;
+      const dupes = writeErrors.filter((w) => (w.code ?? w.err?.code) === 11000).map((w) => w.index ?? w.err?.index ?? -1);
+      if (dupes.length !== writeErrors.length) throw err;
+      existing = dupes.map((i) => rows[i]).filter((r): r is LeadRow => r !== undefined);
+    }
+    for (const r of existing) await withWriteRetry(() => models.Lead.updateOne({ _id: `${listId}:${r.phone}` }, { $set: definedFields(r) }).exec());
+    report.accepted += rows.length;
+  };
+
+  try {
+    for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = record.info.lines;
+      if (!columns) {
+        columns = record.record.map((h) => HEADER_ALIASES[h.trim().toLowerCase()] ?? HEADER_ALIASES[h.trim()]);
+        if (!columns.includes('phone')) throw new LeadImportError(`line ${line}: the header has no phone column (电话); columns found: ${record.record.join(', ')}`);
+        continue;
+      }
+      report.rows++;
+      const raw: Record<string, string> = {};
+      record.record.forEach((v, i) => {
+        const key = columns?.[i];
+        if (key) raw[key] = v;
+      });
+      const parsed = rowSchema.safeParse(raw);
+      if (!parsed.success) {
+        reject(line, parsed.error.issues.map((i) => i.message).join('; '));
+        continue;
+      }
+      const row = parsed.data;
+      if (seen.has(row.phone)) report.mergedInFile++;
+      seen.add(row.phone);
+      const prev = batch.get(row.phone);
+      batch.set(row.phone, prev ? { ...prev, ...Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined)) } : row);
+      if (batch.size >= BATCH) await flush();
+    }
+  } catch (err) {
+    await flush(); // what was accepted before a broken file stays
+    if (err instanceof LeadImportError) throw err;
+    const e = err as { code?: string; lines?: number; message: string };
+    if (e.code?.startsWith('CSV_')) throw new LeadImportError(`line ${e.lines ?? '?'}: the CSV cannot be read further (${e.message}); ${report.accepted} leads before it were imported`);
+    throw err;
+  }
+  await flush();
+  if (!columns) throw new LeadImportError('the file is empty: expected a header line with at least a phone column');
+  return report;
+}
