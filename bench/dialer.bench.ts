@@ -44,7 +44,7 @@ async function simulateDay(pacer: Pacer): Promise<Row> {
   let engine: CampaignEngine | undefined;
   const agents = new SimAgentPool(AGENTS, { sw, clock, random, talkMeanMs: 180_000, talkSigma: 0.6, wrapUpMs: 30_000, onTalkEnded: (ms) => engine?.stats.talkEnded(ms) });
   engine = new CampaignEngine(
-    { campaignId: 'bench', callerId: '02158005678', ringTimeoutMs: 25_000, safeHarborMs: 2000, safeHarborPrompt: 'safe_harbor', machine: { action: 'hangup' }, abandonLimit: 0.03, tickMs: 1000 },
+    { campaignId: 'bench', callerId: '02158005678', ringTimeoutMs: 25_000, safeHarborMs: 2000, safeHarborPrompt: 'safe_harbor', machine: { action: 'hangup' }, abandonLimit: 0.03, tickMs: 1000, wrapUpMs: 30_000 },
     { sw, clock, pacer, leads, agents, ledger, log: createLogger('silent') },
   );
   engine.start();

@@ -17,6 +17,8 @@ export interface CampaignSettings {
   abandonLimit: number;
   /** How often pacing is decided. */
   tickMs: number;
+  /** After-call work of the campaign's agents: a talking agent is free only after it. */
+  wrapUpMs: number;
 }
 
 export type EngineState = { state: 'running' } | { state: 'paused' } | { state: 'stopped'; reason: 'stopped' | 'exhausted' };
@@ -43,6 +45,8 @@ export class CampaignEngine {
   readonly counters: EngineCounters = { placed: 0, live: 0, connected: 0, abandoned: 0, machine: 0, busy: 0, noAnswer: 0, failed: 0 };
   readonly stats = new LiveStats();
   private inFlight = 0;
+  /** Dial time of each call still ringing. */
+  private readonly ringing = new Set<{ placedAt: number }>();
   private live = 0;
   private timer: TimerHandle | undefined;
   private status: EngineState = { state: 'paused' };
@@ -115,9 +119,11 @@ export class CampaignEngine {
   async snapshot(now: number): Promise<PacingSnapshot> {
     const { agents } = this.deps;
     const horizon = this.stats.horizonMs;
-    const soonFree = agents.busy().map((b) => {
+    const wrap = this.s.wrapUpMs;
+    const busy = agents.busy();
+    const soonFree = busy.map((b) => {
       if (b.wrapUpUntil !== undefined) return b.wrapUpUntil - now <= horizon ? 1 : 0;
-      return this.stats.endsWithin(now - (b.talkingSince ?? now), horizon);
+      return horizon <= wrap ? 0 : this.stats.endsWithin(now - (b.talkingSince ?? now), horizon - wrap);
     });
     const ledger = await this.deps.ledger.rate30d(this.s.campaignId, now);
     return {
@@ -132,6 +138,14 @@ export class CampaignEngine {
       abandoned30d: ledger.abandoned,
       abandonRate30d: ledger.rate,
       abandonLimit: this.s.abandonLimit,
+      detail: {
+        ringingElapsedMs: [...this.ringing].map((r) => now - r.placedAt),
+        waitingLive: this.live,
+        busy: busy.map((b) => (b.wrapUpUntil !== undefined ? { wrapLeftMs: Math.max(0, b.wrapUpUntil - now) } : { talkingForMs: now - (b.talkingSince ?? now) })),
+        answerDelayCdf: this.stats.answerDelayCdf(),
+        talkEndsWithin: (elapsed, within) => (within <= wrap ? 0 : this.stats.endsWithin(elapsed, within - wrap)),
+        safeHarborMs: this.s.safeHarborMs,
+      },
     };
   }
 
@@ -140,6 +154,8 @@ export class CampaignEngine {
     this.inFlight++;
     this.counters.placed++;
     const placedAt = clock.now();
+    const ring = { placedAt };
+    this.ringing.add(ring);
     let result: DialResult;
     try {
       result = await sw.dial({ to: lead.phone, callerId: this.s.callerId, purpose: 'customer', ringTimeoutMs: this.s.ringTimeoutMs, detectMachine: true });
@@ -148,6 +164,7 @@ export class CampaignEngine {
       result = { outcome: 'failed', cause: 'network_failure', sipStatus: 500 };
     } finally {
       this.inFlight--;
+      this.ringing.delete(ring);
     }
     const outcome = await this.handle(result, placedAt);
     await this.deps.leads.outcome(lead, outcome, clock.now());

@@ -87,7 +87,7 @@ function setup(agents: AgentPool, leads: DialLead[], pacer: Pacer, answer: Recor
   const source = new ListLeads([...leads]);
   const stopped: string[] = [];
   const engine = new CampaignEngine(
-    { campaignId: 'c1', callerId: '02158005678', ringTimeoutMs: 25_000, safeHarborMs: 2000, safeHarborPrompt: 'safe_harbor', machine: { action: 'hangup' }, abandonLimit: 0.03, tickMs: 1000 },
+    { campaignId: 'c1', callerId: '02158005678', ringTimeoutMs: 25_000, safeHarborMs: 2000, safeHarborPrompt: 'safe_harbor', machine: { action: 'hangup' }, abandonLimit: 0.03, tickMs: 1000, wrapUpMs: 30_000 },
     { sw, clock, pacer, leads: source, agents, ledger, log: createLogger('silent'), onStop: (r) => stopped.push(r) },
   );
   return { clock, sw, engine, ledger, source, parties, stopped };

@@ -10,6 +10,8 @@ export class LiveStats {
   private n = 0;
   private meanLog = 0;
   private m2 = 0;
+  /** Ring-to-answer delays of calls a person answered, in whole seconds (0…60). */
+  private readonly delays = new Array<number>(61).fill(0);
 
   constructor(o: { window?: number; priorAnswerRate?: number; priorAnswerMs?: number; priorTalkMs?: number } = {}) {
     this.window = o.window ?? 300;
@@ -21,6 +23,15 @@ export class LiveStats {
     this.n = 5;
     this.meanLog = prior;
     this.m2 = 5 * 0.6 * 0.6;
+    // Prior: people answer between 3 and 20 s, worth 20 observations.
+    for (let sec = 3; sec <= 20; sec++) (this.delays[sec] as number) += 20 / 18;
+  }
+
+  /** P(a person who answers does so within t seconds of the dial), t = 0…60. */
+  answerDelayCdf(): number[] {
+    const total = this.delays.reduce((a, b) => a + b, 0);
+    let acc = 0;
+    return this.delays.map((d) => (acc += d) / total);
   }
 
   /** A placed call ended ringing: answered by a person or not. */
@@ -28,7 +39,11 @@ export class LiveStats {
     const decay = this.placed >= this.window ? (this.window - 1) / this.window : 1;
     this.placed = this.placed * decay + 1;
     this.live = this.live * decay + (livePerson ? 1 : 0);
-    if (livePerson && answerMs !== undefined) this.answerMsEwma = 0.9 * this.answerMsEwma + 0.1 * answerMs;
+    if (livePerson && answerMs !== undefined) {
+      this.answerMsEwma = 0.9 * this.answerMsEwma + 0.1 * answerMs;
+      const sec = Math.min(60, Math.max(0, Math.round(answerMs / 1000)));
+      this.delays[sec] = (this.delays[sec] as number) + 1;
+    }
   }
 
   talkEnded(talkMs: number): void {

@@ -11,8 +11,14 @@ export interface PacingSnapshot {
    * (about the time a new call takes to be answered).
    */
   soonFree: number[];
-  /** Calls ringing now (placed, not yet answered or failed). */
+  /** Calls in progress not yet with an agent: ringing, or answered by a person and waiting. */
   inFlight: number;
+  /**
+   * Time-resolved view for the predictive pacer (optional: simpler pacers ignore it):
+   * how long each ringing call has rung, how many answered calls wait for an agent now, each busy
+   * agent's talk time so far or wrap-up left, and the fitted distributions.
+   */
+  detail?: PacingDetail;
   /** Share of placed calls answered by a person (live estimate). */
   liveAnswerRate: number;
   /** Agents talking now (VICIdial's INCALL). */
@@ -22,6 +28,18 @@ export interface PacingSnapshot {
   abandoned30d: number;
   abandonRate30d: number;
   abandonLimit: number;
+}
+
+export interface PacingDetail {
+  ringingElapsedMs: number[];
+  waitingLive: number;
+  busy: { talkingForMs?: number; wrapLeftMs?: number }[];
+  /** P(a person who answers does so within t seconds of the dial), t = 0…60 s. */
+  answerDelayCdf: number[];
+  /** P(a talk that has lasted a ms ends within the next b ms). */
+  talkEndsWithin: (elapsedMs: number, withinMs: number) => number;
+  /** How long an answered person may wait for an agent (the 2 s rule). */
+  safeHarborMs: number;
 }
 
 export interface Pacer {

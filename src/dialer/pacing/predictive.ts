@@ -67,7 +67,77 @@ export function expectedOutcome(calls: number, p: number, free: readonly number[
  */
 export function abandonTarget(answered: number, abandoned: number, limit: number, aim: number, spread: number): number {
   const t = (aim * limit * (answered + spread) - abandoned) / spread;
-  return Math.min(2 * limit, Math.max(0, t));
+  // A young ledger is all noise: a handful of abandons in its first answers is already over the
+  // limit, so the target starts low and reaches full strength after 2 × spread answers.
+  const warm = Math.min(1, (answered + spread / 4) / (2 * spread));
+  return Math.min(2 * limit, Math.max(0, t)) * warm;
+}
+
+/** Adds one Bernoulli(q) to a count distribution (in place growth, trimmed of negligible tails). */
+function addBernoulli(dist: number[], q: number): number[] {
+  const next = new Array<number>(dist.length + 1).fill(0);
+  for (let k = 0; k < dist.length; k++) {
+    const v = dist[k] as number;
+    next[k] = (next[k] as number) + v * (1 - q);
+    next[k + 1] = (next[k + 1] as number) + v * q;
+  }
+  while (next.length > 1 && (next[next.length - 1] as number) < 1e-12) next.pop();
+  return next;
+}
+
+function expectedExcess(answers: readonly number[], free: readonly number[]): number {
+  let e = 0;
+  for (let a = 1; a < answers.length; a++) {
+    const pa = answers[a] as number;
+    if (pa < 1e-12) continue;
+    for (let f = 0; f < free.length && f < a; f++) e += pa * (free[f] as number) * (a - f);
+  }
+  return e;
+}
+
+const HORIZONS_S = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24];
+
+/**
+ * Time-resolved check: for each horizon H, persons answering within H (ringing calls by their
+ * conditional chance given how long they have rung, new calls by the answer-delay distribution,
+ * and those already waiting) against agents free within H + the safe-harbor time (ready now, or
+ * wrap-up ending, or talk + wrap-up ending). With agents taken in order, no abandon happens
+ * exactly when answers never outrun frees at any H, so the expected abandons are taken as the
+ * largest expected excess over the horizons.
+ */
+function timeResolved(s: PacingSnapshot, p: number, target: number, from: number, cap: number): number {
+  const d = s.detail as NonNullable<PacingSnapshot['detail']>;
+  const cdf = d.answerDelayCdf;
+  const F = (ms: number) => cdf[Math.min(cdf.length - 1, Math.max(0, Math.floor(ms / 1000)))] as number;
+  const perH = HORIZONS_S.map((h) => {
+    const H = h * 1000;
+    let answers = [1];
+    for (let i = 0; i < d.waitingLive; i++) answers = addBernoulli(answers, 1);
+    for (const e of d.ringingElapsedMs) {
+      const done = p * F(e);
+      answers = addBernoulli(answers, done >= 1 ? 0 : (p * (F(e + H) - F(e))) / (1 - done));
+    }
+    let free = [1];
+    for (let i = 0; i < s.ready; i++) free = addBernoulli(free, 1);
+    const within = H + d.safeHarborMs;
+    for (const b of d.busy) free = addBernoulli(free, b.wrapLeftMs !== undefined ? (b.wrapLeftMs <= within ? 1 : 0) : d.talkEndsWithin(b.talkingForMs ?? 0, within));
+    return { answers, free, qNew: p * F(H) };
+  });
+  let best = from;
+  const dists = perH.map((x) => x.answers);
+  for (let n = 1; n <= cap; n++) {
+    let worst = 0;
+    let expected = 0;
+    for (let i = 0; i < perH.length; i++) {
+      const h = perH[i] as (typeof perH)[number];
+      dists[i] = addBernoulli(dists[i] as number[], h.qNew);
+      worst = Math.max(worst, expectedExcess(dists[i] as number[], h.free));
+      if (i === perH.length - 1) expected = (dists[i] as number[]).reduce((acc, v, k) => acc + v * k, 0);
+    }
+    if (n > from && expected > 0 && worst / expected > target) break;
+    if (n > from) best = n;
+  }
+  return best;
 }
 
 export function predictivePacer(options: Partial<PredictiveOptions> = {}): Pacer {
@@ -84,6 +154,7 @@ export function predictivePacer(options: Partial<PredictiveOptions> = {}): Pacer
       const target = abandonTarget(s.answered30d, s.abandoned30d, s.abandonLimit, o.aim, o.spreadAnswers);
       // Hard guard: once the ledger has used its allowance, only progressive calls.
       if (s.abandoned30d + 1 > o.aim * s.abandonLimit * (s.answered30d + 1) && s.answered30d >= o.spreadAnswers) return best;
+      if (s.detail) return timeResolved(s, p, target, best, cap);
       for (let n = best + 1; n <= cap; n++) {
         const e = expectedOutcome(s.inFlight + n, p, free);
         if (e.answers > 0 && e.abandons / e.answers > target) break;
