@@ -18,7 +18,8 @@ import { SeededRandom } from '../src/util/random';
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 20);
 const LEADS = Number(process.env.BENCH_LEADS ?? 20_000);
 const HOURS = Number(process.env.BENCH_HOURS ?? 8);
-const SEED = Number(process.env.BENCH_SEED ?? 7);
+/** One day per seed and mode (BENCH_SEEDS=7,11,23 by default; BENCH_SEED=n for one). */
+const SEEDS = (process.env.BENCH_SEEDS ?? process.env.BENCH_SEED ?? '7,11,23').split(',').map(Number);
 
 interface Row {
   mode: string;
@@ -33,7 +34,7 @@ interface Row {
   wallMs: number;
 }
 
-async function simulateDay(pacer: Pacer): Promise<Row> {
+async function simulateDay(pacer: Pacer, SEED: number): Promise<Row> {
   const started = Date.now();
   const clock = new VirtualClock(Date.UTC(2026, 0, 5, 1, 0, 0)); // 09:00 in Shanghai
   const sw = new SimSwitch({ clock, promptDurationMs: (p) => (p.id === 'safe_harbor' ? 5000 : 2000) });
@@ -73,9 +74,13 @@ async function simulateDay(pacer: Pacer): Promise<Row> {
 }
 
 async function main(): Promise<void> {
-  console.log(`dialer day: ${AGENTS} agents, ${LEADS} leads, ${HOURS} h, seed ${SEED}; 25% person / 12% machine / 8% busy, talk log-normal mean 180 s, wrap-up 30 s`);
+  for (const seed of SEEDS) await oneSeed(seed);
+}
+
+async function oneSeed(SEED: number): Promise<void> {
+  console.log(`\ndialer day: ${AGENTS} agents, ${LEADS} leads, ${HOURS} h, seed ${SEED}; 25% person / 12% machine / 8% busy, talk log-normal mean 180 s, wrap-up 30 s`);
   const rows: Row[] = [];
-  for (const pacer of [previewWithReview(10_000), progressivePacer, adaptAveragePacer(), predictivePacer()]) rows.push(await simulateDay(pacer));
+  for (const pacer of [previewWithReview(10_000), progressivePacer, adaptAveragePacer(), predictivePacer()]) rows.push(await simulateDay(pacer, SEED));
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   console.log('mode           talk min/agent-h  occupancy  calls/h  abandon  max 30-day abandon  live  connected  abandoned  sim wall');
   for (const r of rows) {

@@ -45,15 +45,16 @@ test('free-agent and answer distributions: exact expectations', () => {
 });
 
 test('predictive dials ahead of agents about to be free, and less as the 30-day ledger fills up', () => {
-  const busy = new Array(10).fill(0.3);
+  const busy = new Array(10).fill(0.5);
   const roomy = predictivePacer().decide(snap({ soonFree: busy, answered30d: 2000, abandoned30d: 10 }));
-  const tight = predictivePacer().decide(snap({ soonFree: busy, answered30d: 2000, abandoned30d: 60 }));
+  const tight = predictivePacer().decide(snap({ soonFree: busy, answered30d: 2000, abandoned30d: 45 }));
   expect(roomy).toBeGreaterThan(0);
   expect(tight).toBeLessThan(roomy);
   // At the limit it falls back to progressive: no agent ready, no call.
   expect(predictivePacer().decide(snap({ soonFree: busy, answered30d: 2000, abandoned30d: 70 }))).toBe(0);
   expect(abandonTarget(1000, 50, 0.03, 0.8, 200)).toBe(0);
-  expect(abandonTarget(1000, 0, 0.03, 0.8, 200)).toBeCloseTo(0.06, 10); // capped at twice the limit
+  expect(abandonTarget(1000, 0, 0.03, 0.8, 200)).toBeCloseTo(0.024, 10); // slack is not spent faster than the aim
+  expect(abandonTarget(100, 0, 0.03, 0.8, 200)).toBe(0); // a young ledger: progressive only
 });
 
 test('ADAPT_AVERAGE reference: the dial level rises while agents wait and falls when drops exceed the target', () => {

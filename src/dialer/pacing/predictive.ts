@@ -17,9 +17,11 @@ export interface PredictiveOptions {
   aim: number;
   /** Over how many future answers a slack or an excess in the ledger is evened out. */
   spreadAnswers: number;
+  /** Share of the limit at which only progressive calls are placed. */
+  guard: number;
 }
 
-const DEFAULTS: PredictiveOptions = { maxLinesPerAgent: 4, aim: 0.8, spreadAnswers: 200 };
+const DEFAULTS: PredictiveOptions = { maxLinesPerAgent: 4, aim: 0.7, spreadAnswers: 500, guard: 0.88 };
 function binomial(n: number, p: number): number[] {
   let dist = [1];
   for (let i = 0; i < n; i++) {
@@ -67,10 +69,12 @@ export function expectedOutcome(calls: number, p: number, free: readonly number[
  */
 export function abandonTarget(answered: number, abandoned: number, limit: number, aim: number, spread: number): number {
   const t = (aim * limit * (answered + spread) - abandoned) / spread;
-  // A young ledger is all noise: a handful of abandons in its first answers is already over the
-  // limit, so the target starts low and reaches full strength after 2 × spread answers.
-  const warm = Math.min(1, (answered + spread / 4) / (2 * spread));
-  return Math.min(2 * limit, Math.max(0, t)) * warm;
+  // A young ledger is all noise: a handful of abandons among its first answers is already over
+  // the limit and would hold the campaign back for hours. Until it has `spread` answers the
+  // campaign paces progressively (no abandons possible), then predictively.
+  if (answered < spread) return 0;
+  // Slack is not spent faster than the aimed rate: a young ledger's slack is mostly luck.
+  return Math.min(aim * limit, Math.max(0, t));
 }
 
 /** Adds one Bernoulli(q) to a count distribution (in place growth, trimmed of negligible tails). */
@@ -152,8 +156,8 @@ export function predictivePacer(options: Partial<PredictiveOptions> = {}): Pacer
       // Progressive is always allowed: a ready agent with no call ringing for them gets one.
       let best = Math.min(cap, Math.max(0, s.ready - s.inFlight));
       const target = abandonTarget(s.answered30d, s.abandoned30d, s.abandonLimit, o.aim, o.spreadAnswers);
-      // Hard guard: once the ledger has used its allowance, only progressive calls.
-      if (s.abandoned30d + 1 > o.aim * s.abandonLimit * (s.answered30d + 1) && s.answered30d >= o.spreadAnswers) return best;
+      // Hard guard: one more abandon would take the 30-day rate to the guard line: only progressive calls.
+      if (s.abandoned30d + 1 > o.guard * s.abandonLimit * (s.answered30d + 1)) return best;
       if (s.detail) return timeResolved(s, p, target, best, cap);
       for (let n = best + 1; n <= cap; n++) {
         const e = expectedOutcome(s.inFlight + n, p, free);
