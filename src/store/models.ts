@@ -230,6 +230,8 @@ const leadSchema = new Schema(
     attempts: { type: Number, default: 0 },
     /** When the lead may be dialled next (retries, follow-up cadence, the 72 h rule). */
     nextDialAt: Date,
+    lastOutcome: String,
+    lastAttemptAt: Date,
     status: { type: String, enum: ['new', 'in_progress', 'done', 'dnc'], default: 'new' },
   },
   { timestamps: true },

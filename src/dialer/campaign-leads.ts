@@ -1,0 +1,124 @@
+import type Redis from 'ioredis';
+import type { Logger } from '../log';
+import type { Models } from '../store/models';
+import { withWriteRetry } from '../store/retry';
+import { afterAttempt, type CallWindow, gradeRank, nextWindowStart, type RetryRules, withinWindow } from './campaign-rules';
+import type { DoNotCall } from './dnc';
+import type { DialLead, DialOutcome, LeadSource } from './ports';
+
+export interface CampaignLeadConfig {
+  campaignId: string;
+  listIds: string[];
+  window: CallWindow;
+  rules: RetryRules;
+}
+
+/** Takes the first due lead of the best grade: KEYS = the four grade queues; ARGV = now. */
+const POP_DUE = `
+for i = 1, #KEYS do
+  local m = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', ARGV[1], 'LIMIT', 0, 1)
+  if #m > 0 then
+    redis.call('ZREM', KEYS[i], m[1])
+    return m[1]
+  end
+end
+return false`;
+
+type QueueRedis = Redis & { popDueLead(a: string, b: string, c: string, d: string, now: string): Promise<string | null> };
+
+/**
+ * A campaign's leads as the dialer takes them: due times in Redis sorted sets (one per grade, so
+ * A-grade leads come first), the lead itself in MongoDB. Every lead is checked again at dial time
+ * (do-not-call lists, consent, its own local call window) — a number put on a DNC list or a
+ * consent withdrawn after the import is never dialled. Outcomes schedule the next attempt by the
+ * campaign's retry rules, the 72 h rule after an abandon, and the grade's follow-up cadence.
+ */
+export class CampaignLeads implements LeadSource {
+  private readonly redis: QueueRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly ns: string,
+    private readonly models: Models,
+    private readonly dnc: DoNotCall,
+    private readonly c: CampaignLeadConfig,
+    private readonly log: Logger,
+  ) {
+    if (!('popDueLead' in redis)) redis.defineCommand('popDueLead', { numberOfKeys: 4, lua: POP_DUE });
+    this.redis = redis as QueueRedis;
+  }
+
+  private queues(): [string, string, string, string] {
+    const k = (r: number) => `${this.ns}:dialer:${this.c.campaignId}:due:${r}`;
+    return [k(0), k(1), k(2), k(3)];
+  }
+
+  /** Puts the lists' open leads in the campaign's queues (at their next dial time, or now). Returns how many. */
+  async load(now: number): Promise<number> {
+    let n = 0;
+    const q = this.queues();
+    const cursor = this.models.Lead.find({ listId: { $in: this.c.listIds }, status: { $in: ['new', 'in_progress'] } }, { _id: 1, grade: 1, nextDialAt: 1 })
+      .lean()
+      .cursor({ batchSize: 1000 });
+    let pipe = this.redis.pipeline();
+    for await (const lead of cursor) {
+      pipe.zadd(q[gradeRank(lead.grade ?? undefined)], lead.nextDialAt ? lead.nextDialAt.getTime() : now, lead._id);
+      if (++n % 1000 === 0) {
+        await pipe.exec();
+        pipe = this.redis.pipeline();
+      }
+    }
+    await pipe.exec();
+    return n;
+  }
+
+  async next(now: number): Promise<DialLead | undefined> {
+    const [a, b, c, d] = this.queues();
+    for (let guard = 0; guard < 100; guard++) {
+      const id = await this.redis.popDueLead(a, b, c, d, String(now));
+      if (!id) return undefined;
+      const lead = await this.models.Lead.findById(id).lean();
+      if (!lead || lead.status === 'done' || lead.status === 'dnc') continue;
+      if (!lead.consent || (await this.dnc.blocked(lead.phone, this.c.campaignId))) {
+        await withWriteRetry(() => this.models.Lead.updateOne({ _id: id }, { $set: { status: 'dnc' } }).exec());
+        this.log.info({ leadId: id }, 'lead skipped at dial time: do not call or no consent');
+        continue;
+      }
+      if (!withinWindow(this.c.window, lead.timeZone, now)) {
+        const at = nextWindowStart(this.c.window, lead.timeZone, now);
+        if (at !== undefined) await this.redis.zadd(this.queues()[gradeRank(lead.grade ?? undefined)], at, id);
+        continue;
+      }
+      return { leadId: id, phone: lead.phone };
+    }
+    return undefined;
+  }
+
+  async outcome(lead: DialLead, outcome: DialOutcome, at: number): Promise<void> {
+    const doc = await this.models.Lead.findById(lead.leadId).lean();
+    if (!doc) return;
+    const customer = outcome === 'connected' ? await this.followUpOf(doc.phone) : undefined;
+    const step = afterAttempt({ grade: doc.grade ?? undefined, attempts: doc.attempts, timeZone: doc.timeZone, nextFollowUpAt: customer }, outcome, at, this.c.rules, this.c.window);
+    const set: Record<string, unknown> = { attempts: doc.attempts + 1, lastOutcome: outcome, lastAttemptAt: new Date(at) };
+    if (step.kind === 'done') set.status = 'done';
+    else {
+      set.status = 'in_progress';
+      set.nextDialAt = new Date(step.at);
+      await this.redis.zadd(this.queues()[gradeRank(doc.grade ?? undefined)], step.at, lead.leadId);
+    }
+    await withWriteRetry(() => this.models.Lead.updateOne({ _id: lead.leadId }, { $set: set }).exec());
+  }
+
+  /** A follow-up date the agent set on the customer with this number, if any. */
+  private async followUpOf(phone: string): Promise<number | undefined> {
+    const link = await this.models.CustomerPhone.findById(phone).lean();
+    if (!link) return undefined;
+    const c = await this.models.Customer.findById(link.customerId, { nextFollowUpAt: 1 }).lean();
+    return c?.nextFollowUpAt?.getTime();
+  }
+
+  async exhausted(): Promise<boolean> {
+    const counts = await Promise.all(this.queues().map((k) => this.redis.zcard(k)));
+    return counts.every((n) => n === 0);
+  }
+}
