@@ -5,7 +5,7 @@ import type { QueueStore } from '../acd/queue-store';
 import { FlowError } from '../ivr/flow-loader';
 import { PromptCatalogError } from '../ivr/prompt-catalog';
 import type { CrmWriteback } from '../outcomes/crm-writeback';
-import { INTERVAL_PATTERN } from '../org/business-hours';
+import { INTERVAL_PATTERN, isTimeZone } from '../org/business-hours';
 import type { Models, Role } from '../store/models';
 import { HttpError, parseBody, type authMiddleware } from './http-kit';
 import { canSeeStore, requireStore, type Scoped } from './scope';
@@ -42,17 +42,7 @@ const queuePatch = z
 
 const weekday = z.array(z.string().regex(INTERVAL_PATTERN, 'opening intervals are "HH:MM-HH:MM", e.g. "09:00-18:00"')).max(6);
 const hoursBody = z.strictObject({
-  timeZone: z.string().refine(
-    (tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be an IANA time zone such as Asia/Shanghai' },
-  ),
+  timeZone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Asia/Shanghai' }),
   hours: z.strictObject({ '1': weekday, '2': weekday, '3': weekday, '4': weekday, '5': weekday, '6': weekday, '7': weekday }).partial(),
   holidays: z.array(z.iso.date({ error: 'holidays are dates, YYYY-MM-DD' })).max(366),
 });

@@ -17,7 +17,7 @@ import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { CallRecordDoc, Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
-import { LegGoneError, type CallOffered, type DialResult, type HangupCause, type LegId, type Switch } from '../telephony/switch';
+import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegId, type Switch } from '../telephony/switch';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 
 export interface CallContext {
@@ -486,14 +486,18 @@ export class InboundCall {
     this.agentId = agentId;
     await this.releaseOthers(agentId, 'taken');
     this.phase = 'connecting';
+    this.dialAside({ to: `agent:${agentId}`, callerId: this.offered.from, purpose: 'agent', ringTimeoutMs: this.queue.offerTimeoutMs }, (result, err) => this.agentLegResult(agentId, result, err));
+  }
+
+  /**
+   * Places a leg without holding up the call's steps (it may ring for many seconds; a hang-up must
+   * still be handled meanwhile); its result comes back as a step. Cancellable through dialAbort.
+   */
+  private dialAside(request: Omit<DialRequest, 'headers'>, onResult: (result: DialResult, err?: unknown) => Promise<void>): void {
     this.dialAbort = new AbortController();
-    const dialling = this.ctx.sw.dial(
-      { to: `agent:${agentId}`, callerId: this.offered.from, purpose: 'agent', ringTimeoutMs: this.queue.offerTimeoutMs, headers: { 'x-call-id': this.callId } },
-      this.dialAbort.signal,
-    );
-    void dialling.then(
-      (result) => this.serial(() => this.agentLegResult(agentId, result)),
-      (err: unknown) => this.serial(() => this.agentLegResult(agentId, { outcome: 'failed', cause: 'network_failure', sipStatus: 500 }, err)),
+    void this.ctx.sw.dial({ ...request, headers: { 'x-call-id': this.callId } }, this.dialAbort.signal).then(
+      (result) => this.serial(() => onResult(result)),
+      (err: unknown) => this.serial(() => onResult({ outcome: 'failed', cause: 'network_failure', sipStatus: 500 }, err)),
     );
   }
 
@@ -527,15 +531,7 @@ export class InboundCall {
   /** Queued callback: the agent is on the line; now ring the customer (outside the serial chain). */
   private async callBack(agentId: string): Promise<void> {
     await this.ctx.agents.apply(agentId, { type: 'connected' });
-    this.dialAbort = new AbortController();
-    const dialling = this.ctx.sw.dial(
-      { to: this.callbackNumber as string, callerId: this.offered.to, purpose: 'customer', ringTimeoutMs: CALLBACK_RING_MS, headers: { 'x-call-id': this.callId } },
-      this.dialAbort.signal,
-    );
-    void dialling.then(
-      (r) => this.serial(() => this.customerAnswered(agentId, r)),
-      (err: unknown) => this.serial(() => this.customerAnswered(agentId, { outcome: 'failed', cause: 'network_failure', sipStatus: 500 }, err)),
-    );
+    this.dialAside({ to: this.callbackNumber as string, callerId: this.offered.to, purpose: 'customer', ringTimeoutMs: CALLBACK_RING_MS }, (r, err) => this.customerAnswered(agentId, r, err));
   }
 
   private async customerAnswered(agentId: string, result: DialResult, err?: unknown): Promise<void> {

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { toE164 } from '../crm/phone';
+import { isTimeZone } from '../org/business-hours';
 import type { Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
 
@@ -27,14 +28,6 @@ const HEADER_ALIASES: Record<string, string> = {
 };
 
 const empty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
-const validZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const rowSchema = z.object({
   phone: z.string({ error: 'phone is missing' }).transform((v, ctx) => {
@@ -55,7 +48,7 @@ const rowSchema = z.object({
       .transform((v) => new Date(v))
       .optional(),
   ),
-  timeZone: z.preprocess(empty, z.string().refine(validZone, { message: 'time zone is not an IANA zone such as Asia/Shanghai' }).optional()),
+  timeZone: z.preprocess(empty, z.string().refine(isTimeZone, { message: 'time zone is not an IANA zone such as Asia/Shanghai' }).optional()),
   consent: z.preprocess(
     (v) => {
       const s = typeof v === 'string' ? v.trim().toLowerCase() : v;

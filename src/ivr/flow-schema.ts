@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../org/business-hours';
 
 /**
  * IVR flows as data (ivr/flows/*.yaml). A flow is a graph of named nodes; each node does one thing
@@ -25,17 +26,7 @@ export type Condition =
   | { any: Condition[] }
   | { not: Condition };
 
-const timeZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'is not an IANA time zone such as Asia/Shanghai' },
-);
+const timeZone = z.string().refine(isTimeZone, { message: 'is not an IANA time zone such as Asia/Shanghai' });
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([

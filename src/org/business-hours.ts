@@ -75,3 +75,13 @@ export function isOpen(cal: StoreCalendar, at: number): boolean {
 }
 
 export const INTERVAL_PATTERN = /^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
+
+/** True for an IANA time zone name this runtime knows (e.g. Asia/Shanghai). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

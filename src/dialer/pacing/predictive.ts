@@ -24,30 +24,14 @@ export interface PredictiveOptions {
 const DEFAULTS: PredictiveOptions = { maxLinesPerAgent: 4, aim: 0.7, spreadAnswers: 500, guard: 0.88 };
 function binomial(n: number, p: number): number[] {
   let dist = [1];
-  for (let i = 0; i < n; i++) {
-    const next = new Array<number>(dist.length + 1).fill(0);
-    for (let k = 0; k < dist.length; k++) {
-      const v = dist[k] as number;
-      next[k] = (next[k] as number) + v * (1 - p);
-      next[k + 1] = (next[k + 1] as number) + v * p;
-    }
-    dist = next;
-  }
+  for (let i = 0; i < n; i++) dist = addBernoulli(dist, p);
   return dist;
 }
 
 /** Distribution of free agents: `ready` for sure, plus each busy agent with its own probability. */
 export function freeAgentsDistribution(ready: number, soonFree: readonly number[]): number[] {
   let dist = [1];
-  for (const q of soonFree) {
-    const next = new Array<number>(dist.length + 1).fill(0);
-    for (let k = 0; k < dist.length; k++) {
-      const v = dist[k] as number;
-      next[k] = (next[k] as number) + v * (1 - q);
-      next[k + 1] = (next[k + 1] as number) + v * q;
-    }
-    dist = next;
-  }
+  for (const q of soonFree) dist = addBernoulli(dist, q);
   return [...new Array<number>(ready).fill(0), ...dist];
 }
 
