@@ -25,6 +25,7 @@ import { InflightWrites } from './lifecycle/inflight';
 import { StoreDirectory } from './org/store-directory';
 import type { Logger } from './log';
 import { AgentGateway, type AgentPresence } from './realtime/agent-gateway';
+import { ConfigBus } from './redis/config-bus';
 import { connectRedis, waitForRedis } from './redis/connect';
 import { RedisKeys } from './redis/keys';
 import { connectMongo } from './store/connect';
@@ -86,6 +87,7 @@ export class App {
     private readonly io: SocketServer,
     private readonly inflight: InflightWrites,
     readonly writeback: CrmWriteback | undefined,
+    private readonly configBus: ConfigBus,
   ) {}
 
   static async create(o: AppOptions): Promise<App> {
@@ -93,6 +95,7 @@ export class App {
     const redis = connectRedis(o.redisUrl, 'cc-app', log.child({ module: 'redis' }));
     let mongo: Connection | undefined;
     let writeback: CrmWriteback | undefined;
+    let configBus: ConfigBus | undefined;
     try {
       await waitForRedis(redis, o.redisUrl, 10_000);
       mongo = await connectMongo(o.mongodbUri);
@@ -123,6 +126,14 @@ export class App {
         await queueDirectory.load();
         await stores.load();
         if (o.ivrDir) routing.ivr = IvrDirectory.load(o.ivrDir, { queueIds: queueDirectory.ids(), storeIds: stores.ids() });
+      };
+      configBus = new ConfigBus(redis, connectRedis(o.redisUrl, 'cc-config', log.child({ module: 'redis-sub' })), `${o.redisNamespace}:config`, log.child({ module: 'config-bus' }));
+      await configBus.start(reloadRouting);
+      const bus = configBus;
+      /** A change made through this instance's API: reload here, then tell the others. */
+      const changeRouting = async (): Promise<void> => {
+        await reloadRouting();
+        await bus.changed();
       };
 
       const server = http.createServer();
@@ -170,7 +181,7 @@ export class App {
           projectRoot: o.projectRoot,
           queueDirectory,
           queues,
-          reloadRouting,
+          reloadRouting: changeRouting,
           writeback,
           readiness: () => readiness(redis, mongo as Connection, o.sw),
           sim,
@@ -181,9 +192,10 @@ export class App {
       await o.sw.start();
       calls.start();
       reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback);
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus);
     } catch (err) {
       await writeback?.stop();
+      await configBus?.stop();
       redis.disconnect();
       await mongo?.close();
       throw err;
@@ -222,6 +234,7 @@ export class App {
     if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.options.sw.stop();
     await this.writeback?.stop();
+    await this.configBus.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
     await this.mongo.close();
   }

@@ -71,6 +71,16 @@ test.each([
   expect(after?.updatedAt).toEqual(before?.updatedAt);
 });
 
+test('a change made through one app instance takes effect on the others of the deployment', async () => {
+  const other = await startTestApp({ ivr: true, sameDeploymentAs: t });
+  try {
+    expect((await api('mgr', 'PATCH', '/api/queues/sales', { dispositionCodes: ['test_drive_booked', 'not_interested'] })).status).toBe(200);
+    await eventually(() => other.app.queueDirectory.get('sales')?.dispositionCodes.includes('test_drive_booked') ?? false, 'the other instance to reload');
+  } finally {
+    await other.app.stop(1000);
+  }
+});
+
 test('roles and stores are checked: agents may not change queues; another store\'s manager does not see them', async () => {
   expect((await api(undefined, 'PATCH', '/api/queues/dcc-inbound', { name: 'x' })).status).toBe(401);
   expect((await api('agt', 'PATCH', '/api/queues/dcc-inbound', { name: 'x' })).status).toBe(403);

@@ -12,6 +12,8 @@ import { findProjectRoot } from '../../src/util/project-root';
 import { AgentClient } from './agent-client';
 
 export interface TestApp {
+  /** Names this deployment's Redis namespace and database. */
+  id: string;
   app: App;
   clock: VirtualClock;
   sw: SimSwitch;
@@ -40,13 +42,15 @@ export interface TestAppOptions {
   crmUrl?: string;
   /** With ivr: read flows and prompts from this folder instead of ivr/. */
   ivrDir?: string;
+  /** A second instance of the same deployment: same Redis namespace and database, no queues created. */
+  sameDeploymentAs?: TestApp;
   /** Virtual clock start (default Monday 2026-01-05 09:00 in Shanghai). */
   startAt?: number;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const { redisUrl, mongoBase } = testServices();
-  const id = randomBytes(4).toString('hex');
+  const id = opts.sameDeploymentAs?.id ?? randomBytes(4).toString('hex');
   const clock = new VirtualClock(opts.startAt);
   const sw = new SimSwitch({ clock });
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { test: id });
@@ -65,7 +69,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     sw,
     log,
   });
-  if (opts.ivr) await seedDemoOrganisation(app.models);
+  if (opts.sameDeploymentAs) {
+    /* the first instance created the queues */
+  } else if (opts.ivr) await seedDemoOrganisation(app.models);
   else for (const q of opts.queues ?? [{ queueId: 'sales', name: '销售热线', numbers: ['4008001234'] }]) await app.models.Queue.create(q);
   await app.reloadRouting();
   const address = await app.listen();
@@ -78,6 +84,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   };
 
   return {
+    id,
     app,
     clock,
     sw,
