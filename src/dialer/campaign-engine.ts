@@ -99,6 +99,7 @@ export class CampaignEngine {
     try {
       const now = this.deps.clock.now();
       const { agents } = this.deps;
+      await agents.refresh?.(now);
       if (agents.loggedIn() === 0) return; // never dial with nobody to take the call
       const n = this.deps.pacer.decide(await this.snapshot(now));
       for (let i = 0; i < n; i++) {
@@ -193,7 +194,7 @@ export class CampaignEngine {
     this.counters.live++;
     this.live++;
     try {
-      const agentId = agents.take() ?? (await this.waitForAgent());
+      const agentId = (await agents.take()) ?? (await this.waitForAgent());
       if (!agentId) {
         this.counters.abandoned++;
         await this.deps.ledger.record(this.s.campaignId, clock.now(), { answered: 1, abandoned: 1 });
@@ -227,8 +228,10 @@ export class CampaignEngine {
         resolve(agentId);
       };
       const unsubscribe = agents.onReady(() => {
-        const a = agents.take();
-        if (a) finish(a);
+        void agents.take().then((a) => {
+          if (a && done) void agents.release?.(a);
+          else if (a) finish(a);
+        });
       });
       const timer = clock.setTimer(`dialer:${this.s.campaignId}:safe-harbor`, this.s.safeHarborMs, () => finish(undefined));
     });

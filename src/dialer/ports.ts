@@ -17,14 +17,21 @@ export interface LeadSource {
   exhausted(now: number): Promise<boolean>;
 }
 
-/** The campaign's agents as the dialer sees them. */
+/**
+ * The campaign's agents as the dialer sees them. The counts are a view refreshed before each
+ * pacing decision (`refresh`); taking an agent is a reservation in the shared store, so two
+ * instances never give one agent two calls.
+ */
 export interface AgentPool {
+  refresh?(now: number): Promise<void>;
   loggedIn(): number;
   ready(): number;
   /** For each busy agent: when their call started (talking) or when their wrap-up ends. */
   busy(): { talkingSince?: number; wrapUpUntil?: number }[];
   /** Takes a ready agent for a call that a person answered; undefined when none is ready. */
-  take(): string | undefined;
+  take(): Promise<string | undefined>;
+  /** Gives back an agent taken but not used (the caller it was for is gone). */
+  release?(agentId: string): Promise<void>;
   /** Calls back once when any agent becomes ready (for the safe-harbor wait). */
   onReady(listener: () => void): () => void;
   /** The agent talks to the customer on this leg; the pool knows when the talk and wrap-up end. */

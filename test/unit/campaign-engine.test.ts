@@ -43,7 +43,7 @@ class HandAgents implements AgentPool {
   busy() {
     return [];
   }
-  take(): string | undefined {
+  async take(): Promise<string | undefined> {
     return this.readyIds.shift();
   }
   onReady(l: () => void): () => void {

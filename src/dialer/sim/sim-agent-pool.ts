@@ -38,7 +38,7 @@ export class SimAgentPool implements AgentPool {
     return this.agents.filter((a) => a.state !== 'ready').map((a) => (a.state === 'talking' ? { talkingSince: a.since } : { wrapUpUntil: a.wrapUpUntil as number }));
   }
 
-  take(): string | undefined {
+  async take(): Promise<string | undefined> {
     // Longest idle first.
     let best: SimAgent | undefined;
     for (const a of this.agents) if (a.state === 'ready' && (!best || a.since < best.since)) best = a;
@@ -51,6 +51,14 @@ export class SimAgentPool implements AgentPool {
   onReady(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  async release(agentId: string): Promise<void> {
+    const agent = this.agents.find((a) => a.id === agentId);
+    if (agent?.state === 'talking') {
+      agent.state = 'ready';
+      for (const l of [...this.listeners]) l();
+    }
   }
 
   async connect(agentId: string, legId: string, at: number): Promise<void> {
