@@ -19,6 +19,8 @@ import { HttpCrmClient } from './outcomes/crm-http-client';
 import { CrmWriteback } from './outcomes/crm-writeback';
 import type { Clock } from './clock/clock';
 import { ExternalCrm } from './crm/external-crm';
+import { CampaignRunner } from './dialer/campaign-runner';
+import { DoNotCall } from './dialer/dnc';
 import { CustomerDirectory } from './crm/screen-pop';
 import { IvrDirectory } from './ivr/ivr-directory';
 import { InflightWrites } from './lifecycle/inflight';
@@ -88,6 +90,7 @@ export class App {
     private readonly inflight: InflightWrites,
     readonly writeback: CrmWriteback | undefined,
     private readonly configBus: ConfigBus,
+    readonly campaigns: CampaignRunner,
   ) {}
 
   static async create(o: AppOptions): Promise<App> {
@@ -163,6 +166,8 @@ export class App {
         lease: { ttlMs: upkeep.callLeaseMs, heartbeatMs: upkeep.heartbeatMs },
         log: log.child({ module: 'calls' }),
       });
+      const dnc = new DoNotCall(redis, o.redisNamespace);
+      const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, dnc, log: log.child({ module: 'dialer' }) });
       const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs });
       const sim = o.sw instanceof SimSwitch ? o.sw : undefined;
       const presence: AgentPresence = sim
@@ -183,6 +188,8 @@ export class App {
           queues,
           reloadRouting: changeRouting,
           writeback,
+          campaigns,
+          dnc,
           readiness: () => readiness(redis, mongo as Connection, o.sw),
           sim,
           agentUiDir: agentUiDir(o.projectRoot),
@@ -192,7 +199,7 @@ export class App {
       await o.sw.start();
       calls.start();
       reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus);
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus, campaigns);
     } catch (err) {
       await writeback?.stop();
       await configBus?.stop();
@@ -226,6 +233,7 @@ export class App {
   async stop(timeoutMs: number): Promise<void> {
     const log = this.options.log;
     this.reconciler.stop();
+    this.campaigns.stopAll();
     await this.calls.stop(timeoutMs);
     this.gateway.stop();
     const left = await this.inflight.drain(timeoutMs);

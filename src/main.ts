@@ -84,6 +84,8 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
     if (config.demoSeed) await seedDemoData(app.models, clock.now(), log);
     await app.reloadRouting(); // checks every IVR flow against the queues and stores; a bad file stops here, naming it
     log.info({ flows: app.ivr?.flows.map((f) => `${f.id} (${f.numbers.join(', ')})`) }, 'IVR flows loaded');
+    const resumed = await app.campaigns.resume();
+    if (resumed.length > 0) log.info({ campaigns: resumed }, 'campaigns running before the restart resumed');
     const address = await app.listen();
     log.info({ url: `http://${address.address === '127.0.0.1' ? 'localhost' : address.address}:${address.port}`, switch: config.switch.kind }, 'ready to take calls');
   } catch (err) {

@@ -21,6 +21,8 @@ export interface AgentChannel {
   ended(agentId: string, notice: CallEndedNotice): void;
   dispositionSaved(agentId: string, callId: string, code: string): void;
   wrapUpExtended(agentId: string, callId: string, wrapUpUntil: number): void;
+  /** A lead the dialer connected to this agent: the lead's card, at once. */
+  outbound(agentId: string, pop: OutboundPop): void;
   /** A store visit was booked for this sales consultant (live on their desktop if connected). */
   appointment(username: string, booking: AppointmentNotice): void;
 }
@@ -32,4 +34,15 @@ export interface AppointmentNotice {
   at: string;
   bookedBy: string;
   notes: string;
+}
+
+export interface OutboundPop {
+  callId: string;
+  campaignId: string;
+  campaignName: string;
+  leadId: string;
+  phone: string;
+  customer: CustomerCard | null;
+  dispositionCodes: string[];
+  connectedAt: number;
 }

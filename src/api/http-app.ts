@@ -9,7 +9,10 @@ import type { SimSwitch } from '../telephony/sim/sim-switch';
 import type { Readiness } from './health';
 import { Types } from 'mongoose';
 import type { CustomerDirectory } from '../crm/screen-pop';
+import type { CampaignRunner } from '../dialer/campaign-runner';
+import type { DoNotCall } from '../dialer/dnc';
 import { adminRoutes, type AdminDeps } from './admin-routes';
+import { campaignRoutes } from './campaign-routes';
 import { leadRoutes } from './lead-routes';
 import { authMiddleware, HttpError, parseBody, type Authed } from './http-kit';
 import { docsPage, openApiFile } from './openapi';
@@ -17,6 +20,8 @@ import { canSeeStore, requireStore, scopeMiddleware, type Scoped } from './scope
 
 export interface HttpDeps extends AdminDeps {
   models: Models;
+  campaigns: CampaignRunner;
+  dnc: DoNotCall;
   crm: CustomerDirectory;
   projectRoot: string;
   tokens: TokenSigner;
@@ -88,6 +93,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   adminRoutes(app, deps, requireAuth, scope);
   leadRoutes(app, deps.models, requireAuth);
+  campaignRoutes(app, { models: deps.models, runner: deps.campaigns, dnc: deps.dnc }, requireAuth, scope);
 
   app.get('/api/docs', (_req, res) => {
     res.type('text/html').send(docsPage(deps.projectRoot));

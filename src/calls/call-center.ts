@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Dispatcher, type Match } from '../acd/dispatcher';
 import type { QueueDirectory } from '../acd/queue-directory';
 import type { QueueStore } from '../acd/queue-store';
@@ -13,7 +14,9 @@ import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import type { CallOffered, LegHangup, LegId, Switch } from '../telephony/switch';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
+import type { CallSession } from './call-session';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
+import { OutboundCall, type OutboundCampaign } from './outbound-call';
 
 export interface CallCenterDeps {
   sw: Switch;
@@ -40,8 +43,10 @@ export interface CallCenterDeps {
  * from the desktop to the right session; runs the dispatcher.
  */
 export class CallCenter {
-  private readonly calls = new Map<string, InboundCall>();
-  private readonly byLeg = new Map<LegId, InboundCall>();
+  private readonly calls = new Map<string, CallSession>();
+  /** Outbound call ids reserved for an agent, not yet connected (their leases are renewed too). */
+  private readonly pendingOutbound = new Set<string>();
+  private readonly byLeg = new Map<LegId, CallSession>();
   private readonly dispatcher: Dispatcher;
   private readonly ctx: CallContext;
   private accepting = true;
@@ -74,7 +79,7 @@ export class CallCenter {
   private beat(): void {
     this.heartbeat = this.deps.clock.setTimer('call-center:heartbeat', this.deps.lease.heartbeatMs, async () => {
       try {
-        await this.deps.leases.renew('calls', [...this.calls.keys()], this.deps.clock.now() + this.deps.lease.ttlMs);
+        await this.deps.leases.renew('calls', [...this.calls.keys(), ...this.pendingOutbound], this.deps.clock.now() + this.deps.lease.ttlMs);
       } catch (err) {
         this.deps.log.warn({ err }, 'call lease renewal failed');
       }
@@ -87,8 +92,34 @@ export class CallCenter {
     return this.calls.size;
   }
 
-  get(callId: string): InboundCall | undefined {
+  get(callId: string): CallSession | undefined {
     return this.calls.get(callId);
+  }
+
+  /**
+   * A call id for an agent the dialer is about to reserve, with its lease already taken: the
+   * reconciler sees a reserved agent whose call is alive, not a stale reservation.
+   */
+  async newOutboundCallId(): Promise<string> {
+    const callId = randomUUID();
+    await this.deps.leases.renew('calls', [callId], this.deps.clock.now() + this.deps.lease.ttlMs);
+    this.pendingOutbound.add(callId);
+    return callId;
+  }
+
+  /** The dialer connects a person who answered to the agent it reserved; true once they talk. */
+  startOutbound(campaign: OutboundCampaign, lead: { leadId: string; phone: string }, customerLeg: LegId, agentId: string, callId: string): Promise<boolean> {
+    this.pendingOutbound.delete(callId);
+    const call = new OutboundCall(
+      { ...this.deps, bindLeg: (legId, c) => this.byLeg.set(legId, c), forget: (c) => this.forget(c) },
+      campaign,
+      lead,
+      customerLeg,
+      agentId,
+      callId,
+    );
+    this.calls.set(call.callId, call);
+    return call.start();
   }
 
   /** Match again every queue the agent serves (after the agent became ready). */
@@ -97,11 +128,11 @@ export class CallCenter {
   }
 
   async accept(agentId: string, callId: string): Promise<void> {
-    await this.session(callId).accept(agentId);
+    await this.inbound(callId).accept(agentId);
   }
 
   async decline(agentId: string, callId: string): Promise<void> {
-    await this.session(callId).decline(agentId);
+    await this.inbound(callId).decline(agentId);
   }
 
   async extendWrapUp(agentId: string, callId: string, ms: number): Promise<number> {
@@ -172,20 +203,26 @@ export class CallCenter {
 
   private async onMatch(m: Match): Promise<void> {
     const call = this.calls.get(m.callId);
-    if (call) return call.offerTo(m.agentIds);
+    if (call instanceof InboundCall) return call.offerTo(m.agentIds);
     // A call left in Redis by an instance that is gone: drop it and free the agents.
     this.deps.log.warn(m, 'reservation for a call with no live session; releasing');
     await this.deps.queues.remove(m.callId, m.queueId);
     for (const agentId of m.agentIds) await this.deps.agents.apply(agentId, { type: 'call_gone' });
   }
 
-  private session(callId: string): InboundCall {
+  private session(callId: string): CallSession {
     const call = this.calls.get(callId);
     if (!call) throw new CallActionError(`no live call ${callId}`);
     return call;
   }
 
-  private forget(call: InboundCall): void {
+  private inbound(callId: string): InboundCall {
+    const call = this.session(callId);
+    if (!(call instanceof InboundCall)) throw new CallActionError(`call ${callId} is not an offer`);
+    return call;
+  }
+
+  private forget(call: CallSession): void {
     this.calls.delete(call.callId);
     this.deps.leases.release('calls', call.callId).catch((err: unknown) => this.deps.log.warn({ err }, 'call lease release failed'));
     for (const [leg, c] of this.byLeg) if (c === call) this.byLeg.delete(leg);

@@ -31,6 +31,12 @@ export class RedisAbandonLedger implements AbandonLedger {
     await this.redis.multi().hincrby(key, 'answered', e.answered).hincrby(key, 'abandoned', e.abandoned).expire(key, 40 * 86_400).exec();
   }
 
+  /** The UTC day containing `at` alone (the live view's "today"). */
+  async day(campaignId: string, at: number): Promise<{ answered: number; abandoned: number; rate: number }> {
+    const [a, b] = await this.redis.hmget(this.key(campaignId, Math.floor(at / DAY)), 'answered', 'abandoned');
+    return { answered: Number(a ?? 0), abandoned: Number(b ?? 0), rate: rateOf(Number(a ?? 0), Number(b ?? 0)) };
+  }
+
   async rate30d(campaignId: string, now: number): Promise<{ answered: number; abandoned: number; rate: number }> {
     const p = this.redis.pipeline();
     for (const d of windowDays(now)) p.hmget(this.key(campaignId, d), 'answered', 'abandoned');

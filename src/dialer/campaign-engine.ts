@@ -167,11 +167,11 @@ export class CampaignEngine {
       this.inFlight--;
       this.ringing.delete(ring);
     }
-    const outcome = await this.handle(result, placedAt);
+    const outcome = await this.handle(result, placedAt, lead);
     await this.deps.leads.outcome(lead, outcome, clock.now());
   }
 
-  private async handle(result: DialResult, placedAt: number): Promise<DialOutcome> {
+  private async handle(result: DialResult, placedAt: number, lead: DialLead): Promise<DialOutcome> {
     const { sw, clock, agents } = this.deps;
     if (result.outcome !== 'answered') {
       this.stats.callOutcome(false);
@@ -208,7 +208,7 @@ export class CampaignEngine {
       }
       this.counters.connected++;
       await this.deps.ledger.record(this.s.campaignId, clock.now(), { answered: 1, abandoned: 0 });
-      await agents.connect(agentId, result.legId, clock.now());
+      await agents.connect(agentId, result.legId, clock.now(), lead);
       return 'connected';
     } finally {
       this.live--;

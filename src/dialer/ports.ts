@@ -34,8 +34,8 @@ export interface AgentPool {
   release?(agentId: string): Promise<void>;
   /** Calls back once when any agent becomes ready (for the safe-harbor wait). */
   onReady(listener: () => void): () => void;
-  /** The agent talks to the customer on this leg; the pool knows when the talk and wrap-up end. */
-  connect(agentId: string, legId: string, at: number): Promise<void>;
+  /** The agent talks to the customer (this lead, on this leg); the pool knows when the talk and wrap-up end. */
+  connect(agentId: string, legId: string, at: number, lead: DialLead): Promise<void>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import type { AgentChannel, AppointmentNotice, CallEndedNotice } from '../agents/agent-channel';
+import type { AgentChannel, AppointmentNotice, CallEndedNotice, OutboundPop } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
 import type { AgentStatus } from '../agents/agent-state';
 import type { Leases } from '../agents/leases';
@@ -207,6 +207,10 @@ export class AgentGateway implements AgentChannel {
 
   dispositionSaved(agentId: string, callId: string, code: string): void {
     this.to(agentId).emit('call:disposition_saved', { callId, code });
+  }
+
+  outbound(agentId: string, pop: OutboundPop): void {
+    this.to(agentId).emit('call:outbound', pop);
   }
 
   offerUpdate(agentId: string, callId: string, customer: CustomerCard | null): void {

@@ -237,6 +237,33 @@ const leadSchema = new Schema(
   { timestamps: true },
 );
 
+/** An outbound campaign over lead lists; its status survives restarts (running campaigns resume). */
+const campaignSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    storeIds: { type: [String], default: [] },
+    mode: { type: String, enum: ['preview', 'progressive', 'predictive'], required: true },
+    callerId: { type: String, required: true },
+    listIds: { type: [String], default: [] },
+    /** Usernames of the agents who work the campaign. */
+    agents: { type: [String], default: [] },
+    window: { days: [Number], from: String, to: String, holidays: [String] },
+    retry: { busyMs: Number, noAnswerMs: Number, failedMs: Number, maxAttempts: Number },
+    machine: { type: String, enum: ['hangup', 'message'], default: 'hangup' },
+    machinePrompt: String,
+    safeHarborPrompt: { type: String, default: 'safe_harbor' },
+    abandonLimit: { type: Number, default: 0.03 },
+    wrapUpMs: { type: Number, default: 30_000 },
+    wrapUpExtendMaxMs: { type: Number, default: 120_000 },
+    dispositionCodes: { type: [String], default: ['appointment_set', 'callback_requested', 'not_interested', 'bought_elsewhere', 'wrong_number'] },
+    script: String,
+    status: { type: String, enum: ['draft', 'running', 'paused', 'stopped', 'exhausted'], default: 'draft' },
+  },
+  { timestamps: true },
+);
+
+export type CampaignDoc = InferSchemaType<typeof campaignSchema>;
 export type UserDoc = InferSchemaType<typeof userSchema>;
 export type CustomerDoc = InferSchemaType<typeof customerSchema>;
 export type QueueDoc = InferSchemaType<typeof queueSchema>;
@@ -256,6 +283,7 @@ export interface Models {
   CallRecord: Model<CallRecordDoc>;
   Disposition: Model<DispositionDoc>;
   Lead: Model<InferSchemaType<typeof leadSchema>>;
+  Campaign: Model<CampaignDoc>;
 }
 
 /** Binds the schemas to one connection (tests use one database per suite). */
@@ -271,6 +299,7 @@ export function bindModels(conn: Connection): Models {
     CallRecord: conn.model('CallRecord', callRecordSchema),
     Disposition: conn.model('Disposition', dispositionSchema),
     Lead: conn.model('Lead', leadSchema),
+    Campaign: conn.model('Campaign', campaignSchema),
   };
 }
 

@@ -1,0 +1,228 @@
+import type { Types } from 'mongoose';
+import type { AgentChannel } from '../agents/agent-channel';
+import type { AgentService } from '../agents/agent-service';
+import type { Clock, TimerHandle } from '../clock/clock';
+import type { CustomerDirectory } from '../crm/screen-pop';
+import type { InflightWrites } from '../lifecycle/inflight';
+import type { Logger } from '../log';
+import type { Models } from '../store/models';
+import { withWriteRetry } from '../store/retry';
+import { LegGoneError, type HangupCause, type LegId, type Switch } from '../telephony/switch';
+import type { CallSession } from './call-session';
+import { CallActionError } from './inbound-call';
+import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
+
+export interface OutboundContext {
+  sw: Switch;
+  clock: Clock;
+  agents: AgentService;
+  models: Models;
+  crm: CustomerDirectory;
+  channel: AgentChannel;
+  outcomes: DispositionService;
+  inflight: InflightWrites;
+  log: Logger;
+  bindLeg(legId: LegId, call: CallSession): void;
+  forget(call: CallSession): void;
+}
+
+export interface OutboundCampaign {
+  campaignId: string;
+  name: string;
+  callerId: string;
+  dispositionCodes: string[];
+  wrapUpMs: number;
+  wrapUpExtendMaxMs: number;
+  safeHarborPrompt: string;
+}
+
+/** How long the agent's phone may take to answer an outbound connection (auto-answer expected). */
+const AGENT_ANSWER_MS = 1500;
+
+/**
+ * A lead a person answered, handed to the agent the dialer reserved: the agent's phone (set to
+ * answer by itself) is called and bridged at once, the desktop gets the lead's card, and the call
+ * then ends, wraps up and takes its outcome like an inbound one. Steps run one at a time.
+ */
+export class OutboundCall implements CallSession {
+  private phase: 'connecting' | 'connected' | 'wrap_up' | 'done' = 'connecting';
+  private agentLeg: LegId | undefined;
+  private connectedAt = 0;
+  private wrapUntil = 0;
+  private extendedMs = 0;
+  private wrapTimer: TimerHandle | undefined;
+  private customerId: Types.ObjectId | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly ctx: OutboundContext,
+    private readonly campaign: OutboundCampaign,
+    readonly lead: { leadId: string; phone: string },
+    private readonly customerLeg: LegId,
+    readonly agentId: string,
+    /** Reserved with the agent (CallCenter.newOutboundCallId). */
+    readonly callId: string,
+  ) {
+    this.log = ctx.log.child({ callId: this.callId, campaignId: campaign.campaignId, agentId });
+  }
+
+  /** Resolves when the agent is talking to the customer, or the connection failed (then the customer heard the safe-harbor message). */
+  start(): Promise<boolean> {
+    this.ctx.bindLeg(this.customerLeg, this);
+    return this.step(() => this.connect());
+  }
+
+  idle(): Promise<void> {
+    return this.chain.then(() => undefined);
+  }
+
+  legEnded(legId: LegId, cause: HangupCause): Promise<void> {
+    return this.step(async () => {
+      if (this.phase !== 'connected') return;
+      const other = legId === this.customerLeg ? this.agentLeg : this.customerLeg;
+      if (other) await this.quietly(() => this.ctx.sw.hangup(other, 'normal_clearing'));
+      await this.ended(legId === this.customerLeg ? 'customer' : 'agent', cause);
+    });
+  }
+
+  agentHangup(agentId: string): Promise<void> {
+    return this.step(async () => {
+      if (agentId !== this.agentId || this.phase !== 'connected' || !this.agentLeg) throw new CallActionError('you are not talking on this call');
+      await this.ctx.sw.hangup(this.agentLeg, 'normal_clearing');
+    });
+  }
+
+  extendWrapUp(agentId: string, ms: number): Promise<number> {
+    return this.step(async () => {
+      if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('you can extend wrap-up only for your own call, during wrap-up');
+      const granted = Math.min(ms, this.campaign.wrapUpExtendMaxMs - this.extendedMs);
+      if (granted <= 0) throw new CallActionError(`wrap-up can be extended by at most ${Math.round(this.campaign.wrapUpExtendMaxMs / 1000)} s in total for this campaign`);
+      this.extendedMs += granted;
+      this.armWrap(this.wrapUntil + granted);
+      this.ctx.channel.wrapUpExtended(agentId, this.callId, this.wrapUntil);
+      return this.wrapUntil;
+    });
+  }
+
+  disposition(agentId: string, code: string, notes: string, details: OutcomeDetails = {}): Promise<void> {
+    return this.step(async () => {
+      if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('you can record an outcome only for your own call, after it ends');
+      if (!this.campaign.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this campaign uses: ${this.campaign.dispositionCodes.join(', ')}`);
+      await this.ctx.outcomes.record({ ...details, callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: `campaign:${this.campaign.campaignId}` });
+      this.ctx.channel.dispositionSaved(agentId, this.callId, code);
+      await this.done();
+    });
+  }
+
+  terminate(): Promise<void> {
+    return this.step(async () => {
+      await this.quietly(() => this.ctx.sw.hangup(this.customerLeg, 'system_shutdown'));
+      if (this.agentLeg) await this.quietly(() => this.ctx.sw.hangup(this.agentLeg as LegId, 'system_shutdown'));
+      if (this.phase === 'connected') await this.ended('system', 'system_shutdown');
+      if (this.phase === 'wrap_up') await this.done();
+    });
+  }
+
+  // ---- steps ---------------------------------------------------------------------------------
+
+  private async connect(): Promise<boolean> {
+    const { sw, clock, agents } = this.ctx;
+    const customer = await this.ctx.crm.findByPhone(this.lead.phone);
+    this.customerId = customer?.id;
+    this.record({ direction: 'outbound', source: 'trunk', from: this.campaign.callerId, to: this.lead.phone, status: 'ringing', offeredAt: new Date(clock.now()), queueId: `campaign:${this.campaign.campaignId}`, customerId: this.customerId }, true);
+    await agents.apply(this.agentId, { type: 'accept' });
+    const leg = await sw.dial({ to: `agent:${this.agentId}`, callerId: this.lead.phone, purpose: 'agent', ringTimeoutMs: AGENT_ANSWER_MS, headers: { 'x-call-id': this.callId } });
+    if (leg.outcome !== 'answered') {
+      this.log.warn({ outcome: leg.outcome }, 'agent phone did not answer an outbound connection');
+      await agents.apply(this.agentId, { type: 'leg_failed' });
+      await this.quietly(async () => {
+        await sw.play(this.customerLeg, { id: this.campaign.safeHarborPrompt });
+        await sw.hangup(this.customerLeg, 'normal_clearing');
+      });
+      this.record({ status: 'ended', outcome: 'failed', endedAt: new Date(clock.now()), endedBy: 'system' });
+      this.phase = 'done';
+      this.ctx.forget(this);
+      return false;
+    }
+    this.agentLeg = leg.legId;
+    this.ctx.bindLeg(leg.legId, this);
+    try {
+      await sw.bridge(this.customerLeg, leg.legId);
+    } catch (err) {
+      if (!(err instanceof LegGoneError)) throw err;
+    }
+    this.phase = 'connected';
+    this.connectedAt = clock.now();
+    await agents.apply(this.agentId, { type: 'connected' });
+    await agents.countCall(this.agentId);
+    this.ctx.channel.outbound(this.agentId, {
+      callId: this.callId,
+      campaignId: this.campaign.campaignId,
+      campaignName: this.campaign.name,
+      leadId: this.lead.leadId,
+      phone: this.lead.phone,
+      customer: this.customerId ? await this.ctx.crm.card(this.customerId) : null,
+      dispositionCodes: this.campaign.dispositionCodes,
+      connectedAt: this.connectedAt,
+    });
+    this.record({ status: 'connected', agentUsername: this.agentId, connectedAt: new Date(this.connectedAt) });
+    return true;
+  }
+
+  private async ended(by: 'customer' | 'agent' | 'system', cause: HangupCause): Promise<void> {
+    const now = this.ctx.clock.now();
+    const talkMs = now - this.connectedAt;
+    this.phase = 'wrap_up';
+    await this.ctx.agents.apply(this.agentId, { type: 'call_ended' });
+    this.armWrap(now + this.campaign.wrapUpMs);
+    this.record({ status: 'ended', outcome: 'answered', endedAt: new Date(now), endCause: cause, endedBy: by === 'customer' ? 'caller' : by, talkMs });
+    this.ctx.channel.ended(this.agentId, { callId: this.callId, endedBy: by === 'customer' ? 'caller' : by, cause, talkMs, wrapUpUntil: this.wrapUntil, dispositionCodes: this.campaign.dispositionCodes });
+  }
+
+  private armWrap(until: number): void {
+    this.wrapUntil = until;
+    this.ctx.clock.clearTimer(this.wrapTimer);
+    this.wrapTimer = this.ctx.clock.setTimer(`outbound:${this.callId}:wrap-up`, Math.max(0, until - this.ctx.clock.now()), () => {
+      void this.step(() => this.done());
+    });
+  }
+
+  private async done(): Promise<void> {
+    if (this.phase !== 'wrap_up') return;
+    this.phase = 'done';
+    this.ctx.clock.clearTimer(this.wrapTimer);
+    await this.ctx.agents.apply(this.agentId, { type: 'wrap_up_done' });
+    this.ctx.forget(this);
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private step<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch((err: unknown) => {
+      if (!(err instanceof CallActionError) && !(err instanceof DispositionError)) this.log.error({ err }, 'outbound call step failed');
+    });
+    return run;
+  }
+
+  private async quietly(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (!(err instanceof LegGoneError)) this.log.warn({ err }, 'leg command failed');
+    }
+  }
+
+  private recordChain: Promise<unknown> = Promise.resolve();
+
+  /** Call-record writes, in order, off the call's path (as for inbound calls). */
+  private record(fields: Record<string, unknown>, create = false): void {
+    const { CallRecord } = this.ctx.models;
+    const run = this.recordChain.then(() =>
+      withWriteRetry<unknown>(() => (create ? CallRecord.create({ _id: this.callId, callId: this.callId, ...fields }) : CallRecord.updateOne({ _id: this.callId }, { $set: fields }).exec())),
+    );
+    this.recordChain = run.catch((err: unknown) => this.log.error({ err }, 'call record write failed'));
+    void this.ctx.inflight.track(this.recordChain);
+  }
+}

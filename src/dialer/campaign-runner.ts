@@ -1,0 +1,164 @@
+import type Redis from 'ioredis';
+import type { AgentService } from '../agents/agent-service';
+import type { CallCenter } from '../calls/call-center';
+import type { Clock } from '../clock/clock';
+import type { Logger } from '../log';
+import type { CampaignDoc, Models } from '../store/models';
+import type { Switch } from '../telephony/switch';
+import { RedisAbandonLedger } from './abandon-ledger';
+import { AcdAgentPool } from './acd-agent-pool';
+import { CampaignEngine } from './campaign-engine';
+import { CampaignLeads } from './campaign-leads';
+import type { CallWindow, RetryRules } from './campaign-rules';
+import type { DoNotCall } from './dnc';
+import { progressivePacer, type Pacer } from './pacing/pacer';
+import { predictivePacer } from './pacing/predictive';
+
+export class CampaignError extends Error {}
+
+interface Running {
+  engine: CampaignEngine;
+  pool: AcdAgentPool;
+  doc: CampaignDoc & { _id: string };
+}
+
+/**
+ * Runs the campaigns of this instance: builds each one's engine from its MongoDB definition (lead
+ * queues, agents, pacer, ledger), starts, pauses and stops it, keeps its status in MongoDB, and
+ * reports the live view managers watch.
+ */
+export class CampaignRunner {
+  private readonly running = new Map<string, Running>();
+  private readonly ledger: RedisAbandonLedger;
+
+  constructor(
+    private readonly d: { models: Models; redis: Redis; ns: string; sw: Switch; clock: Clock; agents: AgentService; calls: CallCenter; dnc: DoNotCall; log: Logger },
+  ) {
+    this.ledger = new RedisAbandonLedger(d.redis, d.ns);
+  }
+
+  async start(campaignId: string): Promise<void> {
+    const doc = await this.d.models.Campaign.findById(campaignId).lean();
+    if (!doc) throw new CampaignError(`no campaign ${campaignId}`);
+    if (doc.mode === 'preview') throw new CampaignError('preview campaigns are dialled from the agent desktop, not started here');
+    const current = this.running.get(campaignId);
+    if (current) {
+      current.engine.start();
+      await this.setStatus(campaignId, 'running');
+      return;
+    }
+    const window: CallWindow = { days: doc.window?.days?.length ? doc.window.days : [1, 2, 3, 4, 5, 6], from: doc.window?.from ?? '09:00', to: doc.window?.to ?? '20:00', holidays: doc.window?.holidays ?? [] };
+    const rules: RetryRules = { busyMs: doc.retry?.busyMs ?? 10 * 60_000, noAnswerMs: doc.retry?.noAnswerMs ?? 2 * 3600_000, failedMs: doc.retry?.failedMs ?? 30 * 60_000, machine: 'next_day', maxAttempts: doc.retry?.maxAttempts ?? 5 };
+    const log = this.d.log.child({ campaignId });
+    const leads = new CampaignLeads(this.d.redis, this.d.ns, this.d.models, this.d.dnc, { campaignId, listIds: doc.listIds, window, rules }, log);
+    const loaded = await leads.load(this.d.clock.now());
+    const campaign = {
+      campaignId,
+      name: doc.name,
+      callerId: doc.callerId,
+      dispositionCodes: doc.dispositionCodes,
+      wrapUpMs: doc.wrapUpMs,
+      wrapUpExtendMaxMs: doc.wrapUpExtendMaxMs,
+      safeHarborPrompt: doc.safeHarborPrompt,
+    };
+    const pool = new AcdAgentPool({
+      campaignId,
+      agents: this.d.agents,
+      clock: this.d.clock,
+      usernames: () => this.running.get(campaignId)?.doc.agents ?? doc.agents,
+      wrapUpMs: doc.wrapUpMs,
+      newCallId: () => this.d.calls.newOutboundCallId(),
+      connect: async (agentId, legId, lead, callId) => {
+        await this.d.calls.startOutbound(campaign, lead, legId, agentId, callId);
+      },
+    });
+    const pacer: Pacer = doc.mode === 'predictive' ? predictivePacer() : progressivePacer;
+    const engine = new CampaignEngine(
+      {
+        campaignId,
+        callerId: doc.callerId,
+        ringTimeoutMs: 25_000,
+        safeHarborMs: 2000,
+        safeHarborPrompt: doc.safeHarborPrompt,
+        machine: doc.machine === 'message' && doc.machinePrompt ? { action: 'message', prompt: doc.machinePrompt } : { action: 'hangup' },
+        abandonLimit: doc.abandonLimit,
+        tickMs: 1000,
+        wrapUpMs: doc.wrapUpMs,
+      },
+      {
+        sw: this.d.sw,
+        clock: this.d.clock,
+        pacer,
+        leads,
+        agents: pool,
+        ledger: this.ledger,
+        log,
+        onStop: (reason) => {
+          this.running.delete(campaignId);
+          void this.setStatus(campaignId, reason === 'exhausted' ? 'exhausted' : 'stopped');
+        },
+      },
+    );
+    this.running.set(campaignId, { engine, pool, doc: { ...doc, _id: campaignId } });
+    engine.start();
+    await this.setStatus(campaignId, 'running');
+    log.info({ loaded, mode: doc.mode }, 'campaign started');
+  }
+
+  async pause(campaignId: string): Promise<void> {
+    const r = this.running.get(campaignId);
+    if (!r) throw new CampaignError(`campaign ${campaignId} is not running here`);
+    r.engine.pause();
+    await this.setStatus(campaignId, 'paused');
+  }
+
+  async stop(campaignId: string): Promise<void> {
+    const r = this.running.get(campaignId);
+    if (r) r.engine.stop('stopped');
+    else await this.setStatus(campaignId, 'stopped');
+  }
+
+  /** Campaigns marked running (e.g. before a restart) start again. */
+  async resume(): Promise<string[]> {
+    const docs = await this.d.models.Campaign.find({ status: 'running' }, { _id: 1 }).lean();
+    for (const d of docs) await this.start(d._id);
+    return docs.map((d) => d._id);
+  }
+
+  stopAll(): void {
+    for (const r of this.running.values()) r.engine.pause();
+  }
+
+  /** What a manager's board shows. */
+  async live(campaignId: string): Promise<Record<string, unknown>> {
+    const doc = await this.d.models.Campaign.findById(campaignId).lean();
+    if (!doc) throw new CampaignError(`no campaign ${campaignId}`);
+    const now = this.d.clock.now();
+    const r = this.running.get(campaignId);
+    const agents: Record<string, number> = {};
+    for (const u of doc.agents) {
+      const s = await this.d.agents.get(u);
+      agents[s.state] = (agents[s.state] ?? 0) + 1;
+    }
+    const c = r?.engine.counters;
+    const thirty = await this.ledger.rate30d(campaignId, now);
+    const today = await this.ledger.day(campaignId, now);
+    const loggedIn = doc.agents.length - (agents.logged_out ?? 0);
+    return {
+      campaignId,
+      status: doc.status,
+      mode: doc.mode,
+      callsInProgress: r?.engine.callsInProgress ?? 0,
+      dialLevel: loggedIn > 0 && r ? Number(((r.engine.callsInProgress + (agents.talking ?? 0)) / loggedIn).toFixed(2)) : 0,
+      placed: c?.placed ?? 0,
+      answerRate: c && c.placed > 0 ? c.live / c.placed : 0,
+      abandonRateToday: today.rate,
+      abandonRate30d: thirty.rate,
+      agentsByState: agents,
+    };
+  }
+
+  private async setStatus(campaignId: string, status: 'running' | 'paused' | 'stopped' | 'exhausted'): Promise<void> {
+    await this.d.models.Campaign.updateOne({ _id: campaignId }, { $set: { status } });
+  }
+}

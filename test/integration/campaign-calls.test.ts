@@ -1,0 +1,102 @@
+import { hashPassword } from '../../src/auth/passwords';
+import { readyAgent } from '../support/call-steps';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/** An outbound campaign through the app: REST to start it, a lead answers, the agent's desktop gets the lead, outcome and follow-up. */
+
+let t: TestApp;
+let token: string;
+beforeEach(async () => {
+  t = await startTestApp();
+  await t.app.models.User.create({ username: 'cm', displayName: 'cm', passwordHash: await hashPassword('pw-cm'), roles: ['manager'], storeIds: ['sh-pudong'] });
+  token = (await t.login('cm', 'pw-cm')).body.token as string;
+});
+afterEach(async () => {
+  await t.stop();
+});
+
+async function api(method: string, url: string, body?: unknown, type = 'application/json') {
+  const res = await fetch(`${t.url}${url}`, { method, headers: { 'content-type': type, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: string } };
+}
+
+async function advanceUntil(cond: () => boolean | Promise<boolean>, what: string, maxMs = 120_000): Promise<void> {
+  for (let waited = 0; !(await cond()); waited += 1000) {
+    if (waited >= maxMs) throw new Error(`still waiting for ${what} after ${maxMs} ms of clock time`);
+    await t.clock.advance(1000);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function setUp(leadsCsv: string, extra: Record<string, unknown> = {}) {
+  expect((await api('POST', '/api/lead-lists/q4/import', leadsCsv, 'text/csv')).status).toBe(200);
+  const created = await api('POST', '/api/campaigns', {
+    campaignId: 'win-back',
+    name: '战败回访 Q4',
+    storeIds: ['sh-pudong'],
+    mode: 'progressive',
+    callerId: '02158005678',
+    listIds: ['q4'],
+    agents: ['ob1'],
+    window: { days: [1, 2, 3, 4, 5, 6, 7], from: '09:00', to: '20:00' },
+    ...extra,
+  });
+  expect(created.status).toBe(201);
+}
+
+test('a lead who answers is connected to the campaign agent, whose desktop shows the lead; the outcome schedules the follow-up', async () => {
+  const agent = await readyAgent(t, 'ob1', { queueIds: [] });
+  t.sw.registerEndpoint('+8613600000001', { answer: 'auto', afterMs: 5000 });
+  t.sw.registerEndpoint('+8613600000002', { answer: 'busy' });
+  await t.app.models.Customer.create({ name: '郑伟', phones: ['+8613600000001'], status: 'defeated', grade: 'A', defeatReason: '价格' });
+  await setUp('phone,grade,name\n13600000001,A,郑伟\n13600000002,B,冯丽\n');
+  const started = await api('POST', '/api/campaigns/win-back/start');
+  expect(started).toMatchObject({ status: 200, body: { status: 'running', mode: 'progressive' } });
+
+  let pop: { callId: string; phone: string; customer: { name: string } | null } | undefined;
+  void agent.next<NonNullable<typeof pop>>('call:outbound', () => true, 20_000).then((p) => (pop = p));
+  await advanceUntil(() => pop !== undefined, 'the lead on the desktop');
+  expect(pop).toMatchObject({ phone: '+8613600000001', customer: { name: '郑伟' } });
+  await agent.state('talking');
+  await t.clock.advance(60_000);
+  expect((await agent.send('call:hangup', { callId: pop?.callId })).ok).toBe(true);
+  await agent.state('wrap_up');
+  expect((await agent.send('call:disposition', { callId: pop?.callId, code: 'callback_requested', notes: '下周再打' })).ok).toBe(true);
+  await agent.state('ready');
+
+  // The A-grade lead is due again in a day; the busy one is retried in ten minutes.
+  await advanceUntil(async () => (await t.app.models.Lead.findById('q4:+8613600000002').lean())?.lastOutcome === 'busy', 'the busy lead');
+  const a = await t.app.models.Lead.findById('q4:+8613600000001').lean();
+  expect(a).toMatchObject({ status: 'in_progress', attempts: 1, lastOutcome: 'connected' });
+  expect((a?.nextDialAt?.getTime() ?? 0) - (a?.lastAttemptAt?.getTime() ?? 0)).toBe(86_400_000);
+  const record = await t.app.models.CallRecord.findById(pop?.callId).lean();
+  expect(record).toMatchObject({ direction: 'outbound', agentUsername: 'ob1', to: '+8613600000001', disposition: { code: 'callback_requested' } });
+  const live = await api('GET', '/api/campaigns/win-back');
+  expect(live.body).toMatchObject({ status: 'running', placed: 2, abandonRate30d: 0, agentsByState: { ready: 1 } });
+});
+
+test('a number on the do-not-call list is never dialled; with no agent logged in nothing is dialled; an exhausted list stops the campaign', async () => {
+  t.sw.registerEndpoint('+8613600000003', { answer: 'busy' });
+  await setUp('phone,grade\n13600000003,A\n13600000004,A\n', { retry: { busyMs: 60_000, noAnswerMs: 60_000, failedMs: 60_000, maxAttempts: 3 } });
+  expect((await api('POST', '/api/dnc', { scope: 'global', phones: ['136-0000-0004', 'nope'] })).body).toEqual({ added: 1, rejected: [{ index: 1, phone: 'nope' }] });
+  await api('POST', '/api/campaigns/win-back/start');
+  await t.clock.advance(5000);
+  expect((await api('GET', '/api/campaigns/win-back')).body.placed).toBe(0); // nobody logged in
+  await readyAgent(t, 'ob1', { queueIds: [] });
+  await advanceUntil(async () => (await t.app.models.Lead.findById('q4:+8613600000003').lean())?.lastOutcome === 'busy', 'the first attempt');
+  await advanceUntil(async () => (await t.app.models.Lead.findById('q4:+8613600000004').lean())?.status === 'dnc', 'the DNC lead to be skipped at dial time');
+  expect(await t.app.models.Lead.findById('q4:+8613600000004').lean()).toMatchObject({ attempts: 0 }); // never rung
+  // Retries of the busy lead a minute apart until max attempts (3), then the list is exhausted.
+  await advanceUntil(async () => (await t.app.models.Campaign.findById('win-back').lean())?.status === 'exhausted', 'the campaign to stop', 600_000);
+  expect(await t.app.models.Lead.findById('q4:+8613600000003').lean()).toMatchObject({ status: 'done', attempts: 3 });
+});
+
+test('bad campaign definitions are refused with reasons', async () => {
+  const base = { campaignId: 'x', name: 'x', storeIds: ['sh-pudong'], mode: 'progressive', callerId: '02158005678', listIds: ['q4'] };
+  expect((await api('POST', '/api/campaigns', { ...base, abandonLimit: 0.05 })).body.error).toContain('the legal abandon limit is 3%');
+  expect((await api('POST', '/api/campaigns', { ...base, window: { days: [1], from: '20:00', to: '09:00' } })).body.error).toContain('window: from must be before to');
+  expect((await api('POST', '/api/campaigns', { ...base, storeIds: ['bj-chaoyang'] })).status).toBe(404);
+  expect((await api('POST', '/api/campaigns', { ...base, machine: 'message' })).body.error).toContain('machinePrompt');
+  expect((await api('POST', '/api/campaigns', { ...base, mode: 'preview' })).status).toBe(201);
+  expect((await api('POST', '/api/campaigns/x/start')).body.error).toContain('preview campaigns are dialled from the agent desktop');
+});
