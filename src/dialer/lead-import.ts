@@ -150,3 +150,33 @@ export async function importLeadsCsv(models: Models, listId: string, input: Read
   if (!columns) throw new LeadImportError('the file is empty: expected a header line with at least a phone column');
   return report;
 }
+
+/**
+ * Leads from the built-in CRM: customers whose funnel ended defeated (optionally of some stores or
+ * grades), with grade, defeat reason, owning store and consultant, last contact. A customer already
+ * in the list is updated, not duplicated. Returns how many leads were written.
+ */
+export async function importDefeatedFromCrm(models: Models, listId: string, filter: { storeIds?: string[]; grades?: string[] }): Promise<number> {
+  const query: Record<string, unknown> = { status: 'defeated' };
+  if (filter.storeIds?.length) query.owningStoreId = { $in: filter.storeIds };
+  if (filter.grades?.length) query.grade = { $in: filter.grades };
+  let n = 0;
+  let batch: Map<string, LeadRow> = new Map();
+  const write = async () => {
+    for (const r of batch.values()) {
+      const fields = definedFields(r);
+      await withWriteRetry(() => models.Lead.updateOne({ _id: `${listId}:${r.phone}` }, { $set: { ...fields, listId }, $setOnInsert: { status: 'new' as const, attempts: 0 } }, { upsert: true }).exec());
+    }
+    n += batch.size;
+    batch = new Map();
+  };
+  for await (const c of models.Customer.find(query, { name: 1, phones: 1, grade: 1, defeatReason: 1, owningStoreId: 1, owningUser: 1, funnel: 1 }).lean().cursor({ batchSize: 500 })) {
+    const phone = c.phones[0];
+    if (!phone) continue;
+    const last = c.funnel.reduce<Date | undefined>((acc, f) => (!acc || f.at > acc ? f.at : acc), undefined);
+    batch.set(phone, { phone, name: c.name, grade: (c.grade ?? undefined) as LeadRow['grade'], defeatReason: c.defeatReason ?? undefined, storeId: c.owningStoreId ?? undefined, consultant: c.owningUser ?? undefined, lastContactAt: last, timeZone: undefined, consent: undefined });
+    if (batch.size >= BATCH) await write();
+  }
+  await write();
+  return n;
+}

@@ -79,3 +79,17 @@ test('a large list streams through in batches (5,000 rows, every 100th broken)',
   expect(report.rejected[0]).toEqual({ line: 101, reason: 'phone "bad99" is not a phone number' });
   expect(await t.app.models.Lead.countDocuments({ listId: 'big' })).toBe(4950);
 }, 120_000);
+
+test('defeated customers of the CRM become leads with their grade, defeat reason, store, consultant and last contact', async () => {
+  const at = new Date('2026-10-20T10:00:00+08:00');
+  await t.app.models.Customer.create([
+    { name: '战败A', phones: ['+8613300000001'], status: 'defeated', grade: 'A', defeatReason: '价格', owningStoreId: 'sh-pudong', owningUser: 'gu1', funnel: [{ at, kind: 'defeat' }] },
+    { name: '战败C', phones: ['+8613300000002'], status: 'defeated', grade: 'C', owningStoreId: 'bj-chaoyang' },
+    { name: '已成交', phones: ['+8613300000003'], status: 'customer', grade: 'A' },
+  ]);
+  const res = await fetch(`${t.url}/api/lead-lists/crm-q4/import-crm`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ storeIds: ['sh-pudong'] }) });
+  expect(await res.json()).toEqual({ listId: 'crm-q4', accepted: 1 });
+  expect(await t.app.models.Lead.findById('crm-q4:+8613300000001').lean()).toMatchObject({ name: '战败A', grade: 'A', defeatReason: '价格', storeId: 'sh-pudong', consultant: 'gu1', lastContactAt: at, status: 'new' });
+  const bad = await fetch(`${t.url}/api/lead-lists/crm-q4/import-crm`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ grades: ['Z'] }) });
+  expect(bad.status).toBe(400);
+});
