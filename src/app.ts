@@ -27,6 +27,7 @@ import { InflightWrites } from './lifecycle/inflight';
 import { StoreDirectory } from './org/store-directory';
 import type { Logger } from './log';
 import { AgentGateway, type AgentPresence } from './realtime/agent-gateway';
+import { BoardGateway } from './realtime/board-gateway';
 import { ConfigBus } from './redis/config-bus';
 import { connectRedis, waitForRedis } from './redis/connect';
 import { RedisKeys } from './redis/keys';
@@ -91,6 +92,7 @@ export class App {
     readonly writeback: CrmWriteback | undefined,
     private readonly configBus: ConfigBus,
     readonly campaigns: CampaignRunner,
+    private readonly board: BoardGateway,
   ) {}
 
   static async create(o: AppOptions): Promise<App> {
@@ -168,6 +170,7 @@ export class App {
       });
       const dnc = new DoNotCall(redis, o.redisNamespace);
       const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, dnc, log: log.child({ module: 'dialer' }) });
+      const board = new BoardGateway(io, { tokens, models, campaigns, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
       const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs });
       const sim = o.sw instanceof SimSwitch ? o.sw : undefined;
       const presence: AgentPresence = sim
@@ -198,8 +201,9 @@ export class App {
       );
       await o.sw.start();
       calls.start();
+      board.start();
       reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus, campaigns);
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus, campaigns, board);
     } catch (err) {
       await writeback?.stop();
       await configBus?.stop();
@@ -234,6 +238,7 @@ export class App {
     const log = this.options.log;
     this.reconciler.stop();
     this.campaigns.stopAll();
+    this.board.stop();
     await this.calls.stop(timeoutMs);
     this.gateway.stop();
     const left = await this.inflight.drain(timeoutMs);

@@ -1,3 +1,4 @@
+import { io as ioClient } from 'socket.io-client';
 import { hashPassword } from '../../src/auth/passwords';
 import { readyAgent } from '../support/call-steps';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -89,6 +90,26 @@ test('a number on the do-not-call list is never dialled; with no agent logged in
   // Retries of the busy lead a minute apart until max attempts (3), then the list is exhausted.
   await advanceUntil(async () => (await t.app.models.Campaign.findById('win-back').lean())?.status === 'exhausted', 'the campaign to stop', 600_000);
   expect(await t.app.models.Lead.findById('q4:+8613600000003').lean()).toMatchObject({ status: 'done', attempts: 3 });
+});
+
+test('a manager\'s live board receives the campaign view over socket.io; an agent may not open it', async () => {
+  await setUp('phone,grade\n13600000009,A\n');
+  const board = ioClient(`${t.url}/board`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  try {
+    const first = await new Promise<{ campaigns: { campaignId: string; status: string; name: string }[] }>((resolve) => board.once('campaigns:live', resolve));
+    expect(first.campaigns).toEqual([expect.objectContaining({ campaignId: 'win-back', name: '战败回访 Q4', status: 'draft', callsInProgress: 0 })]);
+    await api('POST', '/api/campaigns/win-back/start');
+    const next = new Promise<{ campaigns: { status: string }[] }>((resolve) => board.once('campaigns:live', resolve));
+    await t.clock.advance(3000);
+    expect((await next).campaigns[0]?.status).toBe('running');
+  } finally {
+    board.close();
+  }
+  const agentToken = (await t.agent('ag9')).socket.auth as { token: string };
+  const refused = ioClient(`${t.url}/board`, { auth: { token: agentToken.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const err = await new Promise<Error>((resolve) => refused.once('connect_error', resolve));
+  expect(err.message).toContain('forbidden');
+  refused.close();
 });
 
 test('bad campaign definitions are refused with reasons', async () => {
