@@ -69,6 +69,6 @@ export async function seedDemoData(models: Models, now: number, log: Logger): Pr
       { at: new Date(now - 21 * DAY), kind: 'defeat', note: '战败：竞品报价更低' },
     ],
   });
-  log.info({ users: DEMO_USERS.map((u) => `${u.username}/${u.password}`) }, 'seeded demo data (queue dcc-inbound, demo users, customer 张伟 +8613800138000)');
+  log.info({ users: DEMO_USERS.map((u) => `${u.username}/${u.password}`) }, 'seeded demo data (store sh-pudong, queues dcc-inbound, sales, dcc-callback, demo users, customer 张伟 +8613800138000)');
   return true;
 }
