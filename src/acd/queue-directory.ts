@@ -1,8 +1,8 @@
 import type { Models } from '../store/models';
 import type { QueueStore, Strategy } from './queue-store';
 
-/** After max wait: another queue, a queued callback (the caller keeps the place), or a goodbye. */
-export type Overflow = { kind: 'queue'; queueId: string } | { kind: 'callback' } | { kind: 'hangup' };
+/** After max wait: another queue, a queued callback (the caller keeps the place), a voicemail, or a goodbye. */
+export type Overflow = { kind: 'queue'; queueId: string } | { kind: 'callback' } | { kind: 'voicemail' } | { kind: 'hangup' };
 
 export interface QueueConfig {
   queueId: string;
@@ -82,5 +82,6 @@ function overflowOf(o: { kind?: string | null; queueId?: string | null } | null 
   if (o?.kind === 'queue' && o.queueId) return { kind: 'queue', queueId: o.queueId };
   if (o?.kind === 'hangup') return { kind: 'hangup' };
   if (o?.kind === 'callback') return { kind: 'callback' };
+  if (o?.kind === 'voicemail') return { kind: 'voicemail' };
   return undefined;
 }

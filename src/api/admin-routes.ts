@@ -35,7 +35,7 @@ const queuePatch = z
     preferredWaitMs: z.number().int().min(0).max(600_000),
     announceEveryMs: z.number().int().min(15_000).max(600_000).nullable(),
     callbackKey: z.enum(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']).nullable(),
-    overflow: z.union([z.strictObject({ kind: z.literal('queue'), queueId: z.string().min(1) }), z.strictObject({ kind: z.enum(['callback', 'hangup']) })]).nullable(),
+    overflow: z.union([z.strictObject({ kind: z.literal('queue'), queueId: z.string().min(1) }), z.strictObject({ kind: z.enum(['callback', 'voicemail', 'hangup']) })]).nullable(),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, { message: 'nothing to change' });
@@ -105,6 +105,22 @@ export function adminRoutes(app: express.Express, deps: AdminDeps, requireAuth: 
     await deps.models.Store.updateOne({ _id: storeId }, { $set: body });
     await deps.reloadRouting();
     res.json({ storeId, ...body });
+  });
+
+  app.get('/api/voicemails', ...managers, async (req, res) => {
+    const s = (req as Scoped).scope;
+    const open = req.query.all === '1' ? {} : { handledAt: { $exists: false } };
+    const docs = await deps.models.Voicemail.find(open, { __v: 0 }).sort({ at: -1 }).limit(500).lean();
+    res.json(docs.filter((v) => canSeeStore(s, v.storeId)).map(({ _id, ...v }) => v));
+  });
+
+  app.post('/api/voicemails/:callId/handled', ...managers, async (req, res) => {
+    const s = (req as Scoped).scope;
+    const v = await deps.models.Voicemail.findById(String(req.params.callId)).lean();
+    requireStore(s, v?.storeId, `voicemail ${String(req.params.callId)}`);
+    if (v?.handledAt) throw new HttpError(409, `already handled by ${v.handledBy ?? 'someone'}`);
+    await deps.models.Voicemail.updateOne({ _id: v?._id }, { $set: { handledBy: s.username, handledAt: new Date() } });
+    res.json({ ok: true });
   });
 
   app.post('/api/ivr/reload', requireAuth('admin'), async (_req, res) => {

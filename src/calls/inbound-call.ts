@@ -61,6 +61,9 @@ export interface RoutingRequest {
  */
 export type CallPhase = 'answering' | 'queued' | 'offered' | 'connecting' | 'connected' | 'transferred' | 'wrap_up' | 'done';
 
+/** The longest voicemail kept. */
+const VOICEMAIL_MAX_MS = 120_000;
+
 /** How long the customer's phone rings when an agent calls back a queued-callback caller. */
 const CALLBACK_RING_MS = 30_000;
 
@@ -281,10 +284,12 @@ export class InboundCall {
   }
 
   /** Ends a call no agent took (IVR hang-up, overflow goodbye): hangs up and writes the outcome. */
-  private async endWithoutAgent(outcome: 'ivr_completed' | 'overflowed', waitMs = 0): Promise<void> {
+  private async endWithoutAgent(outcome: 'ivr_completed' | 'overflowed' | 'voicemail', waitMs = 0): Promise<void> {
     this.phase = 'done';
     this.clearTimers();
-    await this.hangupQuietly(this.customerLeg, 'normal_clearing');
+    const leg = this.customerLeg;
+    this.customerLeg = undefined; // our own hang-up: not an abandon
+    await this.hangupQuietly(leg, 'normal_clearing');
     this.writeRecord({ status: 'ended', outcome, endedAt: new Date(this.ctx.clock.now()), endCause: 'normal_clearing', endedBy: 'system', waitMs, customerId: this.customerId });
     this.done();
   }
@@ -412,6 +417,7 @@ export class InboundCall {
       this.log.info({ queueId: this.queue.queueId }, 'queue overflow to a callback');
       return this.becomeCallback('callback_confirmed');
     }
+    if (target?.kind === 'voicemail') return this.leaveVoicemail();
     const next = target?.kind === 'queue' ? this.ctx.queueConfig(target.queueId) : undefined;
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
     this.log.info({ from: this.queue.queueId, to: next?.queueId ?? 'hangup' }, 'queue overflow');
@@ -428,6 +434,37 @@ export class InboundCall {
     await this.stopHoldMusicQuietly();
     await this.playQuietly('queue_overflow_goodbye');
     await this.endWithoutAgent('overflowed', waitMs);
+  }
+
+  /** Overflow to voicemail: the caller leaves a message (ended by # or hanging up); it waits for a call back. */
+  private async leaveVoicemail(): Promise<void> {
+    await this.ctx.queues.remove(this.callId, this.queue.queueId);
+    this.clearTimers();
+    const waitMs = this.ctx.clock.now() - this.enqueuedAt;
+    this.phase = 'done';
+    const leg = this.customerLeg;
+    let saved = false;
+    if (leg) {
+      try {
+        await this.ctx.sw.stopHoldMusic(leg);
+        const intro = await this.ctx.sw.play(leg, { id: 'voicemail_prompt', language: this.language });
+        const r = intro.outcome === 'hangup' ? ({ outcome: 'empty' } as const) : await this.ctx.sw.recordMessage(leg, { maxMs: VOICEMAIL_MAX_MS, terminator: '#' });
+        if (r.outcome === 'recorded') {
+          const at = new Date(this.ctx.clock.now());
+          await this.ctx.inflight.track(
+            withWriteRetry(() =>
+              this.ctx.models.Voicemail.create({ _id: this.callId, callId: this.callId, queueId: this.queue.queueId, storeId: this.queue.storeId, from: this.offered.from, customerId: this.customerId, durationMs: r.durationMs, file: r.file, at }),
+            ),
+          );
+          saved = true;
+          if (r.endedBy !== 'hangup') await this.ctx.sw.play(leg, { id: 'voicemail_saved', language: this.language });
+        }
+      } catch (err) {
+        if (!(err instanceof LegGoneError)) throw err;
+      }
+    }
+    this.log.info({ queueId: this.queue.queueId, saved }, 'queue overflow to voicemail');
+    await this.endWithoutAgent(saved ? 'voicemail' : 'overflowed', waitMs);
   }
 
   private clearTimers(): void {

@@ -128,7 +128,7 @@ const queueSchema = new Schema(
     /** How long a call may wait before it overflows; unset: no limit. */
     maxWaitMs: Number,
     /** Where a call goes after maxWaitMs: another queue, or a goodbye prompt and hang-up. */
-    overflow: { kind: { type: String, enum: ['queue', 'callback', 'hangup'] }, queueId: String },
+    overflow: { kind: { type: String, enum: ['queue', 'callback', 'voicemail', 'hangup'] }, queueId: String },
     /** How long a call waits for its preferred agent before any qualified agent may take it. */
     preferredWaitMs: { type: Number, default: 30_000 },
     dispositionCodes: { type: [String], default: ['appointment_set', 'callback_requested', 'info_given', 'not_interested', 'wrong_number'] },
@@ -162,7 +162,7 @@ const callRecordSchema = new Schema(
      * ivr_completed: the flow ended the call · transferred: sent to another number · callback_failed:
      * the agent called back and nobody answered.
      */
-    outcome: { type: String, enum: ['answered', 'abandoned', 'overflowed', 'rejected', 'failed', 'shutdown', 'ivr_completed', 'transferred', 'callback_failed'] },
+    outcome: { type: String, enum: ['answered', 'abandoned', 'overflowed', 'voicemail', 'rejected', 'failed', 'shutdown', 'ivr_completed', 'transferred', 'callback_failed'] },
     /** The IVR flow the caller went through: nodes visited, keys pressed, variables set. */
     ivr: { flowId: String, path: { type: Schema.Types.Mixed }, vars: { type: Schema.Types.Mixed } },
     /** The caller chose to be called back instead of waiting (keeps the place in the queue). */
@@ -264,6 +264,25 @@ const campaignSchema = new Schema(
 );
 
 export type CampaignDoc = InferSchemaType<typeof campaignSchema>;
+
+/** A message a caller left when the queue overflowed to voicemail; someone calls back and marks it handled. */
+const voicemailSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    callId: { type: String, required: true },
+    queueId: { type: String, required: true },
+    storeId: String,
+    from: { type: String, required: true },
+    customerId: { type: Schema.Types.ObjectId, ref: 'Customer' },
+    durationMs: { type: Number, required: true },
+    /** Where the switch stored the audio. */
+    file: { type: String, required: true },
+    at: { type: Date, required: true },
+    handledBy: String,
+    handledAt: Date,
+  },
+  { timestamps: true },
+);
 export type UserDoc = InferSchemaType<typeof userSchema>;
 export type CustomerDoc = InferSchemaType<typeof customerSchema>;
 export type QueueDoc = InferSchemaType<typeof queueSchema>;
@@ -284,6 +303,7 @@ export interface Models {
   Disposition: Model<DispositionDoc>;
   Lead: Model<InferSchemaType<typeof leadSchema>>;
   Campaign: Model<CampaignDoc>;
+  Voicemail: Model<InferSchemaType<typeof voicemailSchema>>;
 }
 
 /** Binds the schemas to one connection (tests use one database per suite). */
@@ -300,6 +320,7 @@ export function bindModels(conn: Connection): Models {
     Disposition: conn.model('Disposition', dispositionSchema),
     Lead: conn.model('Lead', leadSchema),
     Campaign: conn.model('Campaign', campaignSchema),
+    Voicemail: conn.model('Voicemail', voicemailSchema),
   };
 }
 

@@ -84,6 +84,17 @@ export type CollectResult =
   | { outcome: 'timeout'; digits: string }
   | { outcome: 'hangup'; digits: string };
 
+export interface RecordOptions {
+  /** Longest message kept. */
+  maxMs: number;
+  /** A key that ends the recording (not part of it), e.g. '#'. */
+  terminator?: string;
+}
+
+export type RecordResult =
+  | { outcome: 'recorded'; durationMs: number; /** Where the adapter stored the audio (file path or URI). */ file: string; endedBy: 'terminator' | 'max' | 'hangup' }
+  | { outcome: 'empty' };
+
 export type DialPurpose = 'agent' | 'customer' | 'third_party';
 
 export interface DialRequest {
@@ -117,6 +128,8 @@ export interface Switch {
   reject(legId: LegId, sipStatus: number, reason?: string): Promise<void>;
   play(legId: LegId, prompt: PromptRef, options?: PlayOptions): Promise<PlayResult>;
   collectDigits(legId: LegId, options: CollectOptions): Promise<CollectResult>;
+  /** Records what the caller says (a voicemail), until the terminator key, the limit, or their hang-up. */
+  recordMessage(legId: LegId, options: RecordOptions): Promise<RecordResult>;
   startHoldMusic(legId: LegId): Promise<void>;
   stopHoldMusic(legId: LegId): Promise<void>;
   /** Places an outbound leg; aborting the signal before answer cancels it (outcome 'cancelled'). */

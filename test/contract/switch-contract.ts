@@ -110,6 +110,35 @@ export function describeSwitchContract(name: string, makeHarness: () => Promise<
       await h.sw.hangup(o.legId);
     });
 
+    test('a message is recorded until the caller presses the terminator, or hangs up', async () => {
+      const peer = await h.callIn({ from: '+8613800138006', to: '4008001234' });
+      const o = await offered();
+      await h.sw.answer(o.legId);
+      await peer.answered();
+      const recording = h.sw.recordMessage(o.legId, { maxMs: 60_000, terminator: '#' });
+      await h.pass(5000);
+      await peer.sendDigits('#');
+      await h.pass(500);
+      const r = await recording;
+      expect(r).toMatchObject({ outcome: 'recorded', endedBy: 'terminator' });
+      expect(r.outcome === 'recorded' && r.durationMs).toBeGreaterThanOrEqual(4500);
+      const second = h.sw.recordMessage(o.legId, { maxMs: 60_000, terminator: '#' });
+      await h.pass(3000);
+      await peer.hangup();
+      expect(await second).toMatchObject({ outcome: 'recorded', endedBy: 'hangup' });
+    });
+
+    test('a recording stops at its limit', async () => {
+      const peer = await h.callIn({ from: '+8613800138007', to: '4008001234' });
+      const o = await offered();
+      await h.sw.answer(o.legId);
+      await peer.answered();
+      const recording = h.sw.recordMessage(o.legId, { maxMs: 4000 });
+      await h.pass(4500);
+      expect(await recording).toMatchObject({ outcome: 'recorded', endedBy: 'max', durationMs: expect.any(Number) });
+      await h.sw.hangup(o.legId);
+    });
+
     test('a caller hanging up during a prompt ends the prompt and reports the hang-up', async () => {
       const peer = await h.callIn({ from: '+8613800138004', to: '4008001234' });
       const o = await offered();

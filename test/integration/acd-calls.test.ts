@@ -99,3 +99,34 @@ test('with nowhere to overflow to, the caller hears a goodbye and the call ends 
   expect(record).toMatchObject({ outcome: 'overflowed', endedBy: 'system', waitMs: 120_000 });
   expect(await t.app.queues.waitingCount('sales')).toBe(0);
 });
+
+test('overflow to voicemail: the caller leaves a message ended by #, it is stored for the queue\'s store, and a supervisor can mark it handled', async () => {
+  t = await startTestApp({ queues: [{ queueId: 'sales', name: '销售', storeId: 'sh-pudong', numbers: ['4008001234'], maxWaitMs: 60_000, overflow: { kind: 'voicemail' } }] });
+  const caller = await callIn(t, '13855556666');
+  await armed(t, ':max-wait');
+  await t.clock.advance(60_000);
+  await eventually(() => caller.heard.includes('prompt:voicemail_prompt'), 'the voicemail prompt');
+  await t.clock.advance(2_000); // the prompt (2 s on the simulated switch)
+  await eventually(() => caller.heard.includes('record:start'), 'the recording');
+  await t.clock.advance(8_000);
+  await caller.sendDigits('#');
+  await eventually(() => caller.heard.includes('prompt:voicemail_saved'), 'the thank-you');
+  await t.clock.advance(5_000);
+  await caller.until('ended');
+  const record = await eventually(async () => {
+    const r = await t.app.models.CallRecord.findOne({ from: '13855556666' }).lean();
+    return r?.status === 'ended' ? r : undefined;
+  }, 'the call record');
+  expect(record).toMatchObject({ outcome: 'voicemail', waitMs: 60_000 });
+  const vm = await t.app.models.Voicemail.findById(record.callId).lean();
+  expect(vm).toMatchObject({ queueId: 'sales', storeId: 'sh-pudong', from: '13855556666', durationMs: 8_000 });
+  await t.agent('sup1', { roles: ['supervisor'], queueIds: [] });
+  await t.app.models.User.updateOne({ username: 'sup1' }, { $set: { storeIds: ['sh-pudong'] } });
+  const { body } = await t.login('sup1', 'pw-sup1');
+  const auth = { authorization: `Bearer ${body.token as string}`, 'content-type': 'application/json' };
+  const list = (await (await fetch(`${t.url}/api/voicemails`, { headers: auth })).json()) as { callId: string }[];
+  expect(list.map((v) => v.callId)).toEqual([record.callId]);
+  expect((await fetch(`${t.url}/api/voicemails/${record.callId}/handled`, { method: 'POST', headers: auth })).status).toBe(200);
+  expect((await fetch(`${t.url}/api/voicemails/${record.callId}/handled`, { method: 'POST', headers: auth })).status).toBe(409);
+  expect(((await (await fetch(`${t.url}/api/voicemails`, { headers: auth })).json()) as unknown[]).length).toBe(0);
+});

@@ -13,6 +13,8 @@ import {
   type PlayOptions,
   type PlayResult,
   type PromptRef,
+  type RecordOptions,
+  type RecordResult,
   type Switch,
   type SwitchEvents,
 } from '../switch';
@@ -231,6 +233,33 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
       };
       leg.watchers.add(consume);
       consume();
+    });
+  }
+
+  /** Records from now until the terminator, the limit or the hang-up; under one second counts as empty. */
+  recordMessage(legId: LegId, options: RecordOptions): Promise<RecordResult> {
+    const leg = this.live(legId);
+    const started = this.clock.now();
+    leg.party.markHeard('record:start', started);
+    return new Promise((resolve) => {
+      let timer: TimerHandle | undefined;
+      const finish = (endedBy: 'terminator' | 'max' | 'hangup'): void => {
+        this.clock.clearTimer(timer);
+        leg.watchers.delete(watch);
+        const durationMs = this.clock.now() - started;
+        resolve(durationMs < 1000 ? { outcome: 'empty' } : { outcome: 'recorded', durationMs, file: `sim://recordings/${legId}-${started}.wav`, endedBy });
+      };
+      const watch = (): void => {
+        if (leg.state === 'ended') return finish('hangup');
+        const i = options.terminator === undefined ? -1 : leg.digits.indexOf(options.terminator);
+        if (i >= 0) {
+          leg.digits.splice(0, i + 1);
+          finish('terminator');
+        }
+      };
+      leg.watchers.add(watch);
+      timer = this.clock.setTimer(`sim:${legId}:record`, options.maxMs, () => finish('max'));
+      watch();
     });
   }
 
