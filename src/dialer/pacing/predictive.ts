@@ -83,6 +83,9 @@ function expectedExcess(answers: readonly number[], free: readonly number[]): nu
   return e;
 }
 
+/** Expected abandons are weighed this much against the ledger's remaining room (bursts, not averages, cross the line). */
+const TAIL_FACTOR = 3;
+
 const HORIZONS_S = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24];
 
 /**
@@ -93,7 +96,7 @@ const HORIZONS_S = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24];
  * exactly when answers never outrun frees at any H, so the expected abandons are taken as the
  * largest expected excess over the horizons.
  */
-function timeResolved(s: PacingSnapshot, p: number, target: number, from: number, cap: number): number {
+function timeResolved(s: PacingSnapshot, p: number, target: number, from: number, cap: number, guardAbandons: number): number {
   const d = s.detail as NonNullable<PacingSnapshot['detail']>;
   const cdf = d.answerDelayCdf;
   const F = (ms: number) => cdf[Math.min(cdf.length - 1, Math.max(0, Math.floor(ms / 1000)))] as number;
@@ -113,6 +116,10 @@ function timeResolved(s: PacingSnapshot, p: number, target: number, from: number
   });
   let best = from;
   const dists = perH.map((x) => x.answers);
+  // Calls already placed may still abandon: if they could take the ledger over the guard line, only
+  // progressive. Abandons come in bursts, so the expectation is weighed by TAIL_FACTOR.
+  const committed = Math.max(...perH.map((h) => expectedExcess(h.answers, h.free)));
+  if (TAIL_FACTOR * committed > guardAbandons) return from;
   for (let n = 1; n <= cap; n++) {
     let worst = 0;
     let expected = 0;
@@ -122,7 +129,7 @@ function timeResolved(s: PacingSnapshot, p: number, target: number, from: number
       worst = Math.max(worst, expectedExcess(dists[i] as number[], h.free));
       if (i === perH.length - 1) expected = (dists[i] as number[]).reduce((acc, v, k) => acc + v * k, 0);
     }
-    if (n > from && expected > 0 && worst / expected > target) break;
+    if (n > from && ((expected > 0 && worst / expected > target) || TAIL_FACTOR * worst > guardAbandons)) break;
     if (n > from) best = n;
   }
   return best;
@@ -140,9 +147,10 @@ export function predictivePacer(options: Partial<PredictiveOptions> = {}): Pacer
       // Progressive is always allowed: a ready agent with no call ringing for them gets one.
       let best = Math.min(cap, Math.max(0, s.ready - s.inFlight));
       const target = abandonTarget(s.answered30d, s.abandoned30d, s.abandonLimit, o.aim, o.spreadAnswers);
-      // Hard guard: one more abandon would take the 30-day rate to the guard line: only progressive calls.
-      if (s.abandoned30d + 1 > o.guard * s.abandonLimit * (s.answered30d + 1)) return best;
-      if (s.detail) return timeResolved(s, p, target, best, cap);
+      // Hard guard: abandons the ledger can still take before the guard line (one more would cross it: only progressive calls).
+      const guardAbandons = o.guard * s.abandonLimit * (s.answered30d + 1) - s.abandoned30d - 1;
+      if (guardAbandons < 0) return best;
+      if (s.detail) return timeResolved(s, p, target, best, cap, guardAbandons);
       for (let n = best + 1; n <= cap; n++) {
         const e = expectedOutcome(s.inFlight + n, p, free);
         if (e.answers > 0 && e.abandons / e.answers > target) break;
