@@ -44,5 +44,7 @@ export interface OutboundPop {
   phone: string;
   customer: CustomerCard | null;
   dispositionCodes: string[];
+  /** The campaign's call script for the agent. */
+  script: string | undefined;
   connectedAt: number;
 }

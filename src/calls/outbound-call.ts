@@ -34,6 +34,7 @@ export interface OutboundCampaign {
   wrapUpMs: number;
   wrapUpExtendMaxMs: number;
   safeHarborPrompt: string;
+  script: string | undefined;
 }
 
 /** How long the agent's phone may take to answer an outbound connection (auto-answer expected). */
@@ -164,6 +165,7 @@ export class OutboundCall implements CallSession {
       phone: this.lead.phone,
       customer: this.customerId ? await this.ctx.crm.card(this.customerId) : null,
       dispositionCodes: this.campaign.dispositionCodes,
+      script: this.campaign.script,
       connectedAt: this.connectedAt,
     });
     this.record({ status: 'connected', agentUsername: this.agentId, connectedAt: new Date(this.connectedAt) });

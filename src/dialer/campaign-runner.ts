@@ -60,6 +60,7 @@ export class CampaignRunner {
       wrapUpMs: doc.wrapUpMs,
       wrapUpExtendMaxMs: doc.wrapUpExtendMaxMs,
       safeHarborPrompt: doc.safeHarborPrompt,
+      script: doc.script ?? undefined,
     };
     const pool = new AcdAgentPool({
       campaignId,

@@ -40,6 +40,7 @@ async function setUp(leadsCsv: string, extra: Record<string, unknown> = {}) {
     listIds: ['q4'],
     agents: ['ob1'],
     window: { days: [1, 2, 3, 4, 5, 6, 7], from: '09:00', to: '20:00' },
+    script: '您好，我是浦东4S店的顾问，上次您来看过车……',
     ...extra,
   });
   expect(created.status).toBe(201);
@@ -54,10 +55,10 @@ test('a lead who answers is connected to the campaign agent, whose desktop shows
   const started = await api('POST', '/api/campaigns/win-back/start');
   expect(started).toMatchObject({ status: 200, body: { status: 'running', mode: 'progressive' } });
 
-  let pop: { callId: string; phone: string; customer: { name: string } | null } | undefined;
+  let pop: { callId: string; phone: string; customer: { name: string } | null; script?: string } | undefined;
   void agent.next<NonNullable<typeof pop>>('call:outbound', () => true, 20_000).then((p) => (pop = p));
   await advanceUntil(() => pop !== undefined, 'the lead on the desktop');
-  expect(pop).toMatchObject({ phone: '+8613600000001', customer: { name: '郑伟' } });
+  expect(pop).toMatchObject({ phone: '+8613600000001', customer: { name: '郑伟' }, script: expect.stringContaining('浦东4S店') });
   await agent.state('talking');
   await t.clock.advance(60_000);
   expect((await agent.send('call:hangup', { callId: pop?.callId })).ok).toBe(true);
