@@ -169,7 +169,7 @@ export class App {
         log: log.child({ module: 'calls' }),
       });
       const dnc = new DoNotCall(redis, o.redisNamespace);
-      const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, dnc, log: log.child({ module: 'dialer' }) });
+      const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, customers, dnc, log: log.child({ module: 'dialer' }) });
       const board = new BoardGateway(io, { tokens, models, campaigns, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
       const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs });
       const sim = o.sw instanceof SimSwitch ? o.sw : undefined;
@@ -179,7 +179,7 @@ export class App {
             offline: (agentId) => sim.unregisterEndpoint(`agent:${agentId}`),
           }
         : { online: () => undefined, offline: () => undefined };
-      gateway.bind(agents, calls, presence);
+      gateway.bind(agents, calls, presence, campaigns);
       server.on(
         'request',
         createHttpApp({

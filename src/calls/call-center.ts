@@ -14,6 +14,7 @@ import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import type { CallOffered, LegHangup, LegId, Switch } from '../telephony/switch';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
+import type { DialOutcome } from '../dialer/ports';
 import type { CallSession } from './call-session';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
@@ -105,6 +106,20 @@ export class CallCenter {
     await this.deps.leases.renew('calls', [callId], this.deps.clock.now() + this.deps.lease.ttlMs);
     this.pendingOutbound.add(callId);
     return callId;
+  }
+
+  /** Preview: the agent (reserved for this lead) dials it; resolves with the lead's outcome. */
+  startPreview(campaign: OutboundCampaign, lead: { leadId: string; phone: string }, agentId: string, callId: string): Promise<DialOutcome> {
+    this.pendingOutbound.delete(callId);
+    const call = new OutboundCall({ ...this.deps, bindLeg: (legId, c) => this.byLeg.set(legId, c), forget: (c) => this.forget(c) }, campaign, lead, undefined, agentId, callId);
+    this.calls.set(call.callId, call);
+    return call.startPreview();
+  }
+
+  /** A reservation the dialer made but will not use (preview skipped): its lease goes. */
+  dropOutboundCallId(callId: string): void {
+    this.pendingOutbound.delete(callId);
+    this.deps.leases.release('calls', callId).catch((err: unknown) => this.deps.log.warn({ err }, 'call lease release failed'));
   }
 
   /** The dialer connects a person who answered to the agent it reserved; true once they talk. */

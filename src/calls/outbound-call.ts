@@ -10,6 +10,7 @@ import { withWriteRetry } from '../store/retry';
 import { LegGoneError, type HangupCause, type LegId, type Switch } from '../telephony/switch';
 import type { CallSession } from './call-session';
 import { CallActionError } from './inbound-call';
+import type { DialOutcome } from '../dialer/ports';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 
 export interface OutboundContext {
@@ -37,6 +38,9 @@ export interface OutboundCampaign {
   script: string | undefined;
 }
 
+/** How long a lead's phone rings when an agent dials it from preview. */
+const PREVIEW_RING_MS = 30_000;
+
 /** How long the agent's phone may take to answer an outbound connection (auto-answer expected). */
 const AGENT_ANSWER_MS = 1500;
 
@@ -60,7 +64,8 @@ export class OutboundCall implements CallSession {
     private readonly ctx: OutboundContext,
     private readonly campaign: OutboundCampaign,
     readonly lead: { leadId: string; phone: string },
-    private readonly customerLeg: LegId,
+    /** The answered lead's leg; undefined for a preview call until the agent dials. */
+    private customerLeg: LegId | undefined,
     readonly agentId: string,
     /** Reserved with the agent (CallCenter.newOutboundCallId). */
     readonly callId: string,
@@ -70,7 +75,7 @@ export class OutboundCall implements CallSession {
 
   /** Resolves when the agent is talking to the customer, or the connection failed (then the customer heard the safe-harbor message). */
   start(): Promise<boolean> {
-    this.ctx.bindLeg(this.customerLeg, this);
+    if (this.customerLeg) this.ctx.bindLeg(this.customerLeg, this);
     return this.step(() => this.connect());
   }
 
@@ -118,7 +123,7 @@ export class OutboundCall implements CallSession {
 
   terminate(): Promise<void> {
     return this.step(async () => {
-      await this.quietly(() => this.ctx.sw.hangup(this.customerLeg, 'system_shutdown'));
+      if (this.customerLeg) await this.quietly(() => this.ctx.sw.hangup(this.customerLeg as LegId, 'system_shutdown'));
       if (this.agentLeg) await this.quietly(() => this.ctx.sw.hangup(this.agentLeg as LegId, 'system_shutdown'));
       if (this.phase === 'connected') await this.ended('system', 'system_shutdown');
       if (this.phase === 'wrap_up') await this.done();
@@ -127,29 +132,65 @@ export class OutboundCall implements CallSession {
 
   // ---- steps ---------------------------------------------------------------------------------
 
+  /** Preview: the agent chose to dial the lead. Their phone first, then the lead's; the result is the lead's outcome. */
+  startPreview(): Promise<DialOutcome> {
+    return this.step(async () => {
+      if (!(await this.agentLegUp())) return 'failed';
+      const r = await this.ctx.sw.dial({ to: this.lead.phone, callerId: this.campaign.callerId, purpose: 'customer', ringTimeoutMs: PREVIEW_RING_MS, headers: { 'x-call-id': this.callId } });
+      if (r.outcome !== 'answered') {
+        await this.quietly(() => this.ctx.sw.hangup(this.agentLeg as LegId, 'normal_clearing'));
+        await this.ctx.agents.apply(this.agentId, { type: 'call_gone' });
+        const outcome: DialOutcome = r.outcome === 'busy' ? 'busy' : r.outcome === 'no_answer' ? 'no_answer' : 'failed';
+        this.record({ status: 'ended', outcome: 'failed', endedAt: new Date(this.ctx.clock.now()), endedBy: 'system', endCause: r.cause });
+        this.phase = 'done';
+        this.ctx.forget(this);
+        return outcome;
+      }
+      this.customerLeg = r.legId;
+      this.ctx.bindLeg(r.legId, this);
+      await this.talk();
+      return 'connected';
+    });
+  }
+
   private async connect(): Promise<boolean> {
+    if (!(await this.agentLegUp())) {
+      await this.quietly(async () => {
+        await this.ctx.sw.play(this.customerLeg as LegId, { id: this.campaign.safeHarborPrompt });
+        await this.ctx.sw.hangup(this.customerLeg as LegId, 'normal_clearing');
+      });
+      return false;
+    }
+    await this.talk();
+    return true;
+  }
+
+  /** The call record, then the agent's phone (it answers by itself); false when it does not. */
+  private async agentLegUp(): Promise<boolean> {
     const { sw, clock, agents } = this.ctx;
     const customer = await this.ctx.crm.findByPhone(this.lead.phone);
     this.customerId = customer?.id;
     this.record({ direction: 'outbound', source: 'trunk', from: this.campaign.callerId, to: this.lead.phone, status: 'ringing', offeredAt: new Date(clock.now()), queueId: `campaign:${this.campaign.campaignId}`, customerId: this.customerId }, true);
     await agents.apply(this.agentId, { type: 'accept' });
     const leg = await sw.dial({ to: `agent:${this.agentId}`, callerId: this.lead.phone, purpose: 'agent', ringTimeoutMs: AGENT_ANSWER_MS, headers: { 'x-call-id': this.callId } });
-    if (leg.outcome !== 'answered') {
-      this.log.warn({ outcome: leg.outcome }, 'agent phone did not answer an outbound connection');
-      await agents.apply(this.agentId, { type: 'leg_failed' });
-      await this.quietly(async () => {
-        await sw.play(this.customerLeg, { id: this.campaign.safeHarborPrompt });
-        await sw.hangup(this.customerLeg, 'normal_clearing');
-      });
-      this.record({ status: 'ended', outcome: 'failed', endedAt: new Date(clock.now()), endedBy: 'system' });
-      this.phase = 'done';
-      this.ctx.forget(this);
-      return false;
+    if (leg.outcome === 'answered') {
+      this.agentLeg = leg.legId;
+      this.ctx.bindLeg(leg.legId, this);
+      return true;
     }
-    this.agentLeg = leg.legId;
-    this.ctx.bindLeg(leg.legId, this);
+    this.log.warn({ outcome: leg.outcome }, 'agent phone did not answer an outbound connection');
+    await agents.apply(this.agentId, { type: 'leg_failed' });
+    this.record({ status: 'ended', outcome: 'failed', endedAt: new Date(clock.now()), endedBy: 'system' });
+    this.phase = 'done';
+    this.ctx.forget(this);
+    return false;
+  }
+
+  /** Both legs are up: bridge them, the agent talks, the desktop gets the lead's card. */
+  private async talk(): Promise<void> {
+    const { sw, clock, agents } = this.ctx;
     try {
-      await sw.bridge(this.customerLeg, leg.legId);
+      await sw.bridge(this.customerLeg as LegId, this.agentLeg as LegId);
     } catch (err) {
       if (!(err instanceof LegGoneError)) throw err;
     }
@@ -169,7 +210,6 @@ export class OutboundCall implements CallSession {
       connectedAt: this.connectedAt,
     });
     this.record({ status: 'connected', agentUsername: this.agentId, connectedAt: new Date(this.connectedAt) });
-    return true;
   }
 
   private async ended(by: 'customer' | 'agent' | 'system', cause: HangupCause): Promise<void> {

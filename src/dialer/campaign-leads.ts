@@ -117,6 +117,12 @@ export class CampaignLeads implements LeadSource {
     return c?.nextFollowUpAt?.getTime();
   }
 
+  /** A lead taken but not dialled (skipped in preview) comes up again at `at`. */
+  async requeue(lead: DialLead, at: number): Promise<void> {
+    const doc = await this.models.Lead.findById(lead.leadId, { grade: 1 }).lean();
+    await this.redis.zadd(this.queues()[gradeRank(doc?.grade ?? undefined)], at, lead.leadId);
+  }
+
   async exhausted(): Promise<boolean> {
     const counts = await Promise.all(this.queues().map((k) => this.redis.zcard(k)));
     return counts.every((n) => n === 0);

@@ -1,6 +1,8 @@
 import type Redis from 'ioredis';
 import type { AgentService } from '../agents/agent-service';
 import type { CallCenter } from '../calls/call-center';
+import type { OutboundCampaign } from '../calls/outbound-call';
+import type { CustomerCard, CustomerDirectory } from '../crm/screen-pop';
 import type { Clock } from '../clock/clock';
 import type { Logger } from '../log';
 import type { CampaignDoc, Models } from '../store/models';
@@ -11,6 +13,7 @@ import { CampaignEngine } from './campaign-engine';
 import { CampaignLeads } from './campaign-leads';
 import type { CallWindow, RetryRules } from './campaign-rules';
 import type { DoNotCall } from './dnc';
+import type { DialLead, DialOutcome } from './ports';
 import { progressivePacer, type Pacer } from './pacing/pacer';
 import { predictivePacer } from './pacing/predictive';
 
@@ -22,6 +25,28 @@ interface Running {
   doc: CampaignDoc & { _id: string };
 }
 
+/** A preview campaign: no engine; agents take leads one at a time from its queues. */
+interface Previewing {
+  leads: CampaignLeads;
+  doc: CampaignDoc & { _id: string };
+  campaign: OutboundCampaign;
+}
+
+/** The lead card an agent sees in preview before choosing to dial or skip. */
+export interface PreviewLead {
+  campaignId: string;
+  leadId: string;
+  phone: string;
+  name: string | undefined;
+  grade: string | undefined;
+  defeatReason: string | undefined;
+  customer: CustomerCard | null;
+  script: string | undefined;
+}
+
+/** How long a skipped lead waits before it comes up again. */
+const SKIP_DELAY_MS = 30 * 60_000;
+
 /**
  * Runs the campaigns of this instance: builds each one's engine from its MongoDB definition (lead
  * queues, agents, pacer, ledger), starts, pauses and stops it, keeps its status in MongoDB, and
@@ -29,10 +54,13 @@ interface Running {
  */
 export class CampaignRunner {
   private readonly running = new Map<string, Running>();
+  private readonly previews = new Map<string, Previewing>();
+  /** Leads held by agents in preview: agent → lead and the reservation's call id. */
+  private readonly held = new Map<string, { campaignId: string; lead: DialLead; callId: string }>();
   private readonly ledger: RedisAbandonLedger;
 
   constructor(
-    private readonly d: { models: Models; redis: Redis; ns: string; sw: Switch; clock: Clock; agents: AgentService; calls: CallCenter; dnc: DoNotCall; log: Logger },
+    private readonly d: { models: Models; redis: Redis; ns: string; sw: Switch; clock: Clock; agents: AgentService; calls: CallCenter; customers: CustomerDirectory; dnc: DoNotCall; log: Logger },
   ) {
     this.ledger = new RedisAbandonLedger(d.redis, d.ns);
   }
@@ -40,7 +68,6 @@ export class CampaignRunner {
   async start(campaignId: string): Promise<void> {
     const doc = await this.d.models.Campaign.findById(campaignId).lean();
     if (!doc) throw new CampaignError(`no campaign ${campaignId}`);
-    if (doc.mode === 'preview') throw new CampaignError('preview campaigns are dialled from the agent desktop, not started here');
     const current = this.running.get(campaignId);
     if (current) {
       current.engine.start();
@@ -52,7 +79,7 @@ export class CampaignRunner {
     const log = this.d.log.child({ campaignId });
     const leads = new CampaignLeads(this.d.redis, this.d.ns, this.d.models, this.d.dnc, { campaignId, listIds: doc.listIds, window, rules }, log);
     const loaded = await leads.load(this.d.clock.now());
-    const campaign = {
+    const campaign: OutboundCampaign = {
       campaignId,
       name: doc.name,
       callerId: doc.callerId,
@@ -62,6 +89,12 @@ export class CampaignRunner {
       safeHarborPrompt: doc.safeHarborPrompt,
       script: doc.script ?? undefined,
     };
+    if (doc.mode === 'preview') {
+      this.previews.set(campaignId, { leads, doc: { ...doc, _id: campaignId }, campaign });
+      await this.setStatus(campaignId, 'running');
+      log.info({ loaded }, 'preview campaign open to its agents');
+      return;
+    }
     const pool = new AcdAgentPool({
       campaignId,
       agents: this.d.agents,
@@ -106,15 +139,71 @@ export class CampaignRunner {
     log.info({ loaded, mode: doc.mode }, 'campaign started');
   }
 
+  /** Preview: the next due lead for this agent, who is reserved for it until they dial or skip. */
+  async previewNext(agentId: string, campaignId: string): Promise<PreviewLead> {
+    const p = this.previews.get(campaignId);
+    if (!p) throw new CampaignError(`campaign ${campaignId} is not an open preview campaign`);
+    if (!p.doc.agents.includes(agentId)) throw new CampaignError(`you are not an agent of campaign ${campaignId}`);
+    if (this.held.has(agentId)) throw new CampaignError('dial or skip the lead you hold first');
+    const callId = await this.d.calls.newOutboundCallId();
+    const reserved = await this.d.agents.apply(agentId, { type: 'reserve', callId });
+    if (!reserved.ok) {
+      this.d.calls.dropOutboundCallId(callId);
+      throw new CampaignError(`you must be ready to take a lead (${reserved.error})`);
+    }
+    const lead = await p.leads.next(this.d.clock.now());
+    if (!lead) {
+      await this.d.agents.apply(agentId, { type: 'call_gone' });
+      this.d.calls.dropOutboundCallId(callId);
+      throw new CampaignError('no lead is due now in this campaign');
+    }
+    this.held.set(agentId, { campaignId, lead, callId });
+    const doc = await this.d.models.Lead.findById(lead.leadId).lean();
+    const customer = await this.d.customers.findByPhone(lead.phone);
+    return {
+      campaignId,
+      leadId: lead.leadId,
+      phone: lead.phone,
+      name: doc?.name ?? undefined,
+      grade: doc?.grade ?? undefined,
+      defeatReason: doc?.defeatReason ?? undefined,
+      customer: customer ? await this.d.customers.card(customer.id) : null,
+      script: p.campaign.script,
+    };
+  }
+
+  /** Preview: the agent dials the lead they hold; the outcome schedules the lead's next attempt. */
+  async previewDial(agentId: string, leadId: string): Promise<DialOutcome> {
+    const h = this.held.get(agentId);
+    const p = h ? this.previews.get(h.campaignId) : undefined;
+    if (!h || !p || h.lead.leadId !== leadId) throw new CampaignError(`you do not hold lead ${leadId}`);
+    this.held.delete(agentId);
+    const outcome = await this.d.calls.startPreview(p.campaign, h.lead, agentId, h.callId);
+    await p.leads.outcome(h.lead, outcome, this.d.clock.now());
+    return outcome;
+  }
+
+  /** Preview: the agent passes on the lead; it comes up again later, the attempt is not counted. */
+  async previewSkip(agentId: string, leadId: string): Promise<void> {
+    const h = this.held.get(agentId);
+    const p = h ? this.previews.get(h.campaignId) : undefined;
+    if (!h || !p || h.lead.leadId !== leadId) throw new CampaignError(`you do not hold lead ${leadId}`);
+    this.held.delete(agentId);
+    await p.leads.requeue(h.lead, this.d.clock.now() + SKIP_DELAY_MS);
+    await this.d.agents.apply(agentId, { type: 'call_gone' });
+    this.d.calls.dropOutboundCallId(h.callId);
+  }
+
   async pause(campaignId: string): Promise<void> {
     const r = this.running.get(campaignId);
-    if (!r) throw new CampaignError(`campaign ${campaignId} is not running here`);
-    r.engine.pause();
+    if (!r && !this.previews.delete(campaignId)) throw new CampaignError(`campaign ${campaignId} is not running here`);
+    r?.engine.pause();
     await this.setStatus(campaignId, 'paused');
   }
 
   async stop(campaignId: string): Promise<void> {
     const r = this.running.get(campaignId);
+    this.previews.delete(campaignId);
     if (r) r.engine.stop('stopped');
     else await this.setStatus(campaignId, 'stopped');
   }

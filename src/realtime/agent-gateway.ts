@@ -9,6 +9,7 @@ import type { TokenClaims, TokenSigner } from '../auth/tokens';
 import type { CallCenter } from '../calls/call-center';
 import { CallActionError } from '../calls/inbound-call';
 import { DispositionError, outcomeDetailsSchema } from '../calls/dispositions';
+import { CampaignError, type CampaignRunner } from '../dialer/campaign-runner';
 import type { CustomerCard, ScreenPop } from '../crm/screen-pop';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
@@ -31,6 +32,9 @@ const schemas = {
   'call:hangup': callRef,
   'call:disposition': callRef.extend({ code: z.string().min(1).max(60), notes: z.string().max(4000).default('') }).extend(outcomeDetailsSchema.shape).strict(),
   'call:extend_wrap_up': callRef.extend({ seconds: z.number().int().min(10).max(600) }),
+  'preview:next': z.object({ campaignId: z.string().min(1).max(60) }),
+  'preview:dial': z.object({ leadId: z.string().min(1).max(200) }),
+  'preview:skip': z.object({ leadId: z.string().min(1).max(200) }),
 } as const;
 type ClientEvent = keyof typeof schemas;
 
@@ -51,6 +55,7 @@ export interface PresenceOptions {
 }
 
 export class AgentGateway implements AgentChannel {
+  private campaigns: CampaignRunner | undefined;
   private readonly nsp: Namespace;
   /** Agents with a desktop connected to this instance, and how many sockets each. */
   private readonly here = new Map<string, number>();
@@ -90,7 +95,8 @@ export class AgentGateway implements AgentChannel {
   }
 
   /** Starts taking connections; separate from the constructor because the call logic needs the channel first. */
-  bind(agents: AgentService, calls: CallCenter, presence: AgentPresence): void {
+  bind(agents: AgentService, calls: CallCenter, presence: AgentPresence, campaigns: CampaignRunner): void {
+    this.campaigns = campaigns;
     this.beat();
     this.nsp.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.token;
@@ -163,6 +169,26 @@ export class AgentGateway implements AgentChannel {
     handle('call:decline', async (p) => calls.decline(agentId, p.callId));
     handle('call:hangup', async (p) => calls.hangup(agentId, p.callId));
     handle('call:disposition', async ({ callId, code, notes, ...details }) => calls.disposition(agentId, callId, code, notes, details));
+    const previewing = async (fn: () => Promise<void>): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        if (err instanceof CampaignError) throw new CallActionError(err.message);
+        throw err;
+      }
+    };
+    handle('preview:next', (p) =>
+      previewing(async () => {
+        socket.emit('preview:lead', await (this.campaigns as CampaignRunner).previewNext(agentId, p.campaignId));
+      }),
+    );
+    handle('preview:dial', (p) =>
+      previewing(async () => {
+        const outcome = await (this.campaigns as CampaignRunner).previewDial(agentId, p.leadId);
+        socket.emit('preview:result', { leadId: p.leadId, outcome });
+      }),
+    );
+    handle('preview:skip', (p) => previewing(() => (this.campaigns as CampaignRunner).previewSkip(agentId, p.leadId)));
     handle('call:extend_wrap_up', async (p) => {
       await calls.extendWrapUp(agentId, p.callId, p.seconds * 1000);
     });

@@ -113,12 +113,45 @@ test('a manager\'s live board receives the campaign view over socket.io; an agen
   refused.close();
 });
 
+test('preview: the agent takes a lead card, may skip it (not counted as an attempt), then dials the next one', async () => {
+  const agent = await readyAgent(t, 'ob1', { queueIds: [] });
+  t.sw.registerEndpoint('+8613600000012', { answer: 'auto', afterMs: 4000 });
+  await setUp('phone,grade,name\n13600000011,A,韩梅\n13600000012,B,李雷\n', { mode: 'preview' });
+  expect((await api('POST', '/api/campaigns/win-back/start')).body.status).toBe('running');
+  expect(await agent.send('preview:next', { campaignId: 'win-back' })).toEqual({ ok: true });
+  const first = await agent.next<{ leadId: string; name: string; grade: string; script: string }>('preview:lead');
+  expect(first).toMatchObject({ leadId: 'q4:+8613600000011', name: '韩梅', grade: 'A', script: expect.stringContaining('浦东4S店') });
+  await agent.state('reserved');
+  expect(await agent.send('preview:next', { campaignId: 'win-back' })).toEqual({ ok: false, error: 'dial or skip the lead you hold first' });
+  expect(await agent.send('preview:skip', { leadId: first.leadId })).toEqual({ ok: true });
+  await agent.state('ready');
+
+  expect((await agent.send('preview:next', { campaignId: 'win-back' })).ok).toBe(true);
+  const second = await agent.next<{ leadId: string; name: string }>('preview:lead');
+  expect(second.name).toBe('李雷');
+  const dialled = agent.send('preview:dial', { leadId: second.leadId });
+  let pop: { callId: string } | undefined;
+  void agent.next<{ callId: string }>('call:outbound', () => true, 20_000).then((p) => (pop = p));
+  await advanceUntil(() => pop !== undefined, 'the lead to answer');
+  expect(await dialled).toEqual({ ok: true });
+  expect(await agent.next('preview:result')).toEqual({ leadId: second.leadId, outcome: 'connected' });
+  await agent.state('talking');
+  await t.clock.advance(30_000);
+  await agent.send('call:hangup', { callId: pop?.callId });
+  await agent.state('wrap_up');
+  expect(await agent.send('call:disposition', { callId: pop?.callId, code: 'appointment_set', notes: '' })).toEqual({ ok: true });
+  await agent.state('ready');
+  expect(await t.app.models.Lead.findById('q4:+8613600000011').lean()).toMatchObject({ attempts: 0 });
+  expect(await t.app.models.Lead.findById('q4:+8613600000012').lean()).toMatchObject({ attempts: 1, lastOutcome: 'connected' });
+  expect(await agent.send('preview:next', { campaignId: 'win-back' })).toEqual({ ok: false, error: 'no lead is due now in this campaign' });
+  await agent.state('ready');
+});
+
 test('bad campaign definitions are refused with reasons', async () => {
   const base = { campaignId: 'x', name: 'x', storeIds: ['sh-pudong'], mode: 'progressive', callerId: '02158005678', listIds: ['q4'] };
   expect((await api('POST', '/api/campaigns', { ...base, abandonLimit: 0.05 })).body.error).toContain('the legal abandon limit is 3%');
   expect((await api('POST', '/api/campaigns', { ...base, window: { days: [1], from: '20:00', to: '09:00' } })).body.error).toContain('window: from must be before to');
   expect((await api('POST', '/api/campaigns', { ...base, storeIds: ['bj-chaoyang'] })).status).toBe(404);
   expect((await api('POST', '/api/campaigns', { ...base, machine: 'message' })).body.error).toContain('machinePrompt');
-  expect((await api('POST', '/api/campaigns', { ...base, mode: 'preview' })).status).toBe(201);
-  expect((await api('POST', '/api/campaigns/x/start')).body.error).toContain('preview campaigns are dialled from the agent desktop');
+  expect((await api('POST', '/api/campaigns', { ...base, listIds: [] })).body.error).toContain('name at least one lead list');
 });
