@@ -31,6 +31,11 @@ const campaignBody = z
   .refine((c) => !c.window || c.window.from < c.window.to, { message: 'window: from must be before to', path: ['window'] })
   .refine((c) => c.machine !== 'message' || c.machinePrompt, { message: 'machinePrompt: needed when machine is message', path: ['machinePrompt'] });
 
+const recycleBody = z.strictObject({
+  outcomes: z.array(z.enum(['no_answer', 'busy', 'machine', 'failed', 'abandoned', 'connected'])).min(1).default(['no_answer', 'busy', 'machine']),
+  olderThanDays: z.number().int().min(0).max(365).default(14),
+});
+
 const dncBody = z.strictObject({ scope: z.union([z.literal('global'), z.strictObject({ campaignId: z.string().min(1) })]), phones: z.array(z.string()).min(1).max(10_000), remove: z.boolean().default(false) });
 
 /** Outbound campaigns: define, start, pause, stop, watch; do-not-call lists. Managers and admins, within their stores. */
@@ -72,6 +77,12 @@ export function campaignRoutes(app: express.Express, d: { models: Models; runner
   app.post('/api/campaigns/:campaignId/start', ...managers, act((id) => d.runner.start(id)));
   app.post('/api/campaigns/:campaignId/pause', ...managers, act((id) => d.runner.pause(id)));
   app.post('/api/campaigns/:campaignId/stop', ...managers, act((id) => d.runner.stop(id)));
+
+  app.post('/api/campaigns/:campaignId/recycle', ...managers, async (req, res) => {
+    const id = await own(req);
+    const body = parseBody(recycleBody, req.body ?? {});
+    res.json({ recycled: await d.runner.recycle(id, body.outcomes, body.olderThanDays * 86_400_000) });
+  });
 
   app.post('/api/dnc', ...managers, async (req, res) => {
     const body = parseBody(dncBody, req.body);

@@ -22,6 +22,7 @@ export class CampaignError extends Error {}
 interface Running {
   engine: CampaignEngine;
   pool: AcdAgentPool;
+  leads: CampaignLeads;
   doc: CampaignDoc & { _id: string };
 }
 
@@ -133,7 +134,7 @@ export class CampaignRunner {
         },
       },
     );
-    this.running.set(campaignId, { engine, pool, doc: { ...doc, _id: campaignId } });
+    this.running.set(campaignId, { engine, pool, leads, doc: { ...doc, _id: campaignId } });
     engine.start();
     await this.setStatus(campaignId, 'running');
     log.info({ loaded, mode: doc.mode }, 'campaign started');
@@ -192,6 +193,30 @@ export class CampaignRunner {
     await p.leads.requeue(h.lead, this.d.clock.now() + SKIP_DELAY_MS);
     await this.d.agents.apply(agentId, { type: 'call_gone' });
     this.d.calls.dropOutboundCallId(h.callId);
+  }
+
+  /**
+   * Recycling: leads of the campaign's lists that ended (max attempts, no window) with one of these
+   * last outcomes, and not tried for `olderThanMs`, start over (attempts 0, due now). DNC leads never.
+   */
+  async recycle(campaignId: string, outcomes: DialOutcome[], olderThanMs: number): Promise<number> {
+    const doc = await this.d.models.Campaign.findById(campaignId, { listIds: 1 }).lean();
+    if (!doc) throw new CampaignError(`no campaign ${campaignId}`);
+    const now = this.d.clock.now();
+    const stale = await this.d.models.Lead.find({ listId: { $in: doc.listIds }, status: 'done', lastOutcome: { $in: outcomes }, lastAttemptAt: { $lte: new Date(now - olderThanMs) } }, { _id: 1 }).lean();
+    for (const l of stale) await this.d.models.Lead.updateOne({ _id: l._id, status: 'done' }, { $set: { status: 'in_progress', attempts: 0, nextDialAt: new Date(now) } });
+    await this.reload(campaignId);
+    return stale.length;
+  }
+
+  /** Puts a running campaign's open leads in its queues again (after recycling). */
+  private async reload(campaignId: string): Promise<void> {
+    const p = this.previews.get(campaignId);
+    if (p) {
+      await p.leads.load(this.d.clock.now());
+      return;
+    }
+    await this.running.get(campaignId)?.leads.load(this.d.clock.now());
   }
 
   async pause(campaignId: string): Promise<void> {

@@ -91,6 +91,11 @@ test('a number on the do-not-call list is never dialled; with no agent logged in
   // Retries of the busy lead a minute apart until max attempts (3), then the list is exhausted.
   await advanceUntil(async () => (await t.app.models.Campaign.findById('win-back').lean())?.status === 'exhausted', 'the campaign to stop', 600_000);
   expect(await t.app.models.Lead.findById('q4:+8613600000003').lean()).toMatchObject({ status: 'done', attempts: 3 });
+  // Recycling: not yet two weeks old, so nothing; recycled at once on request; the DNC lead never.
+  expect((await api('POST', '/api/campaigns/win-back/recycle', { outcomes: ['busy'], olderThanDays: 14 })).body).toEqual({ recycled: 0 });
+  expect((await api('POST', '/api/campaigns/win-back/recycle', { outcomes: ['busy'], olderThanDays: 0 })).body).toEqual({ recycled: 1 });
+  expect(await t.app.models.Lead.findById('q4:+8613600000003').lean()).toMatchObject({ status: 'in_progress', attempts: 0 });
+  expect((await t.app.models.Lead.findById('q4:+8613600000004').lean())?.status).toBe('dnc');
 });
 
 test('a manager\'s live board receives the campaign view over socket.io; an agent may not open it', async () => {
