@@ -36,6 +36,8 @@ export interface OutboundCampaign {
   wrapUpExtendMaxMs: number;
   safeHarborPrompt: string;
   script: string | undefined;
+  /** The agent set the lead's next call (a callback for the team): the campaign reschedules the lead. */
+  followUp?: (lead: { leadId: string; phone: string }, at: number) => Promise<void>;
 }
 
 /** How long a lead's phone rings when an agent dials it from preview. */
@@ -115,7 +117,12 @@ export class OutboundCall implements CallSession {
     return this.step(async () => {
       if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('you can record an outcome only for your own call, after it ends');
       if (!this.campaign.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this campaign uses: ${this.campaign.dispositionCodes.join(', ')}`);
-      await this.ctx.outcomes.record({ ...details, callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: `campaign:${this.campaign.campaignId}` });
+      const at = details.nextFollowUpAt ? Date.parse(details.nextFollowUpAt) : undefined;
+      if (at !== undefined && at <= this.ctx.clock.now()) throw new DispositionError('nextFollowUpAt must be in the future');
+      // A lead that is not (yet) a CRM customer still gets its follow-up: on the lead, through the campaign.
+      const { nextFollowUpAt, ...forCrm } = details;
+      await this.ctx.outcomes.record({ ...(this.customerId ? details : forCrm), callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: `campaign:${this.campaign.campaignId}` });
+      if (nextFollowUpAt !== undefined && at !== undefined) await this.campaign.followUp?.(this.lead, at);
       this.ctx.channel.dispositionSaved(agentId, this.callId, code);
       await this.done();
     });

@@ -117,6 +117,14 @@ export class CampaignLeads implements LeadSource {
     return c?.nextFollowUpAt?.getTime();
   }
 
+  /** The agent's chosen time for the next call (a team callback): overrides the cadence. */
+  async reschedule(lead: DialLead, at: number): Promise<void> {
+    const doc = await this.models.Lead.findById(lead.leadId, { grade: 1 }).lean();
+    if (!doc) return;
+    await withWriteRetry(() => this.models.Lead.updateOne({ _id: lead.leadId, status: { $ne: 'dnc' } }, { $set: { status: 'in_progress', nextDialAt: new Date(at) } }).exec());
+    await this.redis.zadd(this.queues()[gradeRank(doc.grade ?? undefined)], at, lead.leadId);
+  }
+
   /** A lead taken but not dialled (skipped in preview) comes up again at `at`. */
   async requeue(lead: DialLead, at: number): Promise<void> {
     const doc = await this.models.Lead.findById(lead.leadId, { grade: 1 }).lean();

@@ -89,6 +89,7 @@ export class CampaignRunner {
       wrapUpExtendMaxMs: doc.wrapUpExtendMaxMs,
       safeHarborPrompt: doc.safeHarborPrompt,
       script: doc.script ?? undefined,
+      followUp: (lead, at) => leads.reschedule(lead, at),
     };
     if (doc.mode === 'preview') {
       this.previews.set(campaignId, { leads, doc: { ...doc, _id: campaignId }, campaign });

@@ -144,10 +144,14 @@ test('preview: the agent takes a lead card, may skip it (not counted as an attem
   await t.clock.advance(30_000);
   await agent.send('call:hangup', { callId: pop?.callId });
   await agent.state('wrap_up');
-  expect(await agent.send('call:disposition', { callId: pop?.callId, code: 'appointment_set', notes: '' })).toEqual({ ok: true });
+  // 李雷 is not in the CRM: the follow-up date the agent sets goes on the lead (a callback for the team).
+  const callbackAt = new Date(t.clock.now() + 3 * 3600_000).toISOString();
+  expect(await agent.send('call:disposition', { callId: pop?.callId, code: 'callback_requested', notes: '下午三点再打', nextFollowUpAt: callbackAt })).toEqual({ ok: true });
   await agent.state('ready');
   expect(await t.app.models.Lead.findById('q4:+8613600000011').lean()).toMatchObject({ attempts: 0 });
-  expect(await t.app.models.Lead.findById('q4:+8613600000012').lean()).toMatchObject({ attempts: 1, lastOutcome: 'connected' });
+  const b = await t.app.models.Lead.findById('q4:+8613600000012').lean();
+  expect(b).toMatchObject({ attempts: 1, lastOutcome: 'connected', status: 'in_progress' });
+  expect(b?.nextDialAt?.toISOString()).toBe(callbackAt);
   expect(await agent.send('preview:next', { campaignId: 'win-back' })).toEqual({ ok: false, error: 'no lead is due now in this campaign' });
   await agent.state('ready');
 });
