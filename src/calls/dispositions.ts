@@ -23,6 +23,8 @@ export const outcomeDetailsSchema = z.strictObject({
     .optional(),
   /** When the customer should be called next (the dialer's follow-up cadence starts from it). */
   nextFollowUpAt: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).optional(),
+  /** On a campaign call with nextFollowUpAt: personal — this agent makes that call; team (default) — whoever is free. */
+  callbackScope: z.enum(['personal', 'team']).optional(),
   /** The customer's new funnel grade, when the conversation changed it. */
   grade: z.enum(GRADES).optional(),
 });

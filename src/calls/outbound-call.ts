@@ -36,8 +36,8 @@ export interface OutboundCampaign {
   wrapUpExtendMaxMs: number;
   safeHarborPrompt: string;
   script: string | undefined;
-  /** The agent set the lead's next call (a callback for the team): the campaign reschedules the lead. */
-  followUp?: (lead: { leadId: string; phone: string }, at: number) => Promise<void>;
+  /** The agent set the lead's next call: the campaign reschedules the lead, for the team or (agentId) for that agent. */
+  followUp?: (lead: { leadId: string; phone: string }, at: number, agentId?: string) => Promise<void>;
 }
 
 /** How long a lead's phone rings when an agent dials it from preview. */
@@ -120,9 +120,9 @@ export class OutboundCall implements CallSession {
       const at = details.nextFollowUpAt ? Date.parse(details.nextFollowUpAt) : undefined;
       if (at !== undefined && at <= this.ctx.clock.now()) throw new DispositionError('nextFollowUpAt must be in the future');
       // A lead that is not (yet) a CRM customer still gets its follow-up: on the lead, through the campaign.
-      const { nextFollowUpAt, ...forCrm } = details;
-      await this.ctx.outcomes.record({ ...(this.customerId ? details : forCrm), callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: `campaign:${this.campaign.campaignId}` });
-      if (nextFollowUpAt !== undefined && at !== undefined) await this.campaign.followUp?.(this.lead, at);
+      const { nextFollowUpAt, callbackScope, ...forCrm } = details;
+      await this.ctx.outcomes.record({ ...(this.customerId ? { ...forCrm, nextFollowUpAt } : forCrm), callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: `campaign:${this.campaign.campaignId}` });
+      if (nextFollowUpAt !== undefined && at !== undefined) await this.campaign.followUp?.(this.lead, at, callbackScope === 'personal' ? agentId : undefined);
       this.ctx.channel.dispositionSaved(agentId, this.callId, code);
       await this.done();
     });

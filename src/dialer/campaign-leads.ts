@@ -57,12 +57,14 @@ export class CampaignLeads implements LeadSource {
   async load(now: number): Promise<number> {
     let n = 0;
     const q = this.queues();
-    const cursor = this.models.Lead.find({ listId: { $in: this.c.listIds }, status: { $in: ['new', 'in_progress'] } }, { _id: 1, grade: 1, nextDialAt: 1 })
+    const cursor = this.models.Lead.find({ listId: { $in: this.c.listIds }, status: { $in: ['new', 'in_progress'] } }, { _id: 1, grade: 1, nextDialAt: 1, callbackAgent: 1 })
       .lean()
       .cursor({ batchSize: 1000 });
     let pipe = this.redis.pipeline();
     for await (const lead of cursor) {
-      pipe.zadd(q[gradeRank(lead.grade ?? undefined)], lead.nextDialAt ? lead.nextDialAt.getTime() : now, lead._id);
+      const due = lead.nextDialAt ? lead.nextDialAt.getTime() : now;
+      if (lead.callbackAgent) pipe.zadd(this.personalQueue(lead.callbackAgent), due, lead._id).sadd(this.personalAgents(), lead.callbackAgent);
+      else pipe.zadd(q[gradeRank(lead.grade ?? undefined)], due, lead._id);
       if (++n % 1000 === 0) {
         await pipe.exec();
         pipe = this.redis.pipeline();
@@ -77,21 +79,32 @@ export class CampaignLeads implements LeadSource {
     for (let guard = 0; guard < 100; guard++) {
       const id = await this.redis.popDueLead(a, b, c, d, String(now));
       if (!id) return undefined;
-      const lead = await this.models.Lead.findById(id).lean();
-      if (!lead || lead.status === 'done' || lead.status === 'dnc') continue;
-      if (!lead.consent || (await this.dnc.blocked(lead.phone, this.c.campaignId))) {
-        await withWriteRetry(() => this.models.Lead.updateOne({ _id: id }, { $set: { status: 'dnc' } }).exec());
-        this.log.info({ leadId: id }, 'lead skipped at dial time: do not call or no consent');
-        continue;
-      }
-      if (!withinWindow(this.c.window, lead.timeZone, now)) {
-        const at = nextWindowStart(this.c.window, lead.timeZone, now);
-        if (at !== undefined) await this.redis.zadd(this.queues()[gradeRank(lead.grade ?? undefined)], at, id);
-        continue;
-      }
-      return { leadId: id, phone: lead.phone };
+      const lead = await this.checked(id, now, async (at, grade) => {
+        await this.redis.zadd(this.queues()[gradeRank(grade)], at, id);
+      });
+      if (lead) return lead;
     }
     return undefined;
+  }
+
+  /**
+   * The dial-time checks of a lead taken from a queue: gone, finished or DNC/no consent (marked,
+   * dropped), outside its local window (put back for the window's start via `later`).
+   */
+  private async checked(id: string, now: number, later: (at: number, grade: string | undefined) => Promise<unknown>): Promise<DialLead | undefined> {
+    const lead = await this.models.Lead.findById(id).lean();
+    if (!lead || lead.status === 'done' || lead.status === 'dnc') return undefined;
+    if (!lead.consent || (await this.dnc.blocked(lead.phone, this.c.campaignId))) {
+      await withWriteRetry(() => this.models.Lead.updateOne({ _id: id }, { $set: { status: 'dnc' } }).exec());
+      this.log.info({ leadId: id }, 'lead skipped at dial time: do not call or no consent');
+      return undefined;
+    }
+    if (!withinWindow(this.c.window, lead.timeZone, now)) {
+      const at = nextWindowStart(this.c.window, lead.timeZone, now);
+      if (at !== undefined) await later(at, lead.grade ?? undefined);
+      return undefined;
+    }
+    return { leadId: id, phone: lead.phone };
   }
 
   async outcome(lead: DialLead, outcome: DialOutcome, at: number): Promise<void> {
@@ -117,12 +130,40 @@ export class CampaignLeads implements LeadSource {
     return c?.nextFollowUpAt?.getTime();
   }
 
-  /** The agent's chosen time for the next call (a team callback): overrides the cadence. */
-  async reschedule(lead: DialLead, at: number): Promise<void> {
+  private personalAgents(): string {
+    return `${this.ns}:dialer:${this.c.campaignId}:personal-agents`;
+  }
+
+  private personalQueue(agentId: string): string {
+    return `${this.ns}:dialer:${this.c.campaignId}:personal:${agentId}`;
+  }
+
+  /**
+   * The agent's chosen time for the next call: overrides the cadence. For the team, the lead waits
+   * in the shared queues; a personal callback waits in that agent's own queue (only they call it).
+   */
+  async reschedule(lead: DialLead, at: number, agentId?: string): Promise<void> {
     const doc = await this.models.Lead.findById(lead.leadId, { grade: 1 }).lean();
     if (!doc) return;
-    await withWriteRetry(() => this.models.Lead.updateOne({ _id: lead.leadId, status: { $ne: 'dnc' } }, { $set: { status: 'in_progress', nextDialAt: new Date(at) } }).exec());
-    await this.redis.zadd(this.queues()[gradeRank(doc.grade ?? undefined)], at, lead.leadId);
+    await withWriteRetry(() =>
+      this.models.Lead.updateOne({ _id: lead.leadId, status: { $ne: 'dnc' } }, { $set: { status: 'in_progress', nextDialAt: new Date(at), callbackAgent: agentId ?? null } }).exec(),
+    );
+    const shared = this.queues()[gradeRank(doc.grade ?? undefined)];
+    if (agentId) await this.redis.multi().zrem(shared, lead.leadId).zadd(this.personalQueue(agentId), at, lead.leadId).sadd(this.personalAgents(), agentId).exec();
+    else await this.redis.zadd(shared, at, lead.leadId);
+  }
+
+  /** A personal callback of this agent that is due, checked like any dial (DNC, consent, window). */
+  async nextPersonal(agentId: string, now: number): Promise<DialLead | undefined> {
+    const key = this.personalQueue(agentId);
+    for (let guard = 0; guard < 20; guard++) {
+      const [id] = await this.redis.zrangebyscore(key, '-inf', now, 'LIMIT', 0, 1);
+      if (!id) return undefined;
+      await this.redis.zrem(key, id);
+      const lead = await this.checked(id, now, (at) => this.redis.zadd(key, at, id));
+      if (lead) return lead;
+    }
+    return undefined;
   }
 
   /** A lead taken but not dialled (skipped in preview) comes up again at `at`. */
@@ -131,8 +172,10 @@ export class CampaignLeads implements LeadSource {
     await this.redis.zadd(this.queues()[gradeRank(doc?.grade ?? undefined)], at, lead.leadId);
   }
 
+  /** No lead left in the shared queues nor in any agent's personal callbacks. */
   async exhausted(): Promise<boolean> {
-    const counts = await Promise.all(this.queues().map((k) => this.redis.zcard(k)));
+    const agents = await this.redis.smembers(this.personalAgents());
+    const counts = await Promise.all([...this.queues(), ...agents.map((a) => this.personalQueue(a))].map((k) => this.redis.zcard(k)));
     return counts.every((n) => n === 0);
   }
 }

@@ -3,7 +3,7 @@ import type { AgentService } from '../agents/agent-service';
 import type { CallCenter } from '../calls/call-center';
 import type { OutboundCampaign } from '../calls/outbound-call';
 import type { CustomerCard, CustomerDirectory } from '../crm/screen-pop';
-import type { Clock } from '../clock/clock';
+import type { Clock, TimerHandle } from '../clock/clock';
 import type { Logger } from '../log';
 import type { CampaignDoc, Models } from '../store/models';
 import type { Switch } from '../telephony/switch';
@@ -45,6 +45,9 @@ export interface PreviewLead {
   script: string | undefined;
 }
 
+/** How often due personal callbacks are looked for. */
+const PERSONAL_CALLBACK_EVERY_MS = 2000;
+
 /** How long a skipped lead waits before it comes up again. */
 const SKIP_DELAY_MS = 30 * 60_000;
 
@@ -56,6 +59,7 @@ const SKIP_DELAY_MS = 30 * 60_000;
 export class CampaignRunner {
   private readonly running = new Map<string, Running>();
   private readonly previews = new Map<string, Previewing>();
+  private readonly callbackTimers = new Map<string, TimerHandle>();
   /** Leads held by agents in preview: agent → lead and the reservation's call id. */
   private readonly held = new Map<string, { campaignId: string; lead: DialLead; callId: string }>();
   private readonly ledger: RedisAbandonLedger;
@@ -89,8 +93,9 @@ export class CampaignRunner {
       wrapUpExtendMaxMs: doc.wrapUpExtendMaxMs,
       safeHarborPrompt: doc.safeHarborPrompt,
       script: doc.script ?? undefined,
-      followUp: (lead, at) => leads.reschedule(lead, at),
+      followUp: (lead, at, agentId) => leads.reschedule(lead, at, agentId),
     };
+    this.watchPersonalCallbacks(campaignId, leads, campaign, doc.agents);
     if (doc.mode === 'preview') {
       this.previews.set(campaignId, { leads, doc: { ...doc, _id: campaignId }, campaign });
       await this.setStatus(campaignId, 'running');
@@ -139,6 +144,48 @@ export class CampaignRunner {
     engine.start();
     await this.setStatus(campaignId, 'running');
     log.info({ loaded, mode: doc.mode }, 'campaign started');
+  }
+
+  /**
+   * Personal callbacks: every few seconds, a ready agent with a callback of their own that is due
+   * is reserved and the call placed for them (their phone first, then the lead's).
+   */
+  private watchPersonalCallbacks(campaignId: string, leads: CampaignLeads, campaign: OutboundCampaign, agents: readonly string[]): void {
+    const tick = async (): Promise<void> => {
+      if (!this.running.has(campaignId) && !this.previews.has(campaignId)) return;
+      for (const agentId of agents) {
+        if ((await this.d.agents.get(agentId)).state !== 'ready' || this.held.has(agentId)) continue;
+        const lead = await leads.nextPersonal(agentId, this.d.clock.now());
+        if (!lead) continue;
+        const callId = await this.d.calls.newOutboundCallId();
+        const reserved = await this.d.agents.apply(agentId, { type: 'reserve', callId });
+        if (!reserved.ok) {
+          this.d.calls.dropOutboundCallId(callId);
+          await leads.reschedule(lead, this.d.clock.now(), agentId);
+          continue;
+        }
+        void this.d.calls
+          .startPreview(campaign, lead, agentId, callId)
+          .then((outcome) => leads.outcome(lead, outcome, this.d.clock.now()))
+          .catch((err: unknown) => this.d.log.error({ err, campaignId, agentId }, 'personal callback failed'));
+      }
+    };
+    const arm = (): void => {
+      this.callbackTimers.set(
+        campaignId,
+        this.d.clock.setTimer(`dialer:${campaignId}:personal-callbacks`, PERSONAL_CALLBACK_EVERY_MS, async () => {
+          try {
+            await tick();
+          } catch (err) {
+            this.d.log.error({ err, campaignId }, 'personal callbacks check failed');
+          }
+          if (this.running.has(campaignId) || this.previews.has(campaignId)) arm();
+          else this.callbackTimers.delete(campaignId);
+        }),
+      );
+    };
+    this.d.clock.clearTimer(this.callbackTimers.get(campaignId));
+    arm();
   }
 
   /** Preview: the next due lead for this agent, who is reserved for it until they dial or skip. */
@@ -243,6 +290,8 @@ export class CampaignRunner {
 
   stopAll(): void {
     for (const r of this.running.values()) r.engine.pause();
+    for (const t of this.callbackTimers.values()) this.d.clock.clearTimer(t);
+    this.callbackTimers.clear();
   }
 
   /** What a manager's board shows. */

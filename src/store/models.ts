@@ -232,6 +232,8 @@ const leadSchema = new Schema(
     nextDialAt: Date,
     lastOutcome: String,
     lastAttemptAt: Date,
+    /** A personal callback: only this agent calls the lead next. */
+    callbackAgent: String,
     status: { type: String, enum: ['new', 'in_progress', 'done', 'dnc'], default: 'new' },
   },
   { timestamps: true },

@@ -156,6 +156,32 @@ test('preview: the agent takes a lead card, may skip it (not counted as an attem
   await agent.state('ready');
 });
 
+test('a personal callback is made by the agent who promised it, not by whoever is free', async () => {
+  const ob1 = await readyAgent(t, 'ob1', { queueIds: [] });
+  t.sw.registerEndpoint('+8613600000021', { answer: 'auto', afterMs: 3000 });
+  await setUp('phone,grade\n13600000021,B\n', { agents: ['ob1', 'ob2'] });
+  await api('POST', '/api/campaigns/win-back/start');
+  let pop: { callId: string } | undefined;
+  void ob1.next<{ callId: string }>('call:outbound', () => true, 20_000).then((p) => (pop = p));
+  await advanceUntil(() => pop !== undefined, 'the first call');
+  await ob1.send('call:hangup', { callId: pop?.callId });
+  await ob1.state('wrap_up');
+  const at = new Date(t.clock.now() + 3600_000).toISOString();
+  expect(await ob1.send('call:disposition', { callId: pop?.callId, code: 'callback_requested', notes: '一小时后我再打', nextFollowUpAt: at, callbackScope: 'personal' })).toEqual({ ok: true });
+  await ob1.state('ready');
+  expect(await t.app.models.Lead.findById('q4:+8613600000021').lean()).toMatchObject({ callbackAgent: 'ob1' });
+  // ob1 goes on a break; ob2 is ready all the while and never gets this lead.
+  expect((await ob1.send('agent:not_ready', { reason: 'break' })).ok).toBe(true);
+  const ob2 = await readyAgent(t, 'ob2', { queueIds: [] });
+  for (let i = 0; i < 65; i++) await t.clock.advance(60_000);
+  expect(ob2.received.some((r) => r.event === 'call:outbound')).toBe(false);
+  expect((await ob1.send('agent:ready')).ok).toBe(true);
+  let again: { phone: string } | undefined;
+  void ob1.next<{ phone: string }>('call:outbound', () => true, 20_000).then((p) => (again = p));
+  await advanceUntil(() => again !== undefined, 'the personal callback');
+  expect(again?.phone).toBe('+8613600000021');
+});
+
 test('bad campaign definitions are refused with reasons', async () => {
   const base = { campaignId: 'x', name: 'x', storeIds: ['sh-pudong'], mode: 'progressive', callerId: '02158005678', listIds: ['q4'] };
   expect((await api('POST', '/api/campaigns', { ...base, abandonLimit: 0.05 })).body.error).toContain('the legal abandon limit is 3%');
