@@ -19,6 +19,8 @@ const campaignBody = z
     callerId: z.string().regex(/^\+?[0-9]{5,20}$/, 'must be a phone number'),
     listIds: z.array(z.string().min(1)).min(1, 'name at least one lead list'),
     agents: z.array(z.string().min(1)).default([]),
+    /** A team whose members work the campaign (added to `agents`). */
+    teamId: z.string().min(1).optional(),
     window: z.strictObject({ days: z.array(z.number().int().min(1).max(7)).min(1), from: hhmm, to: hhmm, holidays: z.array(z.iso.date()).default([]) }).optional(),
     retry: z.strictObject({ busyMs: z.number().int().min(60_000), noAnswerMs: z.number().int().min(60_000), failedMs: z.number().int().min(60_000), maxAttempts: z.number().int().min(1).max(20) }).optional(),
     machine: z.enum(['hangup', 'message']).default('hangup'),
@@ -67,8 +69,14 @@ export function campaignRoutes(app: express.Express, d: { models: Models; runner
     const body = parseBody(campaignBody, req.body);
     for (const store of body.storeIds) requireStore(s, store, `store ${store}`);
     if (await d.models.Campaign.exists({ _id: body.campaignId })) throw new HttpError(409, `campaign ${body.campaignId} already exists`);
-    const { campaignId, ...rest } = body;
-    await d.models.Campaign.create({ _id: campaignId, ...rest });
+    const { campaignId, teamId, ...rest } = body;
+    if (teamId) {
+      const team = await d.models.Team.findById(teamId).lean();
+      if (!team) throw new HttpError(400, `teamId: no team ${teamId}`);
+      requireStore(s, team.storeId, `team ${teamId}`);
+      rest.agents = [...new Set([...rest.agents, ...team.members])];
+    }
+    await d.models.Campaign.create({ _id: campaignId, teamId, ...rest });
     res.status(201).json(await d.runner.live(campaignId));
   });
   app.get('/api/campaigns/:campaignId', ...watchers, async (req, res) => {

@@ -250,6 +250,8 @@ const campaignSchema = new Schema(
     listIds: { type: [String], default: [] },
     /** Usernames of the agents who work the campaign. */
     agents: { type: [String], default: [] },
+    /** The team the campaign was given to (its members were added to agents). */
+    teamId: String,
     window: { days: [Number], from: String, to: String, holidays: [String] },
     retry: { busyMs: Number, noAnswerMs: Number, failedMs: Number, maxAttempts: Number },
     machine: { type: String, enum: ['hangup', 'message'], default: 'hangup' },

@@ -189,4 +189,8 @@ test('bad campaign definitions are refused with reasons', async () => {
   expect((await api('POST', '/api/campaigns', { ...base, storeIds: ['bj-chaoyang'] })).status).toBe(404);
   expect((await api('POST', '/api/campaigns', { ...base, machine: 'message' })).body.error).toContain('machinePrompt');
   expect((await api('POST', '/api/campaigns', { ...base, listIds: [] })).body.error).toContain('name at least one lead list');
+  expect((await api('POST', '/api/campaigns', { ...base, teamId: 'nope' })).body.error).toBe('teamId: no team nope');
+  await t.app.models.Team.create({ _id: 'pd-dcc', storeId: 'sh-pudong', name: '浦东 DCC', members: ['ob7', 'ob8'] });
+  expect((await api('POST', '/api/campaigns', { ...base, campaignId: 'by-team', teamId: 'pd-dcc', agents: ['ob9'] })).status).toBe(201);
+  expect((await t.app.models.Campaign.findById('by-team').lean())?.agents.sort()).toEqual(['ob7', 'ob8', 'ob9']);
 });

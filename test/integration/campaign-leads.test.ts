@@ -40,6 +40,13 @@ test('A-grade leads come first; a lead in another time zone waits for its own mo
   expect((await leads.next(MON_0900_SH + 2 * 3600_000))?.phone).toBe('+8613800000103');
 });
 
+test('among new leads of one grade, the most recently in touch come first', async () => {
+  const { leads } = await campaign('phone,grade,last_contact\n13800000401,B,2025-09-01\n13800000402,B,2026-01-02\n13800000403,B,\n13800000404,B,2025-12-20\n');
+  const order: string[] = [];
+  for (let lead = await leads.next(MON_0900_SH); lead; lead = await leads.next(MON_0900_SH)) order.push(lead.phone.slice(-3));
+  expect(order).toEqual(['402', '404', '401', '403']);
+});
+
 test('a number put on the do-not-call list after the import is not dialled; nor is one whose consent was withdrawn', async () => {
   const { leads, dnc, id } = await campaign('phone,grade\n13800000201,A\n13800000202,A\n13800000203,A\n');
   await dnc.add({ campaignId: id }, ['+8613800000201']);
