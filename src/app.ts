@@ -237,7 +237,7 @@ export class App {
   async stop(timeoutMs: number): Promise<void> {
     const log = this.options.log;
     this.reconciler.stop();
-    this.campaigns.stopAll();
+    await this.campaigns.stopAll();
     this.board.stop();
     await this.calls.stop(timeoutMs);
     this.gateway.stop();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { AgentService } from '../agents/agent-service';
 import type { CallCenter } from '../calls/call-center';
@@ -45,6 +46,11 @@ export interface PreviewLead {
   script: string | undefined;
 }
 
+/** A campaign's owner key lasts this long unless renewed (an instance that dies hands the campaign over). */
+const OWNER_TTL_MS = 15_000;
+/** Deletes the owner key only if this instance still holds it. */
+const RELEASE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
 /** How often due personal callbacks are looked for. */
 const PERSONAL_CALLBACK_EVERY_MS = 2000;
 
@@ -60,6 +66,8 @@ export class CampaignRunner {
   private readonly running = new Map<string, Running>();
   private readonly previews = new Map<string, Previewing>();
   private readonly callbackTimers = new Map<string, TimerHandle>();
+  private readonly ownerTimers = new Map<string, TimerHandle>();
+  private readonly instanceId = randomUUID();
   /** Leads held by agents in preview: agent → lead and the reservation's call id. */
   private readonly held = new Map<string, { campaignId: string; lead: DialLead; callId: string }>();
   private readonly ledger: RedisAbandonLedger;
@@ -74,11 +82,12 @@ export class CampaignRunner {
     const doc = await this.d.models.Campaign.findById(campaignId).lean();
     if (!doc) throw new CampaignError(`no campaign ${campaignId}`);
     const current = this.running.get(campaignId);
-    if (current) {
-      current.engine.start();
+    if (current || this.previews.has(campaignId)) {
+      current?.engine.start();
       await this.setStatus(campaignId, 'running');
       return;
     }
+    if (!(await this.claim(campaignId))) throw new CampaignError(`campaign ${campaignId} is running on another app instance`);
     const window: CallWindow = { days: doc.window?.days?.length ? doc.window.days : [1, 2, 3, 4, 5, 6], from: doc.window?.from ?? '09:00', to: doc.window?.to ?? '20:00', holidays: doc.window?.holidays ?? [] };
     const rules: RetryRules = { busyMs: doc.retry?.busyMs ?? 10 * 60_000, noAnswerMs: doc.retry?.noAnswerMs ?? 2 * 3600_000, failedMs: doc.retry?.failedMs ?? 30 * 60_000, machine: 'next_day', maxAttempts: doc.retry?.maxAttempts ?? 5 };
     const log = this.d.log.child({ campaignId });
@@ -144,6 +153,36 @@ export class CampaignRunner {
     engine.start();
     await this.setStatus(campaignId, 'running');
     log.info({ loaded, mode: doc.mode }, 'campaign started');
+  }
+
+  private ownerKey(campaignId: string): string {
+    return `${this.d.ns}:dialer:${campaignId}:owner`;
+  }
+
+  /**
+   * One instance dials a campaign: it holds an owner key with an expiry, renewed while it runs; an
+   * instance that dies lets the key expire and another may take the campaign over.
+   */
+  private async claim(campaignId: string): Promise<boolean> {
+    const key = this.ownerKey(campaignId);
+    const got = await this.d.redis.set(key, this.instanceId, 'PX', OWNER_TTL_MS, 'NX');
+    if (got !== 'OK' && (await this.d.redis.get(key)) !== this.instanceId) return false;
+    const renew = (): void => {
+      this.ownerTimers.set(
+        campaignId,
+        this.d.clock.setTimer(`dialer:${campaignId}:owner`, OWNER_TTL_MS / 3, async () => {
+          if (!this.running.has(campaignId) && !this.previews.has(campaignId)) {
+            if ((await this.d.redis.get(key)) === this.instanceId) await this.d.redis.del(key);
+            this.ownerTimers.delete(campaignId);
+            return;
+          }
+          await this.d.redis.set(key, this.instanceId, 'PX', OWNER_TTL_MS).catch((err: unknown) => this.d.log.warn({ err, campaignId }, 'campaign owner renewal failed'));
+          renew();
+        }),
+      );
+    };
+    renew();
+    return true;
   }
 
   /**
@@ -281,17 +320,38 @@ export class CampaignRunner {
     else await this.setStatus(campaignId, 'stopped');
   }
 
-  /** Campaigns marked running (e.g. before a restart) start again. */
+  /** Campaigns marked running (e.g. before a restart) start again, unless another instance runs them. */
   async resume(): Promise<string[]> {
     const docs = await this.d.models.Campaign.find({ status: 'running' }, { _id: 1 }).lean();
-    for (const d of docs) await this.start(d._id);
-    return docs.map((d) => d._id);
+    const resumed: string[] = [];
+    for (const d of docs) {
+      try {
+        await this.start(d._id);
+        resumed.push(d._id);
+      } catch (err) {
+        if (!(err instanceof CampaignError)) throw err;
+        this.d.log.info({ campaignId: d._id, reason: err.message }, 'campaign not resumed here');
+      }
+    }
+    return resumed;
   }
 
-  stopAll(): void {
+  /**
+   * Shutdown: engines pause (their status stays 'running' so the next start resumes them) and the
+   * owner keys this instance holds are released at once, so a restarted or surviving instance can
+   * take the campaigns over without waiting for the keys to expire.
+   */
+  async stopAll(): Promise<void> {
     for (const r of this.running.values()) r.engine.pause();
-    for (const t of this.callbackTimers.values()) this.d.clock.clearTimer(t);
+    for (const t of [...this.callbackTimers.values(), ...this.ownerTimers.values()]) this.d.clock.clearTimer(t);
     this.callbackTimers.clear();
+    this.ownerTimers.clear();
+    const owned = new Set([...this.running.keys(), ...this.previews.keys()]);
+    for (const campaignId of owned) {
+      await this.d.redis
+        .eval(RELEASE_IF_OWNER, 1, this.ownerKey(campaignId), this.instanceId)
+        .catch((err: unknown) => this.d.log.warn({ err, campaignId }, 'campaign owner key not released'));
+    }
   }
 
   /** What a manager's board shows. */

@@ -182,6 +182,41 @@ test('a personal callback is made by the agent who promised it, not by whoever i
   expect(again?.phone).toBe('+8613600000021');
 });
 
+test('one app instance dials a campaign: another instance of the deployment refuses to start it too', async () => {
+  await setUp('phone,grade\n13600000031,A\n');
+  expect((await api('POST', '/api/campaigns/win-back/start')).status).toBe(200);
+  const other = await startTestApp({ sameDeploymentAs: t });
+  try {
+    await expect(other.app.campaigns.start('win-back')).rejects.toThrow('campaign win-back is running on another app instance');
+    expect(await other.app.campaigns.resume()).toEqual([]);
+  } finally {
+    await other.app.stop(1000);
+  }
+});
+
+test('a running campaign is taken over by the next instance when the one dialling it shuts down', async () => {
+  await setUp('phone,grade\n13600000032,A\n');
+  expect((await api('POST', '/api/campaigns/win-back/start')).status).toBe(200);
+  const next = await startTestApp({ sameDeploymentAs: t });
+  try {
+    expect(await next.app.campaigns.resume()).toEqual([]);
+    await t.app.campaigns.stopAll();
+    expect(await next.app.campaigns.resume()).toEqual(['win-back']);
+    // the instance that took over dials the lead for its ready agent
+    next.sw.registerEndpoint('+8613600000032', { answer: 'auto', afterMs: 3000 });
+    const agent = await readyAgent(next, 'ob1', { queueIds: [] });
+    let phone: string | undefined;
+    void agent.next<{ phone: string }>('call:outbound', () => true, 20_000).then((p) => (phone = p.phone));
+    for (let waited = 0; phone === undefined && waited < 60_000; waited += 1000) {
+      await next.clock.advance(1000);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(phone).toBe('+8613600000032');
+  } finally {
+    await next.app.stop(1000);
+  }
+});
+
 test('bad campaign definitions are refused with reasons', async () => {
   const base = { campaignId: 'x', name: 'x', storeIds: ['sh-pudong'], mode: 'progressive', callerId: '02158005678', listIds: ['q4'] };
   expect((await api('POST', '/api/campaigns', { ...base, abandonLimit: 0.05 })).body.error).toContain('the legal abandon limit is 3%');
