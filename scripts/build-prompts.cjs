@@ -3,6 +3,7 @@
  * Prompt audio: every id in ivr/prompts.yaml, in each language, spoken by espeak-ng and turned by
  * sox into the format FreeSWITCH plays without transcoding on a G.711 call (8 kHz, mono, 16-bit):
  *   freeswitch/sounds/<language>/<id>.wav
+ * and the hold music, freeswitch/sounds/music/hold.wav (synthesised by sox).
  * Incremental: a manifest keeps each file's voice and text; only changed or missing prompts are
  * rebuilt, and files of removed prompts are deleted. Output is build output (git-ignored).
  * Run alone with `npm run build:prompts`; the setup step runs it when espeak-ng and sox are present.
@@ -66,6 +67,23 @@ function buildPrompts() {
         fs.renameSync(`${out}.partial.wav`, out);
         built++;
       }
+    }
+    // hold music: a soft, slow arpeggio (C-E-G-E) synthesised by sox, 16 s, looped by FreeSWITCH
+    const music = path.join('music', 'hold.wav');
+    const musicHash = 'sox-arpeggio-v1';
+    next[music] = musicHash;
+    if (manifest[music] !== musicHash || !fs.existsSync(path.join(OUT, music))) {
+      fs.mkdirSync(path.join(OUT, 'music'), { recursive: true });
+      const notes = ['C4', 'E4', 'G4', 'E4'];
+      const parts = [];
+      for (let i = 0; i < 16; i++) {
+        const part = path.join(tmp, `n${i}.wav`);
+        sh('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', part, 'synth', '1', 'pluck', notes[i % 4], 'vol', '0.25', 'fade', '0', '1', '0.6']);
+        parts.push(part);
+      }
+      sh('sox', [...parts, path.join(OUT, `${music}.partial.wav`)]);
+      fs.renameSync(path.join(OUT, `${music}.partial.wav`), path.join(OUT, music));
+      built++;
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -56,6 +56,8 @@ export interface AppOptions {
   ivrDir?: string | undefined;
   clock: Clock;
   sw: Switch;
+  /** Agents' phones: digest realm and the WSS address browsers register at (default realm dcc-cti). */
+  sip?: { realm: string; wsUri: string | undefined };
   log: Logger;
 }
 
@@ -196,6 +198,7 @@ export class App {
           readiness: () => readiness(redis, mongo as Connection, o.sw),
           sim,
           agentUiDir: agentUiDir(o.projectRoot),
+          sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
           log: log.child({ module: 'http' }),
         }),
       );

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './log';
 import { seedDemoData } from './seed/demo-seed';
 import { FlowError } from './ivr/flow-loader';
 import { PromptCatalogError } from './ivr/prompt-catalog';
-import { SimSwitch } from './telephony/sim/sim-switch';
+import { makeSwitch, type MadeSwitch } from './telephony/make-switch';
 
 /** One line on stderr, exit non-zero: for problems a person fixes before trying again. */
 function die(message: string, code = 2): never {
@@ -24,6 +24,7 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
     for (const c of children.reverse()) await c.stop().catch((err: unknown) => log.error({ err, service: c.spec.name }, 'stopping embedded service failed'));
   };
   let app: App | undefined;
+  let made: MadeSwitch | undefined;
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -31,6 +32,7 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
     log.info({ signal }, 'shutting down: no new calls, finishing calls and writes in flight');
     try {
       await app?.stop(config.shutdownTimeoutMs);
+      await made?.close();
     } catch (err) {
       log.error({ err }, 'error while stopping the app');
     }
@@ -65,12 +67,22 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
     }
     if (stopping) return;
     const clock = new RealClock();
+    const authSecret = resolveAuthSecret(config.auth.secret, config.varDir);
+    const users = (): App | undefined => app;
+    made = makeSwitch(config, {
+      clock,
+      log,
+      redisUrl,
+      redisNamespace: 'cc',
+      authSecret,
+      mayRegister: async (userId) => !!(await users()?.models.User.exists({ username: userId })),
+    });
     app = await App.create({
       redisUrl,
       mongodbUri,
       redisNamespace: 'cc',
       http: config.http,
-      authSecret: resolveAuthSecret(config.auth.secret, config.varDir),
+      authSecret,
       tokenTtlMs: config.auth.tokenTtlMs,
       acd: config.acd,
       projectRoot: config.projectRoot,
@@ -78,7 +90,8 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
       crm: config.crm,
       notReadyReasons: config.notReadyReasons,
       clock,
-      sw: new SimSwitch({ clock }),
+      sw: made.sw,
+      sip: config.sip,
       log,
     });
     if (config.demoSeed) await seedDemoData(app.models, clock.now(), log);
@@ -90,6 +103,7 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
     log.info({ url: `http://${address.address === '127.0.0.1' ? 'localhost' : address.address}:${address.port}`, switch: config.switch.kind }, 'ready to take calls');
   } catch (err) {
     await app?.stop(1000).catch(() => undefined);
+    await made?.close().catch(() => undefined);
     await stopChildren();
     if (err instanceof ConfigError || err instanceof MissingBinaryError || err instanceof ChildServiceError || err instanceof FlowError || err instanceof PromptCatalogError) die(err.message, 1);
     die(`start-up failed: ${(err as Error).message}`, 1);

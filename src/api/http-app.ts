@@ -17,6 +17,7 @@ import { leadRoutes } from './lead-routes';
 import { authMiddleware, HttpError, parseBody, type Authed } from './http-kit';
 import { docsPage, openApiFile } from './openapi';
 import { canSeeStore, requireStore, scopeMiddleware, type Scoped } from './scope';
+import { sipPasswordFor } from '../telephony/freeswitch/digest-auth';
 
 export interface HttpDeps extends AdminDeps {
   models: Models;
@@ -29,6 +30,8 @@ export interface HttpDeps extends AdminDeps {
   /** Present when the simulated switch runs: lets a user place a simulated inbound call. */
   sim: SimSwitch | undefined;
   agentUiDir: string;
+  /** Agents' phones register with these (digest realm; the WSS address browsers use). */
+  sip: { realm: string; wsUri: string | undefined; secret: string };
   log: Logger;
 }
 
@@ -68,6 +71,11 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     const user = await deps.models.User.findOne({ username: (req as Authed).claims.sub }, { passwordHash: 0 }).lean();
     if (!user) throw new HttpError(404, 'user no longer exists');
     res.json({ username: user.username, displayName: user.displayName, roles: user.roles, queueIds: user.queueIds });
+  });
+
+  app.get('/api/me/sip', requireAuth('agent', 'sales_consultant', 'supervisor', 'manager', 'admin'), (req, res) => {
+    const username = (req as Authed).claims.sub;
+    res.json({ username, password: sipPasswordFor(username, deps.sip.secret), realm: deps.sip.realm, wsUri: deps.sip.wsUri ?? null });
   });
 
   const scope = scopeMiddleware(deps.models);

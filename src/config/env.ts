@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ConnectionString from 'mongodb-connection-string-url';
 import { z } from 'zod';
+import { parseCidrList } from '../telephony/freeswitch/inbound-source';
 import { findProjectRoot } from '../util/project-root';
 
 /**
@@ -82,11 +83,29 @@ const schema = z
     FREESWITCH_HOST: z.string().min(1).optional(),
     FREESWITCH_PORT: port('FREESWITCH_PORT', 8021),
     FREESWITCH_SECRET: z.string().min(1).optional(),
+    ESL_LISTEN_ADDRESS: z.string().min(1).default('127.0.0.1'),
+    ESL_ADVERTISED_ADDRESS: z.string().min(1).optional(),
+    FREESWITCH_SOUND_DIR: z.string().min(1).default('/usr/local/freeswitch/sounds'),
+    FREESWITCH_RECORDINGS_DIR: z.string().min(1).default('/usr/local/freeswitch/recordings'),
+    HOLD_MUSIC: z.string().min(1).default('music/hold.wav'),
+    SIP_REALM: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a host-like name, e.g. cti.dealer.example.com').default('dcc-cti'),
+    SIP_WS_URI: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
+    SIP_TRUNK_URI: z.string().regex(/^sips?:/, 'must be a SIP URI, e.g. sip:{number}@carrier.example.com').optional(),
+    SIP_TRUNK_CIDRS: z.string().optional(),
+    VEHICLE_GATEWAY_CIDRS: z.string().optional(),
+    VEHICLE_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a SIP header name').default('X-Vehicle-VIN'),
   })
   .superRefine((c, ctx) => {
     if (c.SWITCH === 'freeswitch') {
       for (const key of ['DRACHTIO_HOST', 'DRACHTIO_SECRET', 'FREESWITCH_HOST', 'FREESWITCH_SECRET'] as const) {
         if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when SWITCH=freeswitch' });
+      }
+    }
+    for (const key of ['SIP_TRUNK_CIDRS', 'VEHICLE_GATEWAY_CIDRS'] as const) {
+      try {
+        parseCidrList(c[key], key);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `must be a comma-separated list of IPv4 addresses or CIDR blocks (${(err as Error).message.replace(`${key}: `, '')})` });
       }
     }
     if (c.NODE_ENV === 'production') {
@@ -112,7 +131,18 @@ export interface AppConfig {
   auth: { secret: string | undefined; tokenTtlMs: number };
   switch:
     | { kind: 'sim'; seed: number }
-    | { kind: 'freeswitch'; drachtio: { host: string; port: number; secret: string }; freeswitch: { host: string; port: number; secret: string } };
+    | {
+        kind: 'freeswitch';
+        drachtio: { host: string; port: number; secret: string };
+        freeswitch: { host: string; port: number; secret: string; eslListenAddress: string; eslAdvertisedAddress: string | undefined };
+        soundDir: string;
+        recordingsDir: string;
+        holdMusic: string;
+        trunkUri: string | undefined;
+        sources: { trunkCidrs: string[]; vehicleCidrs: string[]; vehicleHeader: string };
+      };
+  /** Agents' phones: digest realm and the WebSocket address browsers register at. */
+  sip: { realm: string; wsUri: string | undefined };
   demoSeed: boolean;
   acd: { offerTimeoutMs: number; wrapUpMs: number };
   shutdownTimeoutMs: number;
@@ -161,8 +191,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         : {
             kind: 'freeswitch',
             drachtio: { host: e.DRACHTIO_HOST ?? '', port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET ?? '' },
-            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '' },
+            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '', eslListenAddress: e.ESL_LISTEN_ADDRESS, eslAdvertisedAddress: e.ESL_ADVERTISED_ADDRESS },
+            soundDir: e.FREESWITCH_SOUND_DIR,
+            recordingsDir: e.FREESWITCH_RECORDINGS_DIR,
+            holdMusic: e.HOLD_MUSIC,
+            trunkUri: e.SIP_TRUNK_URI,
+            sources: { trunkCidrs: parseCidrList(e.SIP_TRUNK_CIDRS, 'SIP_TRUNK_CIDRS'), vehicleCidrs: parseCidrList(e.VEHICLE_GATEWAY_CIDRS, 'VEHICLE_GATEWAY_CIDRS'), vehicleHeader: e.VEHICLE_HEADER.toLowerCase() },
           },
+    sip: { realm: e.SIP_REALM, wsUri: e.SIP_WS_URI },
     demoSeed: e.DEMO_SEED === undefined ? e.NODE_ENV !== 'production' : ['1', 'true', 'yes'].includes(e.DEMO_SEED),
     acd: { offerTimeoutMs: e.OFFER_TIMEOUT_MS, wrapUpMs: e.WRAP_UP_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -2,7 +2,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
 import type { CrmOutcomeEvent, OutcomeSink } from '../calls/dispositions';
 import type { Logger } from '../log';
-import { attemptsToCover, retryDelayMs, type BackoffOptions } from './backoff';
+import { attemptsToCover, retryDelayMs, type BackoffOptions } from '../util/backoff';
 import { CrmRejectedError, type CrmClient } from './crm-http-client';
 
 export interface CrmWritebackOptions {

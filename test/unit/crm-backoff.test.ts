@@ -1,4 +1,4 @@
-import { attemptsToCover, retryDelayMs } from '../../src/outcomes/backoff';
+import { attemptsToCover, retryDelayMs } from '../../src/util/backoff';
 import { classifyCrmResponse } from '../../src/outcomes/crm-http-client';
 
 test('retry waits double from the base and stop growing at the cap; jitter stays within ±20%', () => {

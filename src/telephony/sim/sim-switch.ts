@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../../clock/clock';
 import { TypedEmitter } from '../../util/typed-emitter';
 import { dialFailureForSipStatus, sipStatusForCause } from '../causes';
+import { DigitInput, collectDigits, waitForKey } from '../digit-input';
 import {
   LegGoneError,
   type CallSource,
@@ -40,9 +41,8 @@ interface SimLeg {
   state: 'offered' | 'ringing' | 'answered' | 'ended';
   bridgedTo: LegId | undefined;
   holdMusic: boolean;
-  digits: string[];
-  /** Notified on every digit and on hangup. */
-  watchers: Set<() => void>;
+  /** Keys pressed and not yet consumed; ends with the leg. */
+  input: DigitInput;
 }
 
 /**
@@ -116,7 +116,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
       party.markEnded('system_shutdown', 503, 'local', this.clock.now());
       return party;
     }
-    this.legs.set(legId, { party, state: 'offered', bridgedTo: undefined, holdMusic: false, digits: [], watchers: new Set() });
+    this.legs.set(legId, { party, state: 'offered', bridgedTo: undefined, holdMusic: false, input: new DigitInput() });
     const headers = Object.fromEntries(Object.entries(call.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     const offered = { legId, from: call.from, to: call.to, source, headers, receivedAt: this.clock.now() };
     queueMicrotask(() => this.emit('call.offered', offered));
@@ -160,9 +160,8 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
   partySendsDigit(legId: LegId, digit: string): void {
     const leg = this.legs.get(legId);
     if (!leg || leg.state !== 'answered') return;
-    leg.digits.push(digit);
     this.emit('leg.dtmf', { legId, digit, at: this.clock.now() });
-    for (const w of [...leg.watchers]) w();
+    leg.input.push(digit);
   }
 
   // ---- Switch commands -------------------------------------------------------------------
@@ -182,19 +181,21 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
   play(legId: LegId, prompt: PromptRef, options: PlayOptions = {}): Promise<PlayResult> {
     const leg = this.live(legId);
     leg.party.markHeard(`prompt:${prompt.id}`, this.clock.now());
-    if (options.bargeIn && leg.digits.length > 0) return Promise.resolve({ outcome: 'interrupted', digit: leg.digits[0] as string });
+    const pressed = leg.input.peek();
+    if (options.bargeIn && pressed !== undefined) return Promise.resolve({ outcome: 'interrupted', digit: pressed });
     return new Promise((resolve) => {
       let timer: TimerHandle | undefined;
+      let unwatch: () => void = () => undefined;
       const finish = (result: PlayResult): void => {
         this.clock.clearTimer(timer);
-        leg.watchers.delete(watch);
+        unwatch();
         resolve(result);
       };
-      const watch = (): void => {
-        if (leg.state === 'ended') finish({ outcome: 'hangup' });
-        else if (options.bargeIn && leg.digits.length > 0) finish({ outcome: 'interrupted', digit: leg.digits[0] as string });
-      };
-      leg.watchers.add(watch);
+      unwatch = leg.input.watch(() => {
+        const key = leg.input.peek();
+        if (leg.input.ended) finish({ outcome: 'hangup' });
+        else if (options.bargeIn && key !== undefined) finish({ outcome: 'interrupted', digit: key });
+      });
       timer = this.clock.setTimer(`sim:${legId}:play`, this.promptDurationMs(prompt), () => finish({ outcome: 'completed' }));
     });
   }
@@ -205,35 +206,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
       const played = await this.play(legId, options.prompt, { bargeIn: true });
       if (played.outcome === 'hangup') return { outcome: 'hangup', digits: '' };
     }
-    return new Promise((resolve) => {
-      let collected = '';
-      let timer: TimerHandle | undefined;
-      const finish = (result: CollectResult): void => {
-        this.clock.clearTimer(timer);
-        leg.watchers.delete(consume);
-        resolve(result);
-      };
-      const arm = (ms: number): void => {
-        this.clock.clearTimer(timer);
-        timer = this.clock.setTimer(`sim:${legId}:collect`, ms, () =>
-          finish(collected.length >= options.minDigits && collected.length > 0 ? { outcome: 'digits', digits: collected, terminated: false } : { outcome: 'timeout', digits: collected }),
-        );
-      };
-      const consume = (): void => {
-        if (leg.state === 'ended') return finish({ outcome: 'hangup', digits: collected });
-        while (leg.digits.length > 0) {
-          const d = leg.digits.shift() as string;
-          if (options.terminator !== undefined && d === options.terminator) {
-            return finish(collected.length >= options.minDigits ? { outcome: 'digits', digits: collected, terminated: true } : { outcome: 'timeout', digits: collected });
-          }
-          collected += d;
-          if (collected.length >= options.maxDigits) return finish({ outcome: 'digits', digits: collected, terminated: false });
-        }
-        arm(collected.length === 0 ? options.firstDigitTimeoutMs : options.interDigitTimeoutMs);
-      };
-      leg.watchers.add(consume);
-      consume();
-    });
+    return collectDigits(leg.input, this.clock, `sim:${legId}:collect`, options);
   }
 
   /** Records from now until the terminator, the limit or the hang-up; under one second counts as empty. */
@@ -241,25 +214,13 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     const leg = this.live(legId);
     const started = this.clock.now();
     leg.party.markHeard('record:start', started);
-    return new Promise((resolve) => {
-      let timer: TimerHandle | undefined;
-      const finish = (endedBy: 'terminator' | 'max' | 'hangup'): void => {
-        this.clock.clearTimer(timer);
-        leg.watchers.delete(watch);
-        const durationMs = this.clock.now() - started;
-        resolve(durationMs < 1000 ? { outcome: 'empty' } : { outcome: 'recorded', durationMs, file: `sim://recordings/${legId}-${started}.wav`, endedBy });
-      };
-      const watch = (): void => {
-        if (leg.state === 'ended') return finish('hangup');
-        const i = options.terminator === undefined ? -1 : leg.digits.indexOf(options.terminator);
-        if (i >= 0) {
-          leg.digits.splice(0, i + 1);
-          finish('terminator');
-        }
-      };
-      leg.watchers.add(watch);
-      timer = this.clock.setTimer(`sim:${legId}:record`, options.maxMs, () => finish('max'));
-      watch();
+    const wait = waitForKey(leg.input, options.terminator);
+    const timer = this.clock.setTimer(`sim:${legId}:record`, options.maxMs, () => wait.abort());
+    return wait.done.then((how) => {
+      this.clock.clearTimer(timer);
+      const durationMs = this.clock.now() - started;
+      const endedBy = how === 'key' ? 'terminator' : how === 'hangup' ? 'hangup' : 'max';
+      return durationMs < 1000 ? { outcome: 'empty' } : { outcome: 'recorded', durationMs, file: `sim://recordings/${legId}-${started}.wav`, endedBy };
     });
   }
 
@@ -281,7 +242,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     if (!behaviour) return Promise.resolve(dialFailureForSipStatus(404));
     const legId = this.newLegId('out');
     const party = new SimParty({ legId, direction: 'outbound', from: request.callerId, to: request.to, source: 'trunk' }, this, this.clock);
-    const leg: SimLeg = { party, state: 'ringing', bridgedTo: undefined, holdMusic: false, digits: [], watchers: new Set() };
+    const leg: SimLeg = { party, state: 'ringing', bridgedTo: undefined, holdMusic: false, input: new DigitInput() };
     this.legs.set(legId, leg);
     return new Promise((resolve) => {
       const timers: TimerHandle[] = [];
@@ -375,7 +336,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     this.unbridge(leg);
     const at = this.clock.now();
     leg.party.markEnded(cause, sipStatus, by, at);
-    for (const w of [...leg.watchers]) w();
+    leg.input.end();
     this.emit('leg.hangup', { legId, cause, by, at });
   }
 }

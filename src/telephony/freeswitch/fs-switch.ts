@@ -1,0 +1,541 @@
+import { randomUUID } from 'node:crypto';
+import Srf from 'drachtio-srf';
+import Mrf from 'drachtio-fsmrf';
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../../clock/clock';
+import { TypedEmitter } from '../../util/typed-emitter';
+import { retryDelayMs } from '../../util/backoff';
+import { dialFailureForSipStatus, sipStatusForCause } from '../causes';
+import { DigitInput, collectDigits, waitForKey } from '../digit-input';
+import {
+  LegGoneError,
+  type CollectOptions,
+  type CollectResult,
+  type DialRequest,
+  type DialResult,
+  type HangupCause,
+  type LegId,
+  type PlayOptions,
+  type PlayResult,
+  type PromptRef,
+  type RecordOptions,
+  type RecordResult,
+  type Switch,
+  type SwitchEvents,
+} from '../switch';
+import { dialTarget, isWebRtcSdp } from './dial-target';
+import { fsCauseFor, hangupCauseForFs } from './fs-causes';
+import { classifyInbound, inCidr, type SourcePolicy } from './inbound-source';
+import { classifyGreeting, DEFAULT_MACHINE_DETECTION, type MachineDetectionOptions } from './machine-detection';
+import { holdMusicPlayback, promptPlayback } from './prompt-file';
+import type { Registrar } from './registrar';
+import { dtmfFromSipInfo } from './sip-info-dtmf';
+import { withGaps } from './srf-gaps';
+
+export interface FsSwitchOptions {
+  clock: Clock;
+  log: Logger;
+  drachtio: { host: string; port: number; secret: string };
+  freeswitch: {
+    host: string;
+    port: number;
+    secret: string;
+    /** Address this process listens on for FreeSWITCH's outbound event socket (per call). */
+    eslListenAddress: string;
+    /** Address FreeSWITCH is told to connect back to, when it differs (NAT, containers). */
+    eslAdvertisedAddress?: string;
+  };
+  /** The prompt folder as FreeSWITCH sees it (freeswitch/sounds mounted there). */
+  soundDir: string;
+  /** Hold music: a file under soundDir or a local_stream:// source. */
+  holdMusic: string;
+  /** Where FreeSWITCH writes recordings and voicemails. */
+  recordingsDir: string;
+  /** Carrier trunk for phone numbers, e.g. sip:{number}@carrier.example.com. */
+  trunkUri: string | undefined;
+  sources: SourcePolicy;
+  registrar: Registrar;
+  machineDetection?: MachineDetectionOptions;
+  /** How long start() waits for drachtio and FreeSWITCH before returning (they keep being retried). */
+  startWaitMs?: number;
+}
+
+type LegState = 'offered' | 'ringing' | 'answered' | 'ended';
+
+interface FsLeg {
+  id: LegId;
+  state: LegState;
+  input: DigitInput;
+  /** An inbound call not answered yet. */
+  pending?: { req: Srf.SrfRequest; res: Srf.SrfResponse };
+  /** The far end's dialog (caller, agent phone, customer). */
+  dialog?: Srf.Dialog;
+  /** The FreeSWITCH channel that carries the leg's media. */
+  endpoint?: Mrf.Endpoint;
+  bridgedTo?: LegId;
+  holdMusic: boolean;
+  /** Cancels a ringing outbound leg. */
+  cancel?: () => void;
+}
+
+/** Long-running media applications must not outlive their leg: races them with its end. */
+function untilEnded(leg: FsLeg): Promise<'ended'> {
+  return waitForKey(leg.input, undefined).done.then(() => 'ended' as const);
+}
+
+/**
+ * The Switch port over drachtio-server (SIP) and FreeSWITCH (media): every leg is a SIP dialog with
+ * the far end plus a FreeSWITCH endpoint created through drachtio-fsmrf; bridging, prompts, digits
+ * and recording happen on the endpoints.
+ */
+export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
+  readonly kind = 'freeswitch' as const;
+  private readonly legs = new Map<LegId, FsLeg>();
+  private readonly srf = new Srf();
+  private readonly mrf: Mrf;
+  private ms: Mrf.MediaServer | undefined;
+  private drachtioUp = false;
+  private connected = false;
+  private accepting = true;
+  private stopping = false;
+  private mediaAttempt = 0;
+  private mediaTimer: TimerHandle | undefined;
+  private readonly log: Logger;
+  private readonly amd: MachineDetectionOptions;
+
+  constructor(private readonly o: FsSwitchOptions) {
+    super();
+    this.log = o.log.child({ component: 'fs-switch' });
+    this.mrf = new Mrf(this.srf, { customEvents: ['avmd::beep'] });
+    this.amd = o.machineDetection ?? DEFAULT_MACHINE_DETECTION;
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.srf.on('connect', (err, hostPort) => {
+      if (err) return void this.log.warn({ err }, 'drachtio connect error');
+      this.log.info({ hostPort }, 'connected to drachtio-server');
+      this.drachtioUp = true;
+      this.refreshConnected('drachtio connected');
+      if (!this.ms) this.connectMedia();
+    });
+    for (const ev of ['close', 'reconnecting'] as const) {
+      (this.srf as unknown as NodeJS.EventEmitter).on(ev, () => {
+        if (this.drachtioUp) this.log.warn({ event: ev }, 'lost drachtio-server; reconnecting');
+        this.drachtioUp = false;
+        this.refreshConnected('drachtio-server lost');
+      });
+    }
+    this.srf.on('error', (err) => this.log.warn({ err: err.message }, 'drachtio connection error'));
+    this.srf.invite((req, res) => void this.onInvite(req, res).catch((err: unknown) => this.log.error({ err }, 'INVITE handling failed')));
+    this.srf.use('register', (req, res) => void this.o.registrar.onRegister(req, res).catch((err: unknown) => this.log.error({ err }, 'REGISTER handling failed')));
+    void withGaps(this.srf)
+      .connect({ host: this.o.drachtio.host, port: this.o.drachtio.port, secret: this.o.drachtio.secret, enablePing: true, pingInterval: 10_000, reconnect: { retryMaxDelay: 5000 } })
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'drachtio-server not reachable yet; retrying'));
+    const deadline = this.o.clock.now() + (this.o.startWaitMs ?? 10_000);
+    while (!this.connected && this.o.clock.now() < deadline) await this.o.clock.sleep('fs-switch:start', 100);
+    if (!this.connected) this.log.warn({ drachtio: this.drachtioUp, freeswitch: !!this.ms }, 'telephony not connected yet; calls are refused until it is');
+  }
+
+  private connectMedia(): void {
+    if (this.stopping || this.ms) return;
+    this.o.clock.clearTimer(this.mediaTimer);
+    const attempt = ++this.mediaAttempt;
+    const f = this.o.freeswitch;
+    this.mrf
+      .connect({ address: f.host, port: f.port, secret: f.secret, listenAddress: f.eslListenAddress, ...(f.eslAdvertisedAddress ? { advertisedAddress: f.eslAdvertisedAddress } : {}) })
+      .then((ms) => {
+        if (this.stopping) return ms.disconnect();
+        this.ms = ms;
+        this.mediaAttempt = 0;
+        this.log.info({ address: ms.address }, 'connected to FreeSWITCH');
+        ms.on('error', (err) => this.log.warn({ err: err.message }, 'FreeSWITCH connection error'));
+        ms.on('end', () => this.onMediaLost());
+        this.refreshConnected('FreeSWITCH connected');
+      })
+      .catch((err: unknown) => {
+        const wait = retryDelayMs(attempt, { baseMs: 500, maxMs: 5000 });
+        this.log.warn({ err: (err as Error).message, retryInMs: wait }, 'FreeSWITCH not reachable');
+        this.mediaTimer = this.o.clock.setTimer('fs-switch:media-reconnect', wait, () => this.connectMedia());
+      });
+  }
+
+  private onMediaLost(): void {
+    if (!this.ms) return;
+    const lost = this.ms;
+    this.ms = undefined;
+    try {
+      lost.disconnect();
+    } catch {
+      /* already closed */
+    }
+    this.log.error('lost FreeSWITCH: calls in progress are ended, new calls refused until it is back');
+    for (const leg of [...this.legs.values()]) if (leg.endpoint) this.endLeg(leg, 'network_failure', 'remote');
+    this.refreshConnected('FreeSWITCH lost');
+    if (!this.stopping) this.mediaTimer = this.o.clock.setTimer('fs-switch:media-reconnect', 1000, () => this.connectMedia());
+  }
+
+  private refreshConnected(reason: string): void {
+    const now = this.drachtioUp && !!this.ms;
+    if (now === this.connected) return;
+    this.connected = now;
+    this.emit('switch.connection', { connected: now, reason });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.accepting = false;
+    this.o.clock.clearTimer(this.mediaTimer);
+    await Promise.all([...this.legs.values()].map((leg) => this.hangupLeg(leg, 'system_shutdown').catch(() => undefined)));
+    this.ms?.disconnect();
+    this.ms = undefined;
+    this.srf.disconnect();
+    this.drachtioUp = false;
+    this.refreshConnected('stopped');
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  setAccepting(accepting: boolean): void {
+    this.accepting = accepting;
+  }
+
+  // ---- inbound ---------------------------------------------------------------------------
+
+  private async onInvite(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
+    if (!this.accepting || !this.connected) return void res.send(503, this.accepting ? 'Media Server Unavailable' : 'Shutting Down', {});
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    const address = req.source_address;
+    const known = [...this.o.sources.trunkCidrs, ...this.o.sources.vehicleCidrs].some((c) => inCidr(address, c));
+    const agentUser = known ? undefined : await this.o.registrar.authenticate(req, res, true);
+    if (!known && agentUser === undefined) return; // challenged or refused already
+    const verdict = classifyInbound({ address, headers, agentUser }, this.o.sources);
+    if ('refuse' in verdict) {
+      this.log.warn({ address, reason: verdict.reason }, 'INVITE refused');
+      return void res.send(verdict.refuse, verdict.reason, {});
+    }
+    const leg: FsLeg = { id: `fs-${randomUUID()}`, state: 'offered', input: new DigitInput(), pending: { req, res }, holdMusic: false };
+    this.legs.set(leg.id, leg);
+    req.on('cancel', () => {
+      if (leg.state === 'offered') this.endLeg(leg, 'originator_cancel', 'remote');
+    });
+    this.emit('call.offered', {
+      legId: leg.id,
+      from: agentUser !== undefined ? `agent:${agentUser}` : req.callingNumber,
+      to: req.calledNumber,
+      source: verdict.source,
+      headers,
+      receivedAt: this.o.clock.now(),
+    });
+  }
+
+  async answer(legId: LegId): Promise<void> {
+    const leg = this.live(legId);
+    if (leg.state === 'answered') return;
+    const pending = leg.pending;
+    const ms = this.ms;
+    if (!pending || leg.state !== 'offered') throw new Error(`leg ${legId} cannot be answered in state ${leg.state}`);
+    if (!ms) throw new Error('FreeSWITCH is not connected');
+    const webrtc = isWebRtcSdp(pending.req.body);
+    const { endpoint, dialog } = await ms.connectCaller(pending.req, pending.res, webrtc ? { headers: { 'X-Media-WebRTC': 'true' } } : {});
+    delete leg.pending;
+    if ((leg.state as LegState) === 'ended') {
+      // the caller gave up while the media was being set up
+      void endpoint.destroy().catch(() => undefined);
+      dialog.destroy();
+      throw new LegGoneError(legId);
+    }
+    this.attach(leg, dialog, endpoint);
+  }
+
+  async reject(legId: LegId, sipStatus: number, reason?: string): Promise<void> {
+    const leg = this.live(legId);
+    if (leg.state === 'answered') throw new Error(`leg ${legId} is answered; hang it up instead of rejecting`);
+    if (leg.pending) leg.pending.res.send(sipStatus, reason ?? '', {});
+    this.endLeg(leg, dialFailureForSipStatus(sipStatus).cause, 'local');
+  }
+
+  /** A leg is up: its SIP dialog and its FreeSWITCH endpoint live and die together. */
+  private attach(leg: FsLeg, dialog: Srf.Dialog, endpoint: Mrf.Endpoint): void {
+    leg.dialog = dialog;
+    leg.endpoint = endpoint;
+    leg.state = 'answered';
+    dialog.on('destroy', (msg) => {
+      const reason = /cause=(\d+)|text="([^"]+)"/.exec(msg?.get?.('Reason') ?? '');
+      this.endLeg(leg, hangupCauseForFs(reason?.[2]), 'remote');
+    });
+    dialog.on('info', (req, res) => {
+      res.send(200);
+      const key = dtmfFromSipInfo(req.get('Content-Type'), req.body ?? '');
+      if (key !== undefined) this.digit(leg, key);
+    });
+    endpoint.on('dtmf', (e) => this.digit(leg, e.dtmf));
+    endpoint.on('destroy', (e?: { reason?: string }) => {
+      // FreeSWITCH ended the media (RTP timeout on a dead WebRTC leg, a restart): end the call too
+      if (leg.state !== 'ended') this.endLeg(leg, hangupCauseForFs(e?.reason ?? 'MEDIA_TIMEOUT'), 'remote');
+    });
+    this.emit('leg.answered', { legId: leg.id, at: this.o.clock.now() });
+  }
+
+  private digit(leg: FsLeg, key: string): void {
+    if (leg.state !== 'answered') return;
+    this.emit('leg.dtmf', { legId: leg.id, digit: key, at: this.o.clock.now() });
+    leg.input.push(key);
+  }
+
+  // ---- media -----------------------------------------------------------------------------
+
+  async play(legId: LegId, prompt: PromptRef, options: PlayOptions = {}): Promise<PlayResult> {
+    const leg = this.live(legId);
+    const ep = this.media(leg);
+    const pressed = leg.input.peek();
+    if (options.bargeIn && pressed !== undefined) return { outcome: 'interrupted', digit: pressed };
+    const resumeMusic = leg.holdMusic;
+    if (resumeMusic) await this.stopHoldMusic(legId);
+    let interrupted: string | undefined;
+    const unwatch = leg.input.watch(() => {
+      const key = leg.input.peek();
+      if (!options.bargeIn || key === undefined || interrupted !== undefined || leg.input.ended) return;
+      interrupted = key;
+      void ep.api('uuid_break', ep.uuid).catch(() => undefined);
+    });
+    try {
+      const done = await Promise.race([ep.play(promptPlayback(prompt, this.o.soundDir)), untilEnded(leg)]);
+      if (done === 'ended' || leg.state === 'ended') return { outcome: 'hangup' };
+    } catch (err) {
+      if (leg.state === 'ended') return { outcome: 'hangup' };
+      throw err;
+    } finally {
+      unwatch();
+    }
+    if (resumeMusic && leg.state === 'answered') await this.startHoldMusic(legId);
+    return interrupted !== undefined ? { outcome: 'interrupted', digit: interrupted } : { outcome: 'completed' };
+  }
+
+  async collectDigits(legId: LegId, options: CollectOptions): Promise<CollectResult> {
+    const leg = this.live(legId);
+    if (options.prompt) {
+      const played = await this.play(legId, options.prompt, { bargeIn: true });
+      if (played.outcome === 'hangup') return { outcome: 'hangup', digits: '' };
+    }
+    return collectDigits(leg.input, this.o.clock, `fs:${legId}:collect`, options);
+  }
+
+  async recordMessage(legId: LegId, options: RecordOptions): Promise<RecordResult> {
+    const leg = this.live(legId);
+    const ep = this.media(leg);
+    const started = this.o.clock.now();
+    const file = `${this.o.recordingsDir.replace(/\/+$/, '')}/voicemail/${new Date(started).toISOString().slice(0, 10)}/${legId}-${started}.wav`;
+    const key = waitForKey(leg.input, options.terminator);
+    void key.done.then((how) => {
+      if (how === 'key') void ep.api('uuid_break', ep.uuid).catch(() => undefined);
+    });
+    let recordMs: number | undefined;
+    try {
+      const done = await Promise.race([ep.execute('record', `${file} ${Math.ceil(options.maxMs / 1000)}`), untilEnded(leg)]);
+      if (done !== 'ended') recordMs = Number(done.getHeader('variable_record_ms'));
+    } catch (err) {
+      if (leg.state !== 'ended') throw err;
+    }
+    key.abort();
+    const how = await key.done;
+    const durationMs = recordMs !== undefined && Number.isFinite(recordMs) && recordMs > 0 ? recordMs : this.o.clock.now() - started;
+    if (durationMs < 1000) return { outcome: 'empty' };
+    const endedBy = how === 'key' ? 'terminator' : how === 'hangup' || leg.state === 'ended' ? 'hangup' : 'max';
+    return { outcome: 'recorded', durationMs, file, endedBy };
+  }
+
+  async startHoldMusic(legId: LegId): Promise<void> {
+    const leg = this.live(legId);
+    const ep = this.media(leg);
+    if (leg.holdMusic) return;
+    leg.holdMusic = true;
+    // runs until broken; not awaited
+    void ep.execute('endless_playback', holdMusicPlayback(this.o.holdMusic, this.o.soundDir)).catch(() => undefined);
+  }
+
+  async stopHoldMusic(legId: LegId): Promise<void> {
+    const leg = this.live(legId);
+    if (!leg.holdMusic) return;
+    leg.holdMusic = false;
+    if (leg.endpoint) await leg.endpoint.api('uuid_break', `${leg.endpoint.uuid} all`).catch(() => undefined);
+  }
+
+  // ---- outbound --------------------------------------------------------------------------
+
+  async dial(request: DialRequest, signal?: AbortSignal): Promise<DialResult> {
+    if (signal?.aborted) return { outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 };
+    const ms = this.ms;
+    if (!ms || !this.drachtioUp) return dialFailureForSipStatus(503);
+    const registration = request.to.startsWith('agent:') ? await this.o.registrar.lookup(request.to.slice('agent:'.length)) : undefined;
+    const target = dialTarget(request.to, { trunkUri: this.o.trunkUri, registration });
+    if ('error' in target) {
+      this.log.info({ to: request.to, reason: target.error }, 'dial refused');
+      return dialFailureForSipStatus(target.sipStatus);
+    }
+    const ep = await ms.createEndpoint(target.webrtc ? { headers: { 'X-Media-WebRTC': 'true' } } : {});
+    const leg: FsLeg = { id: `fs-${randomUUID()}`, state: 'ringing', input: new DigitInput(), holdMusic: false, endpoint: ep };
+    this.legs.set(leg.id, leg);
+
+    let uacReq: Srf.SrfRequest | undefined;
+    let stoppedBy: 'cancel' | 'timeout' | undefined;
+    let earlySdp: string | undefined;
+    const stopRinging = (why: 'cancel' | 'timeout'): void => {
+      if (stoppedBy) return;
+      stoppedBy = why;
+      uacReq?.cancel(() => undefined);
+    };
+    leg.cancel = () => stopRinging('cancel');
+    const onAbort = (): void => stopRinging('cancel');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const ringTimer = this.o.clock.setTimer(`fs:${leg.id}:ring-timeout`, request.ringTimeoutMs, () => stopRinging('timeout'));
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.startsWith('x-') ? `X-${k.slice(2)}` : k] = v;
+
+    const cleanup = (): void => {
+      this.o.clock.clearTimer(ringTimer);
+      signal?.removeEventListener('abort', onAbort);
+      delete leg.cancel;
+    };
+    let dialog: Srf.Dialog;
+    try {
+      dialog = await withGaps(this.srf).createUAC(
+        target.uri,
+        { localSdp: ep.local.sdp, headers, callingNumber: request.callerId, ...(target.proxy ? { proxy: target.proxy } : {}) },
+        {
+          cbRequest: (req) => {
+            uacReq = req;
+            if (stoppedBy) req.cancel(() => undefined); // cancelled before the INVITE left
+          },
+          cbProvisional: (res) => {
+            // early media (ringback, carrier announcements) flows into the endpoint
+            if (res.status === 183 && res.body && !earlySdp) {
+              earlySdp = res.body;
+              void ep.modify(res.body).catch((err: unknown) => this.log.debug({ err }, 'early media not taken'));
+            }
+          },
+        },
+      );
+    } catch (err) {
+      cleanup();
+      this.legs.delete(leg.id);
+      leg.state = 'ended';
+      leg.input.end();
+      void ep.destroy().catch(() => undefined);
+      const status = (err as { status?: number }).status;
+      if (stoppedBy === 'cancel') return { outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 };
+      if (stoppedBy === 'timeout') return { outcome: 'no_answer', cause: 'no_answer', sipStatus: 487 };
+      if (typeof status === 'number') return dialFailureForSipStatus(status);
+      this.log.warn({ err: (err as Error).message, to: request.to }, 'dial failed');
+      return dialFailureForSipStatus(500);
+    }
+    cleanup();
+    if (stoppedBy) {
+      // answered while we were cancelling: the 200 OK won the race; end it at once
+      dialog.destroy();
+      this.legs.delete(leg.id);
+      leg.state = 'ended';
+      leg.input.end();
+      void ep.destroy().catch(() => undefined);
+      return stoppedBy === 'cancel' ? { outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 } : { outcome: 'no_answer', cause: 'no_answer', sipStatus: 487 };
+    }
+    if (dialog.remote.sdp && dialog.remote.sdp !== earlySdp) await ep.modify(dialog.remote.sdp);
+    this.attach(leg, dialog, ep);
+    const at = this.o.clock.now();
+    if (!request.detectMachine) return { outcome: 'answered', legId: leg.id, at };
+    const answeredBy = await this.detectMachine(leg, ep);
+    return { outcome: 'answered', legId: leg.id, at, answeredBy };
+  }
+
+  /** mod_avmd listens for a beep while wait_for_silence measures the greeting. */
+  private async detectMachine(leg: FsLeg, ep: Mrf.Endpoint): Promise<'human' | 'machine'> {
+    const listenMs = this.amd.longGreetingMs + 2000;
+    let beep = false;
+    const onBeep = (): void => {
+      beep = true;
+      void ep.api('uuid_break', ep.uuid).catch(() => undefined);
+    };
+    ep.addCustomEventListener('avmd::beep', onBeep);
+    const t0 = this.o.clock.now();
+    try {
+      await ep.execute('avmd_start').catch(() => undefined);
+      // 200 energy threshold, 25 quiet frames (0.5 s) make a pause, start counting after 10 frames
+      await Promise.race([ep.execute('wait_for_silence', `200 25 10 ${listenMs}`), untilEnded(leg)]);
+    } finally {
+      ep.removeCustomEventListener('avmd::beep', onBeep);
+      void ep.execute('avmd_stop').catch(() => undefined);
+    }
+    const elapsed = this.o.clock.now() - t0;
+    return classifyGreeting({ beep, paused: elapsed < listenMs - 100, speechMs: Math.max(0, elapsed - 500), silent: elapsed < 800 }, this.amd);
+  }
+
+  async bridge(a: LegId, b: LegId): Promise<void> {
+    const legA = this.live(a);
+    const legB = this.live(b);
+    if (legA.state !== 'answered' || legB.state !== 'answered') throw new Error(`cannot bridge ${a} and ${b}: both legs must be answered`);
+    await this.stopHoldMusic(a);
+    await this.stopHoldMusic(b);
+    await this.media(legA).bridge(this.media(legB));
+    for (const [leg, other] of [
+      [legA, b],
+      [legB, a],
+    ] as const) {
+      const previous = leg.bridgedTo ? this.legs.get(leg.bridgedTo) : undefined;
+      if (previous && previous.id !== other) delete previous.bridgedTo;
+      leg.bridgedTo = other;
+    }
+  }
+
+  async hangup(legId: LegId, cause: HangupCause = 'normal_clearing'): Promise<void> {
+    const leg = this.legs.get(legId);
+    if (!leg) return;
+    await this.hangupLeg(leg, cause);
+  }
+
+  private async hangupLeg(leg: FsLeg, cause: HangupCause): Promise<void> {
+    if (leg.state === 'ringing' && leg.cancel) return leg.cancel();
+    if (leg.pending) leg.pending.res.send(sipStatusForCause(cause) === 200 ? 480 : sipStatusForCause(cause), {});
+    this.endLeg(leg, cause, 'local');
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private live(legId: LegId): FsLeg {
+    const leg = this.legs.get(legId);
+    if (!leg || leg.state === 'ended') throw new LegGoneError(legId);
+    return leg;
+  }
+
+  private media(leg: FsLeg): Mrf.Endpoint {
+    if (!leg.endpoint || leg.state !== 'answered') throw new Error(`leg ${leg.id} has no media yet (state ${leg.state})`);
+    return leg.endpoint;
+  }
+
+  /** Ends a leg once: tears down whatever side is still up and tells the call logic. */
+  private endLeg(leg: FsLeg, cause: HangupCause, by: 'remote' | 'local'): void {
+    if (leg.state === 'ended') return;
+    leg.state = 'ended';
+    this.legs.delete(leg.id);
+    const partner = leg.bridgedTo ? this.legs.get(leg.bridgedTo) : undefined;
+    if (partner?.bridgedTo === leg.id) delete partner.bridgedTo;
+    if (leg.endpoint) {
+      const ep = leg.endpoint;
+      void ep.api('uuid_kill', `${ep.uuid} ${fsCauseFor(cause)}`).catch(() => undefined);
+      void ep.destroy().catch(() => undefined);
+    }
+    if (leg.dialog) {
+      try {
+        leg.dialog.destroy();
+      } catch {
+        /* the far end is gone already */
+      }
+    }
+    leg.input.end();
+    this.emit('leg.hangup', { legId: leg.id, cause, by, at: this.o.clock.now() });
+  }
+}
