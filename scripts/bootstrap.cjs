@@ -139,14 +139,21 @@ function buildTypeScript() {
   run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')]);
 }
 
+/** SIPp (Debian package sip-tester) plays the SIP scenarios of test/sipp against a real stack. */
+function ensureSipp() {
+  const [missing] = ensureDebianPackages([{ bin: 'sipp', pkg: 'sip-tester' }]);
+  if (missing) throw new SetupError(`sipp is not installed; run: ${missing.hint}`);
+}
+
 /**
- * @param {{ redis: boolean, ferretdb: boolean }} need which embedded servers must be available
+ * @param {{ redis: boolean, ferretdb: boolean, sipp?: boolean }} need which embedded servers and tools must be available
  */
 function bootstrap(need) {
   try {
     ensureNodeModules();
     if (need.redis) ensureRedisServer();
     if (need.ferretdb) ensureFerretDb();
+    if (need.sipp) ensureSipp();
     ensurePromptAudio();
     buildTypeScript();
   } catch (err) {

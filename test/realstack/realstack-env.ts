@@ -1,0 +1,36 @@
+import path from 'node:path';
+import { findProjectRoot } from '../../src/util/project-root';
+
+/**
+ * The real stack the realstack suites run against, from the environment (see README, "Testing
+ * against a real drachtio-server and FreeSWITCH"). `npm run test:realstack` only runs these suites
+ * when the required variables are set.
+ */
+export interface RealStackEnv {
+  drachtio: { host: string; port: number; secret: string };
+  /** Where test phones send SIP (drachtio's SIP contact). */
+  drachtioSip: { host: string; port: number };
+  freeswitch: { host: string; port: number; secret: string };
+  /** Address this process listens on for FreeSWITCH's outbound event socket, and test phones bind. */
+  localAddress: string;
+  /** Prompts as FreeSWITCH sees them. */
+  soundDir: string;
+  /** Where FreeSWITCH writes recordings; readable here when FreeSWITCH runs on this host. */
+  recordingsDir: string;
+}
+
+export const REQUIRED = ['DRACHTIO_HOST', 'DRACHTIO_SECRET', 'FREESWITCH_HOST', 'FREESWITCH_SECRET'] as const;
+
+export function realStackEnv(env: NodeJS.ProcessEnv = process.env): RealStackEnv {
+  const missing = REQUIRED.filter((k) => !env[k]);
+  if (missing.length > 0) throw new Error(`the real-stack suites need ${missing.join(', ')} (run them with npm run test:realstack)`);
+  const root = findProjectRoot();
+  return {
+    drachtio: { host: env.DRACHTIO_HOST as string, port: Number(env.DRACHTIO_PORT ?? 9022), secret: env.DRACHTIO_SECRET as string },
+    drachtioSip: { host: env.DRACHTIO_SIP_HOST ?? (env.DRACHTIO_HOST as string), port: Number(env.DRACHTIO_SIP_PORT ?? 5060) },
+    freeswitch: { host: env.FREESWITCH_HOST as string, port: Number(env.FREESWITCH_PORT ?? 8021), secret: env.FREESWITCH_SECRET as string },
+    localAddress: env.REALSTACK_LOCAL_ADDRESS ?? '127.0.0.1',
+    soundDir: env.FREESWITCH_SOUND_DIR ?? path.join(root, 'freeswitch', 'sounds'),
+    recordingsDir: env.FREESWITCH_RECORDINGS_DIR ?? path.join(root, 'var', 'realstack', 'recordings'),
+  };
+}
