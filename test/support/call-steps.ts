@@ -29,7 +29,7 @@ export async function callIn(t: TestApp, from: string, to = '4008001234'): Promi
 }
 
 /** A user with a desktop connected, made ready. */
-export async function readyAgent(t: TestApp, username: string, opts: Parameters<TestApp['agent']>[1] = {}): Promise<AgentClient> {
+export async function readyAgent(t: Pick<TestApp, 'agent'>, username: string, opts: Parameters<TestApp['agent']>[1] = {}): Promise<AgentClient> {
   const agent = await t.agent(username, opts);
   await agent.state('not_ready');
   const ack = await agent.send('agent:ready');

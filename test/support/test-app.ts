@@ -8,21 +8,26 @@ import { createLogger } from '../../src/log';
 import type { Role } from '../../src/store/models';
 import { seedDemoOrganisation } from '../../src/seed/demo-seed';
 import { SimSwitch } from '../../src/telephony/sim/sim-switch';
+import type { Switch } from '../../src/telephony/switch';
+import type { Clock } from '../../src/clock/clock';
 import { findProjectRoot } from '../../src/util/project-root';
 import { AgentClient } from './agent-client';
 
-export interface TestApp {
+export interface TestAppOf<S extends Switch, C extends Clock> {
   /** Names this deployment's Redis namespace and database. */
   id: string;
   app: App;
-  clock: VirtualClock;
-  sw: SimSwitch;
+  clock: C;
+  sw: S;
   url: string;
   /** Creates a user who serves the given queues and returns a logged-in desktop. */
   agent(username: string, opts?: { queueIds?: string[]; roles?: Role[]; skills?: { skill: string; level: number }[] }): Promise<AgentClient>;
   login(username: string, password: string): Promise<{ status: number; body: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
+
+/** The usual test app: simulated switch, virtual clock. */
+export type TestApp = TestAppOf<SimSwitch, VirtualClock>;
 
 export function testServices(): { redisUrl: string; mongoBase: string } {
   const redisUrl = process.env.TEST_REDIS_URL;
@@ -49,17 +54,22 @@ export interface TestAppOptions {
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const clock = new VirtualClock(opts.startAt);
+  return startAppOn({ clock, sw: new SimSwitch({ clock }) }, opts);
+}
+
+/** A full app on the given switch and clock (the real-stack suites pass the drachtio/FreeSWITCH adapter and the real clock). */
+export async function startAppOn<S extends Switch, C extends Clock>(engine: { clock: C; sw: S; authSecret?: string }, opts: Omit<TestAppOptions, 'sameDeploymentAs' | 'startAt'> & { sameDeploymentAs?: { id: string } } = {}): Promise<TestAppOf<S, C>> {
   const { redisUrl, mongoBase } = testServices();
   const id = opts.sameDeploymentAs?.id ?? randomBytes(4).toString('hex');
-  const clock = new VirtualClock(opts.startAt);
-  const sw = new SimSwitch({ clock });
+  const { clock, sw } = engine;
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { test: id });
   const app = await App.create({
     redisUrl,
     mongodbUri: `${mongoBase}/t_${id}`,
     redisNamespace: `t${id}`,
     http: { host: '127.0.0.1', port: 0 },
-    authSecret: randomBytes(24).toString('hex'),
+    authSecret: engine.authSecret ?? randomBytes(24).toString('hex'),
     tokenTtlMs: 3600_000,
     acd: { offerTimeoutMs: opts.offerTimeoutMs ?? 15_000, wrapUpMs: opts.wrapUpMs ?? 60_000 },
     projectRoot: findProjectRoot(),

@@ -24,6 +24,10 @@ export function dialTarget(to: string, opts: { trunkUri: string | undefined; reg
     if (!r) return { error: `${to} has no registered phone`, sipStatus: 480 };
     const ws = /^wss?$/i.test(r.protocol);
     if (ws) return { uri: r.contact, webrtc: true };
+    // Behind NAT the Contact names a private address the phone cannot be reached at: send the INVITE
+    // back where the REGISTER came from. Otherwise the Contact is trusted as registered.
+    const contactHost = /^sips?:(?:[^@]*@)?\[?([^\]:;>]+)/i.exec(r.contact)?.[1];
+    if (contactHost === r.sourceAddress) return { uri: r.contact, webrtc: r.webrtc };
     return { uri: r.contact, proxy: `sip:${r.sourceAddress}:${r.sourcePort};transport=${r.protocol.toLowerCase()}`, webrtc: r.webrtc };
   }
   if (!/^\+?[0-9*#]{2,32}$/.test(to)) return { error: `${JSON.stringify(to)} is not a dialable number`, sipStatus: 484 };

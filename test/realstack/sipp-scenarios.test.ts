@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { RealClock } from '../../src/clock/clock';
+import { createLogger } from '../../src/log';
+import { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
+import { Registrar } from '../../src/telephony/freeswitch/registrar';
+import { findProjectRoot } from '../../src/util/project-root';
+import { readyAgent } from '../support/call-steps';
+import { startAppOn, testServices, type TestAppOf } from '../support/test-app';
+import { realStackEnv } from './realstack-env';
+import { sipp } from './sipp';
+
+/**
+ * The whole app on drachtio-server + FreeSWITCH, driven by the SIPp scenarios of test/sipp: a caller
+ * choosing from the IVR with RFC 2833 keys and reaching the agent's registered phone, a caller hanging
+ * up while queued, an in-car terminal call, and the customer phones the dialer meets. Outcomes are
+ * checked where users see them: call records, agent states, dial results.
+ */
+
+const env = realStackEnv();
+const secret = 'realstack-app-secret-0123456789abcdef';
+const AGENT_PHONE_PORT = Number(process.env.REALSTACK_AGENT_PHONE_PORT ?? 25060);
+const CUSTOMER_PHONE_PORT = Number(process.env.REALSTACK_CUSTOMER_PHONE_PORT ?? 25070);
+const CALLER_PORT = Number(process.env.REALSTACK_CALLER_PORT ?? 25080);
+const drachtio = `${env.drachtioSip.host}:${env.drachtioSip.port}`;
+const local = ['-i', env.localAddress];
+
+let t: TestAppOf<FsSwitch, RealClock>;
+let redis: Redis;
+let flowsDir: string;
+
+beforeAll(async () => {
+  const clock = new RealClock();
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', { test: 'realstack-sipp' });
+  redis = new Redis(testServices().redisUrl);
+  // a flow of our own, so the test does not depend on the demo store's opening hours
+  flowsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-ivr-'));
+  fs.copyFileSync(path.join(findProjectRoot(), 'ivr', 'prompts.yaml'), path.join(flowsDir, 'prompts.yaml'));
+  fs.mkdirSync(path.join(flowsDir, 'flows'));
+  fs.writeFileSync(
+    path.join(flowsDir, 'flows', 'realstack.yaml'),
+    ['id: realstack', 'description: real-stack test line', 'language: zh-CN', "numbers: ['4008007777']", 'start: menu', 'nodes:', '  menu:', '    type: menu', '    prompt: main_menu', "    options: { '1': sales }", '    timeoutMs: 8000', '    retries: 1', '    onFail: sales', '  sales:', '    type: enqueue', '    queue: sales', ''].join('\n'),
+  );
+  let app: TestAppOf<FsSwitch, RealClock> | undefined;
+  const registrar = new Registrar({ redis, ns: `rsreg${process.pid}`, clock, log, realm: 'dcc-cti', secret, mayRegister: async (u) => !!(await app?.app.models.User.exists({ username: u })) });
+  const sw = new FsSwitch({
+    clock,
+    log,
+    drachtio: env.drachtio,
+    freeswitch: { ...env.freeswitch, eslListenAddress: env.localAddress },
+    soundDir: env.soundDir,
+    holdMusic: 'music/hold.wav',
+    recordingsDir: env.recordingsDir,
+    trunkUri: `sip:{number}@${env.localAddress}:${CUSTOMER_PHONE_PORT}`,
+    sources: { trunkCidrs: [`${env.localAddress}/32`], vehicleCidrs: [], vehicleHeader: 'x-vehicle-vin' },
+    registrar,
+    startWaitMs: 15_000,
+  });
+  app = await startAppOn({ clock, sw, authSecret: secret }, { ivr: true, ivrDir: flowsDir });
+  t = app;
+  if (!sw.isConnected()) throw new Error('the app did not connect to drachtio-server and FreeSWITCH');
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await redis?.quit();
+  fs.rmSync(flowsDir, { recursive: true, force: true });
+});
+
+async function callRecordOf(from: string, until: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 100; i++) {
+    const r = (await t.app.models.CallRecord.findOne({ from }).lean()) as Record<string, unknown> | null;
+    if (r && until(r)) return r;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error(`no finished call record from ${from}`);
+}
+
+test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their registered desk phone', async () => {
+  const agent = await readyAgent(t, 'rs1', { queueIds: ['sales'] });
+  const phone = sipp('agent-phone.xml', [...local, '-p', String(AGENT_PHONE_PORT)]);
+  const reg = await sipp('agent-register.xml', [...local, '-p', String(CALLER_PORT), '-au', 'rs1', '-ap', (await agentSipPassword('rs1')) ?? '', '-key', 'user', 'rs1', '-key', 'phone_port', String(AGENT_PHONE_PORT), drachtio]).done;
+  expect(reg.code).toBe(0);
+  const offer = agent.next<{ callId: string }>('call:offer', () => true, 20_000);
+  const caller = sipp('caller-ivr-dtmf.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', '+8613800138100', '-d', '8000', drachtio]);
+  const { callId } = await offer;
+  expect((await agent.send('call:accept', { callId })).ok).toBe(true);
+  await agent.state('talking', 15_000);
+  expect((await caller.done).code).toBe(0);
+  expect((await phone.done).code).toBe(0); // the agent's phone was rung, answered, and hung up when the caller left
+  const record = await callRecordOf('+8613800138100', (r) => r.status === 'ended');
+  expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'rs1', source: 'trunk' });
+  expect(JSON.stringify(record.ivr)).toContain('"1"');
+  await agent.state('wrap_up', 5000);
+});
+
+test('a caller who hangs up while queued is recorded as abandoned; an in-car terminal call is told apart by its headers', async () => {
+  const waiting = await sipp('caller-hangs-up-queued.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008001234', '-key', 'caller', '+8613800138101', '-d', '4000', drachtio]).done;
+  expect(waiting.code).toBe(0);
+  expect(await callRecordOf('+8613800138101', (r) => r.status === 'ended')).toMatchObject({ outcome: 'abandoned' });
+  const car = await sipp('vehicle-call.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008001234', '-key', 'caller', '+8613800138102', '-key', 'vin', 'LSVAU2180N2183294', '-d', '3000', drachtio]).done;
+  expect(car.code).toBe(0);
+  expect(await callRecordOf('+8613800138102', (r) => r.status === 'ended')).toMatchObject({ source: 'vehicle' });
+});
+
+test('the dialer meets a person, a busy line, nobody, and a voicemail greeting', async () => {
+  const dial = (ringTimeoutMs: number) => t.sw.dial({ to: '+8613900000001', callerId: '02158005678', purpose: 'customer', ringTimeoutMs, detectMachine: true });
+  const person = sipp('customer-answer.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
+  const answered = await dial(10_000);
+  expect(answered).toMatchObject({ outcome: 'answered', answeredBy: 'human' });
+  if (answered.outcome === 'answered') await t.sw.hangup(answered.legId);
+  expect((await person.done).code).toBe(0);
+
+  const busy = sipp('customer-busy.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
+  expect(await dial(10_000)).toMatchObject({ outcome: 'busy', sipStatus: 486 });
+  expect((await busy.done).code).toBe(0);
+
+  const nobody = sipp('customer-noanswer.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
+  expect(await dial(3000)).toMatchObject({ outcome: 'no_answer' });
+  expect((await nobody.done).code).toBe(0); // it saw the CANCEL
+
+  const machine = sipp('customer-long-greeting.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
+  const greeted = await dial(10_000);
+  expect(greeted).toMatchObject({ outcome: 'answered', answeredBy: 'machine' });
+  if (greeted.outcome === 'answered') await t.sw.hangup(greeted.legId);
+  expect((await machine.done).code).toBe(0);
+});
+
+/** What GET /api/me/sip gives the agent. */
+async function agentSipPassword(username: string): Promise<string | undefined> {
+  const login = await t.login(username, `pw-${username}`);
+  const res = await fetch(`${t.url}/api/me/sip`, { headers: { authorization: `Bearer ${login.body.token as string}` } });
+  return ((await res.json()) as { password?: string }).password;
+}
