@@ -34,6 +34,7 @@ import { RedisKeys } from './redis/keys';
 import { connectMongo } from './store/connect';
 import { bindModels, ensureIndexes, type Models } from './store/models';
 import { SimSwitch } from './telephony/sim/sim-switch';
+import { CallRecorder } from './calls/call-recorder';
 import type { Switch } from './telephony/switch';
 
 export interface AppOptions {
@@ -56,6 +57,8 @@ export interface AppOptions {
   ivrDir?: string | undefined;
   clock: Clock;
   sw: Switch;
+  /** Record every connected conversation (default true). */
+  recordCalls?: boolean;
   /** Agents' phones: digest realm and the WSS address browsers register at (default realm dcc-cti). */
   sip?: { realm: string; wsUri: string | undefined };
   log: Logger;
@@ -163,6 +166,7 @@ export class App {
           : undefined,
         channel: gateway,
         inflight,
+        recorder: new CallRecorder({ sw: o.sw, models, inflight, enabled: o.recordCalls ?? true, timeZoneOf: (storeId) => (storeId ? stores.calendar(storeId)?.timeZone : undefined) ?? 'Asia/Shanghai', log: log.child({ module: 'recorder' }) }),
         outcomes: new DispositionService({ models, customers, channel: gateway, inflight, sink: writeback, log: log.child({ module: 'outcomes' }) }),
         leases,
         flowFor: (dialled) => routing.ivr?.forDialled(dialled),

@@ -12,9 +12,10 @@ import type { InflightWrites } from '../lifecycle/inflight';
 import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
-import type { CallOffered, LegHangup, LegId, Switch } from '../telephony/switch';
+import type { CallOffered, LegHangup, LegId, RecordingStopped, Switch } from '../telephony/switch';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import type { DialOutcome } from '../dialer/ports';
+import type { CallRecorder } from './call-recorder';
 import type { CallSession } from './call-session';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
@@ -31,6 +32,7 @@ export interface CallCenterDeps {
   channel: AgentChannel;
   inflight: InflightWrites;
   outcomes: DispositionService;
+  recorder: CallRecorder;
   leases: Leases;
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
@@ -73,6 +75,7 @@ export class CallCenter {
   start(): void {
     this.deps.sw.on('call.offered', this.onOffered);
     this.deps.sw.on('leg.hangup', this.onHangup);
+    this.deps.sw.on('recording.stopped', this.onRecordingStopped);
     this.beat();
   }
 
@@ -150,6 +153,12 @@ export class CallCenter {
     await this.inbound(callId).decline(agentId);
   }
 
+  /** The agent masks (or unmasks) the recording while the customer reads out card details. */
+  async maskRecording(agentId: string, callId: string, masked: boolean): Promise<void> {
+    const leg = this.session(callId).customerLegFor(agentId);
+    await this.deps.recorder.mask(leg, masked);
+  }
+
   async extendWrapUp(agentId: string, callId: string, ms: number): Promise<number> {
     return this.session(callId).extendWrapUp(agentId, ms);
   }
@@ -186,6 +195,7 @@ export class CallCenter {
     this.deps.clock.clearTimer(this.heartbeat);
     this.deps.sw.off('call.offered', this.onOffered);
     this.deps.sw.off('leg.hangup', this.onHangup);
+    this.deps.sw.off('recording.stopped', this.onRecordingStopped);
   }
 
   /** Settles when the dispatcher and every session have no step queued (tests). */
@@ -207,6 +217,13 @@ export class CallCenter {
     this.deps.leases.renew('calls', [call.callId], this.deps.clock.now() + this.deps.lease.ttlMs).catch((err: unknown) => log.warn({ err }, 'call lease failed'));
     log.info({ callId: call.callId, from: offer.from, to: offer.to, queueId: queue.queueId }, 'inbound call');
     void call.start().catch(() => undefined);
+  };
+
+  /** Recordings are named by call id: the live session writes the metadata in order, else it is saved late. */
+  private readonly onRecordingStopped = (e: RecordingStopped): void => {
+    const call = this.calls.get(e.name);
+    if (call) call.recordingStopped(e);
+    else this.deps.recorder.saveLate(e);
   };
 
   private readonly onHangup = (h: LegHangup): void => {

@@ -17,8 +17,9 @@ import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { CallRecordDoc, Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
-import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegId, type Switch } from '../telephony/switch';
+import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
+import { CallRecorder, type RecordingMeta } from './call-recorder';
 
 export interface CallContext {
   sw: Switch;
@@ -31,6 +32,8 @@ export interface CallContext {
   externalCrm: { crm: ExternalCrm; popBudgetMs: number } | undefined;
   channel: AgentChannel;
   inflight: InflightWrites;
+  /** Records connected conversations. */
+  recorder: CallRecorder;
   outcomes: DispositionService;
   log: Logger;
   /** Ask the dispatcher to match waiting calls and ready agents of a queue. */
@@ -91,6 +94,8 @@ export class InboundCall {
   private agentLeg: LegId | undefined;
   /** The customer's leg: the inbound leg, none while waiting for a callback, then the called-back leg. */
   private customerLeg: LegId | undefined;
+  /** This conversation's recording, once started. */
+  private recording: RecordingMeta | undefined;
   /** Set when the caller chose to be called back (the number to call). */
   private callbackNumber: string | undefined;
   private ivrResult: IvrResult | undefined;
@@ -166,6 +171,16 @@ export class InboundCall {
 
   extendWrapUp(agentId: string, ms: number): Promise<number> {
     return this.serial(() => this.extend(agentId, ms));
+  }
+
+  recordingStopped(e: RecordingStopped): void {
+    this.recording = CallRecorder.stoppedMeta(this.recording, e);
+    this.writeRecord({ recording: this.recording });
+  }
+
+  customerLegFor(agentId: string): LegId {
+    if (this.phase !== 'connected' || this.agentId !== agentId) throw new CallActionError('you are not talking on this call');
+    return this.customerLeg ?? this.callerLeg;
   }
 
   disposition(agentId: string, code: string, notes: string, details: OutcomeDetails = {}): Promise<void> {
@@ -607,6 +622,8 @@ export class InboundCall {
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
     this.ctx.channel.connected(agentId, this.callId, this.connectedAt);
     this.writeRecord({ status: 'connected', agentUsername: agentId, connectedAt: new Date(this.connectedAt), waitMs: this.connectedAt - this.enqueuedAt });
+    this.recording = await this.ctx.recorder.record(this.callId, this.customerLeg ?? this.callerLeg, this.queue.storeId, this.connectedAt);
+    if (this.recording) this.writeRecord({ recording: this.recording });
   }
 
   private async withdrawOffer(agentId: string, reason: 'declined'): Promise<void> {

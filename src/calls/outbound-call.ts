@@ -7,11 +7,12 @@ import type { InflightWrites } from '../lifecycle/inflight';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
-import { LegGoneError, type HangupCause, type LegId, type Switch } from '../telephony/switch';
+import { LegGoneError, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
 import type { CallSession } from './call-session';
 import { CallActionError } from './inbound-call';
 import type { DialOutcome } from '../dialer/ports';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
+import { CallRecorder, type RecordingMeta } from './call-recorder';
 
 export interface OutboundContext {
   sw: Switch;
@@ -19,6 +20,8 @@ export interface OutboundContext {
   agents: AgentService;
   models: Models;
   crm: CustomerDirectory;
+  /** Records connected conversations. */
+  recorder: CallRecorder;
   channel: AgentChannel;
   outcomes: DispositionService;
   inflight: InflightWrites;
@@ -36,6 +39,8 @@ export interface OutboundCampaign {
   wrapUpExtendMaxMs: number;
   safeHarborPrompt: string;
   script: string | undefined;
+  /** The campaign's (first) store: recordings are filed by its local date. */
+  storeId?: string;
   /** The agent set the lead's next call: the campaign reschedules the lead, for the team or (agentId) for that agent. */
   followUp?: (lead: { leadId: string; phone: string }, at: number, agentId?: string) => Promise<void>;
 }
@@ -55,6 +60,8 @@ export class OutboundCall implements CallSession {
   private phase: 'connecting' | 'connected' | 'wrap_up' | 'done' = 'connecting';
   private agentLeg: LegId | undefined;
   private connectedAt = 0;
+  /** This conversation's recording, once started. */
+  private recording: RecordingMeta | undefined;
   private wrapUntil = 0;
   private extendedMs = 0;
   private wrapTimer: TimerHandle | undefined;
@@ -99,6 +106,16 @@ export class OutboundCall implements CallSession {
       if (agentId !== this.agentId || this.phase !== 'connected' || !this.agentLeg) throw new CallActionError('you are not talking on this call');
       await this.ctx.sw.hangup(this.agentLeg, 'normal_clearing');
     });
+  }
+
+  recordingStopped(e: RecordingStopped): void {
+    this.recording = CallRecorder.stoppedMeta(this.recording, e);
+    this.record({ recording: this.recording });
+  }
+
+  customerLegFor(agentId: string): LegId {
+    if (agentId !== this.agentId || this.phase !== 'connected' || !this.customerLeg) throw new CallActionError('you are not talking on this call');
+    return this.customerLeg;
   }
 
   extendWrapUp(agentId: string, ms: number): Promise<number> {
@@ -205,6 +222,8 @@ export class OutboundCall implements CallSession {
     this.connectedAt = clock.now();
     await agents.apply(this.agentId, { type: 'connected' });
     await agents.countCall(this.agentId);
+    if (this.customerLeg) this.recording = await this.ctx.recorder.record(this.callId, this.customerLeg, this.campaign.storeId, this.connectedAt);
+    if (this.recording) this.record({ recording: this.recording });
     this.ctx.channel.outbound(this.agentId, {
       callId: this.callId,
       campaignId: this.campaign.campaignId,

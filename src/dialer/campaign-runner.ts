@@ -94,6 +94,7 @@ export class CampaignRunner {
     const leads = new CampaignLeads(this.d.redis, this.d.ns, this.d.models, this.d.dnc, { campaignId, listIds: doc.listIds, window, rules }, log);
     const loaded = await leads.load(this.d.clock.now());
     const campaign: OutboundCampaign = {
+      storeId: doc.storeIds[0],
       campaignId,
       name: doc.name,
       callerId: doc.callerId,

@@ -32,6 +32,7 @@ const schemas = {
   'call:hangup': callRef,
   'call:disposition': callRef.extend({ code: z.string().min(1).max(60), notes: z.string().max(4000).default('') }).extend(outcomeDetailsSchema.shape).strict(),
   'call:extend_wrap_up': callRef.extend({ seconds: z.number().int().min(10).max(600) }),
+  'call:pci_mask': callRef.extend({ masked: z.boolean() }),
   'preview:next': z.object({ campaignId: z.string().min(1).max(60) }),
   'preview:dial': z.object({ leadId: z.string().min(1).max(200) }),
   'preview:skip': z.object({ leadId: z.string().min(1).max(200) }),
@@ -191,6 +192,9 @@ export class AgentGateway implements AgentChannel {
     handle('preview:skip', (p) => previewing(() => (this.campaigns as CampaignRunner).previewSkip(agentId, p.leadId)));
     handle('call:extend_wrap_up', async (p) => {
       await calls.extendWrapUp(agentId, p.callId, p.seconds * 1000);
+    });
+    handle('call:pci_mask', async (p) => {
+      await calls.maskRecording(agentId, p.callId, p.masked);
     });
 
     socket.on('disconnect', () => {

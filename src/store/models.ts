@@ -179,6 +179,16 @@ const callRecordSchema = new Schema(
     endedBy: { type: String, enum: ['caller', 'agent', 'system'] },
     waitMs: Number,
     talkMs: Number,
+    /** The conversation's stereo recording (customer left, agent right), filed by the store's local date. */
+    recording: {
+      file: String,
+      startedAt: Date,
+      stoppedAt: Date,
+      durationMs: Number,
+      channels: Number,
+      /** Silenced while the customer read out card details. */
+      maskedMs: Number,
+    },
     disposition: {
       code: String,
       notes: String,

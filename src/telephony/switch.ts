@@ -45,8 +45,30 @@ export interface LegHangup {
   at: number;
 }
 
+/** A call recording ended (the leg ended or it was stopped): the adapter's file and what it holds. */
+export interface RecordingStopped {
+  legId: LegId;
+  /** The name given when it started (the call id). */
+  name: string;
+  file: string;
+  durationMs: number;
+  /** Stereo: the recorded leg on the left, whoever it is bridged to on the right. */
+  channels: 2;
+  /** Time recorded as silence while masked (card numbers read out, PCI). */
+  maskedMs: number;
+  at: number;
+}
+
+export interface RecordingOptions {
+  /** Names the file: the call id. */
+  name: string;
+  /** Recordings are filed in date folders of this time zone (the store's). */
+  timeZone: string;
+}
+
 export interface SwitchEvents {
   'call.offered': CallOffered;
+  'recording.stopped': RecordingStopped;
   'leg.answered': { legId: LegId; at: number };
   'leg.dtmf': { legId: LegId; digit: string; at: number };
   'leg.hangup': LegHangup;
@@ -136,6 +158,13 @@ export interface Switch {
   dial(request: DialRequest, signal?: AbortSignal): Promise<DialResult>;
   bridge(a: LegId, b: LegId): Promise<void>;
   hangup(legId: LegId, cause?: HangupCause): Promise<void>;
+  /**
+   * Records the conversation on this leg in stereo (this leg left, its bridge partner right) until the
+   * leg ends; then 'recording.stopped' tells where it is and how long it runs.
+   */
+  startRecording(legId: LegId, options: RecordingOptions): Promise<{ file: string }>;
+  /** Masks (silences) the recording while a customer reads out card details, and unmasks it. */
+  setRecordingMasked(legId: LegId, masked: boolean): Promise<void>;
 }
 
 /** Raised by a command on a leg that no longer exists (hung up meanwhile); callers usually ignore it. */

@@ -49,8 +49,16 @@ declare module 'drachtio-fsmrf' {
       source?: string;
     }
 
+    /** The endpoint's own (outbound) event socket connection (drachtio-modesl Connection). */
+    interface EslConnection {
+      subscribe(events: string | string[]): void;
+      on(event: string, listener: (evt: EslEvent) => void): this;
+      removeListener(event: string, listener: (evt: EslEvent) => void): this;
+    }
+
     class Endpoint extends EventEmitter {
       readonly uuid: string;
+      readonly conn: EslConnection;
       readonly local: { sdp: string; mediaIp?: string; mediaPort?: string };
       readonly remote: { sdp: string; mediaIp?: string; mediaPort?: string };
       readonly dialog: Srf.Dialog;

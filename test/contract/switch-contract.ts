@@ -1,4 +1,4 @@
-import type { CallOffered, LegHangup, Switch } from '../../src/telephony/switch';
+import type { CallOffered, LegHangup, RecordingStopped, Switch } from '../../src/telephony/switch';
 
 /**
  * The behaviour every Switch adapter must show, whatever engine is behind it. Run it through an
@@ -166,6 +166,42 @@ export function describeSwitchContract(name: string, makeHarness: () => Promise<
       expect(hangups.some((x) => x.legId === d.legId)).toBe(false);
       await h.sw.hangup(d.legId);
       expect(await hangupOf(d.legId)).toMatchObject({ by: 'local' });
+    });
+
+    test('a bridged call is recorded in stereo until a leg ends; the masked stretch is counted', async () => {
+      const stopped: RecordingStopped[] = [];
+      const onStopped = (e: RecordingStopped): void => void stopped.push(e);
+      h.sw.on('recording.stopped', onStopped);
+      try {
+        await h.phone('agent:9002', 'answer');
+        const peer = await h.callIn({ from: '+8613800138008', to: '4008001234' });
+        const o = await offered();
+        await h.sw.answer(o.legId);
+        const dialling = h.sw.dial({ to: 'agent:9002', callerId: '+8613800138008', purpose: 'agent', ringTimeoutMs: 10_000 });
+        await h.pass(1000);
+        const d = await dialling;
+        if (d.outcome !== 'answered') throw new Error(`agent leg not answered: ${d.outcome}`);
+        await h.sw.bridge(o.legId, d.legId);
+        const { file } = await h.sw.startRecording(o.legId, { name: 'call-rec-1', timeZone: 'Asia/Shanghai' });
+        expect(file).toMatch(/\/\d{4}\/\d{2}\/\d{2}\/call-rec-1\.wav$/);
+        await h.pass(2000);
+        await h.sw.setRecordingMasked(o.legId, true);
+        await h.pass(1000);
+        await h.sw.setRecordingMasked(o.legId, false);
+        await h.pass(1000);
+        await peer.hangup();
+        await hangupOf(o.legId);
+        for (let i = 0; i < 500 && stopped.length === 0; i++) await h.pass(10);
+        expect(stopped).toHaveLength(1);
+        expect(stopped[0]).toMatchObject({ legId: o.legId, name: 'call-rec-1', file, channels: 2 });
+        expect(stopped[0]?.durationMs).toBeGreaterThanOrEqual(3500);
+        expect(stopped[0]?.durationMs).toBeLessThan(8000);
+        expect(stopped[0]?.maskedMs).toBeGreaterThanOrEqual(900);
+        expect(stopped[0]?.maskedMs).toBeLessThan(2000);
+        await h.sw.hangup(d.legId);
+      } finally {
+        h.sw.off('recording.stopped', onStopped);
+      }
     });
 
     test('dialling a busy phone, a phone nobody answers, and a number that does not exist', async () => {

@@ -73,6 +73,9 @@ test('a lead who answers is connected to the campaign agent, whose desktop shows
   expect((a?.nextDialAt?.getTime() ?? 0) - (a?.lastAttemptAt?.getTime() ?? 0)).toBe(86_400_000);
   const record = await t.app.models.CallRecord.findById(pop?.callId).lean();
   expect(record).toMatchObject({ direction: 'outbound', agentUsername: 'ob1', to: '+8613600000001', disposition: { code: 'callback_requested' } });
+  // the conversation was recorded, filed under the Shanghai store's date, and lasted the minute talked
+  expect(record?.recording).toMatchObject({ file: expect.stringMatching(new RegExp(`^sim://recordings/\\d{4}/\\d{2}/\\d{2}/${pop?.callId}\\.wav$`)), channels: 2, maskedMs: 0 });
+  expect(record?.recording?.durationMs).toBeGreaterThanOrEqual(60_000);
   const live = await api('GET', '/api/campaigns/win-back');
   expect(live.body).toMatchObject({ status: 'running', placed: 2, abandonRate30d: 0, agentsByState: { ready: 1 } });
 });

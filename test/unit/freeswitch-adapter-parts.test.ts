@@ -7,7 +7,7 @@ import { fsCauseFor, hangupCauseForFs } from '../../src/telephony/freeswitch/fs-
 import { classifyInbound, inCidr, parseCidrList } from '../../src/telephony/freeswitch/inbound-source';
 import { classifyGreeting } from '../../src/telephony/freeswitch/machine-detection';
 import { holdMusicPlayback, promptPlayback } from '../../src/telephony/freeswitch/prompt-file';
-import { recordingPath } from '../../src/telephony/freeswitch/recording-path';
+import { recordingPath } from '../../src/telephony/recording-path';
 import { readRegister } from '../../src/telephony/freeswitch/register-request';
 import { dtmfFromSipInfo } from '../../src/telephony/freeswitch/sip-info-dtmf';
 

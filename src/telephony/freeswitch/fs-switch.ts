@@ -20,12 +20,14 @@ import {
   type PromptRef,
   type RecordOptions,
   type RecordResult,
+  type RecordingOptions,
   type Switch,
   type SwitchEvents,
 } from '../switch';
 import { dialTarget, isWebRtcSdp } from './dial-target';
 import { fsCauseFor, hangupCauseForFs } from './fs-causes';
 import { classifyInbound, inCidr, type SourcePolicy } from './inbound-source';
+import { recordingPath } from '../recording-path';
 import { classifyGreeting, DEFAULT_MACHINE_DETECTION, type MachineDetectionOptions } from './machine-detection';
 import { holdMusicPlayback, promptPlayback } from './prompt-file';
 import type { Registrar } from './registrar';
@@ -76,6 +78,7 @@ interface FsLeg {
   holdMusic: boolean;
   /** Cancels a ringing outbound leg. */
   cancel?: () => void;
+  recording?: { name: string; file: string; startedAt: number; maskedMs: number; maskedSince: number | undefined; reported: boolean };
 }
 
 /** Long-running media applications must not outlive their leg: races them with its end. */
@@ -503,6 +506,57 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.endLeg(leg, cause, 'local');
   }
 
+  // ---- recording -------------------------------------------------------------------------
+
+  async startRecording(legId: LegId, options: RecordingOptions): Promise<{ file: string }> {
+    const leg = this.live(legId);
+    const ep = this.media(leg);
+    const now = this.o.clock.now();
+    const file = recordingPath(this.o.recordingsDir, options.name, now, options.timeZone);
+    const rec = { name: options.name, file, startedAt: now, maskedMs: 0, maskedSince: undefined as number | undefined, reported: false };
+    leg.recording = rec;
+    // RECORD_STOP arrives on the endpoint's own event socket when the recording is closed
+    ep.conn.subscribe('RECORD_STOP');
+    ep.conn.on(`esl::event::RECORD_STOP::${ep.uuid}`, (evt) => {
+      const ms = Number(evt.getHeader('variable_record_ms') ?? NaN);
+      this.reportRecording(leg, Number.isFinite(ms) && ms > 0 ? ms : undefined, evt.getHeader('Record-File-Path'));
+    });
+    await this.fsApi(ep, 'uuid_setvar', `${ep.uuid} RECORD_STEREO true`);
+    await this.fsApi(ep, 'uuid_record', `${ep.uuid} start ${file}`);
+    return { file };
+  }
+
+  async setRecordingMasked(legId: LegId, masked: boolean): Promise<void> {
+    const leg = this.live(legId);
+    const r = leg.recording;
+    if (!r) throw new Error(`leg ${legId} is not being recorded`);
+    const ep = this.media(leg);
+    await this.fsApi(ep, 'uuid_record', `${ep.uuid} ${masked ? 'mask' : 'unmask'} ${r.file}`);
+    const now = this.o.clock.now();
+    if (masked && r.maskedSince === undefined) r.maskedSince = now;
+    if (!masked && r.maskedSince !== undefined) {
+      r.maskedMs += now - r.maskedSince;
+      r.maskedSince = undefined;
+    }
+  }
+
+  /** Once per recording: from RECORD_STOP, or at the leg's end when FreeSWITCH is gone and will not send it. */
+  private reportRecording(leg: FsLeg, durationMs: number | undefined, file: string | undefined): void {
+    const r = leg.recording;
+    if (!r || r.reported) return;
+    r.reported = true;
+    const at = this.o.clock.now();
+    const maskedMs = r.maskedMs + (r.maskedSince !== undefined ? at - r.maskedSince : 0);
+    this.emit('recording.stopped', { legId: leg.id, name: r.name, file: file ?? r.file, durationMs: durationMs ?? at - r.startedAt, channels: 2, maskedMs, at });
+  }
+
+  /** An API command whose body must say +OK. */
+  private async fsApi(ep: Mrf.Endpoint, command: string, args: string): Promise<void> {
+    const res = await ep.api(command, args);
+    const body = res.getBody();
+    if (!body.startsWith('+OK')) throw new Error(`${command} ${args}: ${body.trim()}`);
+  }
+
   // ---- internals -------------------------------------------------------------------------
 
   private live(legId: LegId): FsLeg {
@@ -523,6 +577,10 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.legs.delete(leg.id);
     const partner = leg.bridgedTo ? this.legs.get(leg.bridgedTo) : undefined;
     if (partner?.bridgedTo === leg.id) delete partner.bridgedTo;
+    if (leg.recording && !leg.recording.reported) {
+      // RECORD_STOP normally follows the hang-up within moments; if FreeSWITCH is gone it never will
+      this.o.clock.setTimer(`fs:${leg.id}:record-stop`, 3000, () => this.reportRecording(leg, undefined, undefined));
+    }
     if (leg.endpoint) {
       const ep = leg.endpoint;
       void ep.api('uuid_kill', `${ep.uuid} ${fsCauseFor(cause)}`).catch(() => undefined);

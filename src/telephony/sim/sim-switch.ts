@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '../../clock/clock';
 import { TypedEmitter } from '../../util/typed-emitter';
 import { dialFailureForSipStatus, sipStatusForCause } from '../causes';
 import { DigitInput, collectDigits, waitForKey } from '../digit-input';
+import { recordingPath } from '../recording-path';
 import {
   LegGoneError,
   type CallSource,
@@ -16,6 +17,7 @@ import {
   type PromptRef,
   type RecordOptions,
   type RecordResult,
+  type RecordingOptions,
   type Switch,
   type SwitchEvents,
 } from '../switch';
@@ -43,6 +45,7 @@ interface SimLeg {
   holdMusic: boolean;
   /** Keys pressed and not yet consumed; ends with the leg. */
   input: DigitInput;
+  recording?: { name: string; file: string; startedAt: number; maskedMs: number; maskedSince: number | undefined };
 }
 
 /**
@@ -303,6 +306,31 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     this.endLeg(legId, cause, 'local');
   }
 
+  async startRecording(legId: LegId, options: RecordingOptions): Promise<{ file: string }> {
+    const leg = this.live(legId);
+    if (leg.state !== 'answered') throw new Error(`leg ${legId} is not answered; nothing to record`);
+    const now = this.clock.now();
+    const file = recordingPath('sim://recordings', options.name, now, options.timeZone);
+    leg.recording = { name: options.name, file, startedAt: now, maskedMs: 0, maskedSince: undefined };
+    return { file };
+  }
+
+  async setRecordingMasked(legId: LegId, masked: boolean): Promise<void> {
+    const r = this.live(legId).recording;
+    if (!r) throw new Error(`leg ${legId} is not being recorded`);
+    const now = this.clock.now();
+    if (masked && r.maskedSince === undefined) r.maskedSince = now;
+    if (!masked && r.maskedSince !== undefined) {
+      r.maskedMs += now - r.maskedSince;
+      r.maskedSince = undefined;
+    }
+  }
+
+  /** Whether a leg is being recorded now (tests). */
+  isRecording(legId: LegId): boolean {
+    return this.legs.get(legId)?.recording !== undefined;
+  }
+
   // ---- internals -------------------------------------------------------------------------
 
   private newLegId(prefix: string): LegId {
@@ -337,6 +365,11 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     const at = this.clock.now();
     leg.party.markEnded(cause, sipStatus, by, at);
     leg.input.end();
+    const r = leg.recording;
+    if (r) {
+      const maskedMs = r.maskedMs + (r.maskedSince !== undefined ? at - r.maskedSince : 0);
+      this.emit('recording.stopped', { legId, name: r.name, file: r.file, durationMs: at - r.startedAt, channels: 2, maskedMs, at });
+    }
     this.emit('leg.hangup', { legId, cause, by, at });
   }
 }
