@@ -150,16 +150,24 @@ export function describeSwitchContract(name: string, makeHarness: () => Promise<
       expect(await hangupOf(o.legId)).toMatchObject({ by: 'remote' });
     });
 
-    test('dialling: answered legs can be bridged; when one side hangs up the other stays up until told', async () => {
-      await h.phone('agent:9001', 'answer');
-      const peer = await h.callIn({ from: '+8613800138005', to: '4008001234' });
+    /** A caller answered and bridged to an agent's phone that was dialled. */
+    async function callerWithAgent(agent: string, from: string): Promise<{ peer: PeerCall; caller: string; agentLeg: string }> {
+      await h.phone(agent, 'answer');
+      const peer = await h.callIn({ from, to: '4008001234' });
       const o = await offered();
       await h.sw.answer(o.legId);
-      const dialling = h.sw.dial({ to: 'agent:9001', callerId: '+8613800138005', purpose: 'agent', ringTimeoutMs: 10_000 });
+      const dialling = h.sw.dial({ to: agent, callerId: from, purpose: 'agent', ringTimeoutMs: 10_000 });
       await h.pass(1000);
       const d = await dialling;
       if (d.outcome !== 'answered') throw new Error(`agent leg not answered: ${d.outcome}`);
       await h.sw.bridge(o.legId, d.legId);
+      return { peer, caller: o.legId, agentLeg: d.legId };
+    }
+
+    test('dialling: answered legs can be bridged; when one side hangs up the other stays up until told', async () => {
+      const { peer, caller, agentLeg } = await callerWithAgent('agent:9001', '+8613800138005');
+      const o = { legId: caller };
+      const d = { legId: agentLeg };
       await peer.hangup();
       await hangupOf(o.legId);
       await h.pass(500);
@@ -173,15 +181,9 @@ export function describeSwitchContract(name: string, makeHarness: () => Promise<
       const onStopped = (e: RecordingStopped): void => void stopped.push(e);
       h.sw.on('recording.stopped', onStopped);
       try {
-        await h.phone('agent:9002', 'answer');
-        const peer = await h.callIn({ from: '+8613800138008', to: '4008001234' });
-        const o = await offered();
-        await h.sw.answer(o.legId);
-        const dialling = h.sw.dial({ to: 'agent:9002', callerId: '+8613800138008', purpose: 'agent', ringTimeoutMs: 10_000 });
-        await h.pass(1000);
-        const d = await dialling;
-        if (d.outcome !== 'answered') throw new Error(`agent leg not answered: ${d.outcome}`);
-        await h.sw.bridge(o.legId, d.legId);
+        const { peer, caller, agentLeg } = await callerWithAgent('agent:9002', '+8613800138008');
+        const o = { legId: caller };
+        const d = { legId: agentLeg };
         const { file } = await h.sw.startRecording(o.legId, { name: 'call-rec-1', timeZone: 'Asia/Shanghai' });
         expect(file).toMatch(/\/\d{4}\/\d{2}\/\d{2}\/call-rec-1\.wav$/);
         await h.pass(2000);

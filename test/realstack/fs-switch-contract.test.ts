@@ -3,12 +3,11 @@ import Redis from 'ioredis';
 import { RealClock } from '../../src/clock/clock';
 import { createLogger } from '../../src/log';
 import { sipPasswordFor } from '../../src/telephony/freeswitch/digest-auth';
-import { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
 import { Registrar } from '../../src/telephony/freeswitch/registrar';
 import { describeSwitchContract } from '../contract/switch-contract';
 import { SipPhone } from '../support/sip-phone';
 import { testServices } from '../support/test-app';
-import { realStackEnv } from './realstack-env';
+import { realStackEnv, realStackSwitch } from './realstack-env';
 
 /** The Switch contract, on drachtio-server + FreeSWITCH, with SIP phones on the wire as the far ends. */
 
@@ -21,19 +20,7 @@ describeSwitchContract('drachtio-server + FreeSWITCH', async () => {
   const redis = new Redis(testServices().redisUrl);
   const phone = await SipPhone.start(env.localAddress);
   const registrar = new Registrar({ redis, ns: `rs${randomBytes(3).toString('hex')}`, clock, log, realm: 'dcc-cti', secret, mayRegister: async () => true });
-  const sw = new FsSwitch({
-    clock,
-    log,
-    drachtio: env.drachtio,
-    freeswitch: { ...env.freeswitch, eslListenAddress: env.localAddress },
-    soundDir: env.soundDir,
-    holdMusic: 'music/hold.wav',
-    recordingsDir: env.recordingsDir,
-    trunkUri: `sip:{number}@${env.localAddress}:${phone.port}`,
-    sources: { trunkCidrs: [`${env.localAddress}/32`], vehicleCidrs: [], vehicleHeader: 'x-vehicle-vin' },
-    registrar,
-    startWaitMs: 15_000,
-  });
+  const sw = realStackSwitch(env, { clock, log, registrar, trunkPort: phone.port });
   await sw.start();
   if (!sw.isConnected()) throw new Error(`could not connect to drachtio ${env.drachtio.host}:${env.drachtio.port} and FreeSWITCH ${env.freeswitch.host}:${env.freeswitch.port}`);
   return {

@@ -1,4 +1,8 @@
 import path from 'node:path';
+import type { Clock } from '../../src/clock/clock';
+import type { Logger } from '../../src/log';
+import { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
+import type { Registrar } from '../../src/telephony/freeswitch/registrar';
 import { findProjectRoot } from '../../src/util/project-root';
 
 /**
@@ -33,4 +37,21 @@ export function realStackEnv(env: NodeJS.ProcessEnv = process.env): RealStackEnv
     soundDir: env.FREESWITCH_SOUND_DIR ?? path.join(root, 'freeswitch', 'sounds'),
     recordingsDir: env.FREESWITCH_RECORDINGS_DIR ?? path.join(root, 'var', 'realstack', 'recordings'),
   };
+}
+
+/** The production adapter pointed at the real stack; numbers are sent to `trunkPort` on this host, which also counts as the trunk. */
+export function realStackSwitch(env: RealStackEnv, deps: { clock: Clock; log: Logger; registrar: Registrar; trunkPort: number }): FsSwitch {
+  return new FsSwitch({
+    clock: deps.clock,
+    log: deps.log,
+    drachtio: env.drachtio,
+    freeswitch: { ...env.freeswitch, eslListenAddress: env.localAddress },
+    soundDir: env.soundDir,
+    holdMusic: 'music/hold.wav',
+    recordingsDir: env.recordingsDir,
+    trunkUri: `sip:{number}@${env.localAddress}:${deps.trunkPort}`,
+    sources: { trunkCidrs: [`${env.localAddress}/32`], vehicleCidrs: [], vehicleHeader: 'x-vehicle-vin' },
+    registrar: deps.registrar,
+    startWaitMs: 15_000,
+  });
 }

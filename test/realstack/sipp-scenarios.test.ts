@@ -4,12 +4,12 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { RealClock } from '../../src/clock/clock';
 import { createLogger } from '../../src/log';
-import { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
+import type { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
 import { Registrar } from '../../src/telephony/freeswitch/registrar';
 import { findProjectRoot } from '../../src/util/project-root';
 import { readyAgent } from '../support/call-steps';
 import { startAppOn, testServices, type TestAppOf } from '../support/test-app';
-import { realStackEnv } from './realstack-env';
+import { realStackEnv, realStackSwitch } from './realstack-env';
 import { sipp } from './sipp';
 
 /**
@@ -45,19 +45,7 @@ beforeAll(async () => {
   );
   let app: TestAppOf<FsSwitch, RealClock> | undefined;
   const registrar = new Registrar({ redis, ns: `rsreg${process.pid}`, clock, log, realm: 'dcc-cti', secret, mayRegister: async (u) => !!(await app?.app.models.User.exists({ username: u })) });
-  const sw = new FsSwitch({
-    clock,
-    log,
-    drachtio: env.drachtio,
-    freeswitch: { ...env.freeswitch, eslListenAddress: env.localAddress },
-    soundDir: env.soundDir,
-    holdMusic: 'music/hold.wav',
-    recordingsDir: env.recordingsDir,
-    trunkUri: `sip:{number}@${env.localAddress}:${CUSTOMER_PHONE_PORT}`,
-    sources: { trunkCidrs: [`${env.localAddress}/32`], vehicleCidrs: [], vehicleHeader: 'x-vehicle-vin' },
-    registrar,
-    startWaitMs: 15_000,
-  });
+  const sw = realStackSwitch(env, { clock, log, registrar, trunkPort: CUSTOMER_PHONE_PORT });
   app = await startAppOn({ clock, sw, authSecret: secret }, { ivr: true, ivrDir: flowsDir });
   t = app;
   if (!sw.isConnected()) throw new Error('the app did not connect to drachtio-server and FreeSWITCH');

@@ -319,22 +319,7 @@ export class SipPhone {
       return;
     }
     // a failure: ACK it (same branch) and end
-    this.send(
-      [
-        `ACK ${d.remoteTarget} SIP/2.0`,
-        `Via: SIP/2.0/UDP ${this.host}:${this.port};rport;branch=${d.inviteBranch}`,
-        'Max-Forwards: 70',
-        `From: ${d.fromHeader};tag=${d.localTag}`,
-        `To: ${h(m, 'to')}`,
-        `Call-ID: ${d.call.callId}`,
-        `CSeq: ${d.inviteCseq} ACK`,
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n'),
-      rinfo.address,
-      rinfo.port,
-    );
+    this.send(this.inviteTransactionRequest(d, 'ACK', h(m, 'to')), rinfo.address, rinfo.port);
     this.end(d, status);
   }
 
@@ -369,23 +354,24 @@ export class SipPhone {
       this.sendRequest(d, 'BYE', { address: target.host, port: target.port });
       this.end(d, 200);
     } else if (d.outgoing && d.call.state !== 'ended') {
-      this.send(
-        [
-          `CANCEL ${d.remoteTarget} SIP/2.0`,
-          `Via: SIP/2.0/UDP ${this.host}:${this.port};rport;branch=${d.inviteBranch}`,
-          'Max-Forwards: 70',
-          `From: ${d.fromHeader};tag=${d.localTag}`,
-          `To: ${d.toHeader}`,
-          `Call-ID: ${d.call.callId}`,
-          `CSeq: ${d.inviteCseq} CANCEL`,
-          'Content-Length: 0',
-          '',
-          '',
-        ].join('\r\n'),
-        target.host,
-        target.port,
-      );
+      this.send(this.inviteTransactionRequest(d, 'CANCEL', d.toHeader), target.host, target.port);
     }
+  }
+
+  /** ACK of a failed INVITE and CANCEL: same branch and CSeq number as the INVITE (RFC 3261 §9.1, §17.1.1.3). */
+  private inviteTransactionRequest(d: Dialog, method: 'ACK' | 'CANCEL', to: string): string {
+    return [
+      `${method} ${d.remoteTarget} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${this.host}:${this.port};rport;branch=${d.inviteBranch}`,
+      'Max-Forwards: 70',
+      `From: ${d.fromHeader};tag=${d.localTag}`,
+      `To: ${to}`,
+      `Call-ID: ${d.call.callId}`,
+      `CSeq: ${d.inviteCseq} ${method}`,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
   }
 
   private serverFromTarget(d: Dialog): { host: string; port: number } {
@@ -433,13 +419,13 @@ export class SipPhone {
     d.rtp = undefined;
   }
 
-  private sendRtp(rtp: NonNullable<Dialog['rtp']>, pt: number, payload: Buffer, marker: boolean): void {
+  private sendRtp(rtp: NonNullable<Dialog['rtp']>, pt: number, payload: Buffer, marker: boolean, timestamp = rtp.ts): void {
     if (!rtp.remote) return;
     const header = Buffer.alloc(12);
     header[0] = 0x80;
     header[1] = (marker ? 0x80 : 0) | pt;
     header.writeUInt16BE(rtp.seq++ & 0xffff, 2);
-    header.writeUInt32BE(rtp.ts >>> 0, 4);
+    header.writeUInt32BE(timestamp >>> 0, 4);
     header.writeUInt32BE(rtp.ssrc, 8);
     rtp.socket.send(Buffer.concat([header, payload]), rtp.remote.port, rtp.remote.host);
   }
@@ -452,22 +438,13 @@ export class SipPhone {
       if (!rtp) return;
       const event = codes[key] ?? Number(key);
       const ts = rtp.ts;
-      for (let i = 1; i <= 5; i++) {
-        const payload = Buffer.from([event, 10, 0, 0]);
-        payload.writeUInt16BE(i * 160, 2);
-        const saved = rtp.ts;
-        rtp.ts = ts;
-        this.sendRtp(rtp, 101, payload, i === 1);
-        rtp.ts = saved;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      for (let i = 0; i < 3; i++) {
-        const payload = Buffer.from([event, 0x80 | 10, 0, 0]);
-        payload.writeUInt16BE(800, 2);
-        const saved = rtp.ts;
-        rtp.ts = ts;
-        this.sendRtp(rtp, 101, payload, false);
-        rtp.ts = saved;
+      // one event: five updates 20 ms apart, then the end packet three times, all with the event's timestamp
+      for (let i = 1; i <= 8; i++) {
+        const end = i > 5;
+        const payload = Buffer.from([event, (end ? 0x80 : 0) | 10, 0, 0]);
+        payload.writeUInt16BE(Math.min(i, 5) * 160, 2);
+        this.sendRtp(rtp, 101, payload, i === 1, ts);
+        if (!end) await new Promise((r) => setTimeout(r, 20));
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -133,7 +133,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     }
     this.srf.on('error', (err) => this.log.warn({ err: err.message }, 'drachtio connection error'));
     this.srf.invite((req, res) => void this.onInvite(req, res).catch((err: unknown) => this.log.error({ err }, 'INVITE handling failed')));
-    this.srf.use('register', (req, res) => void this.o.registrar.onRegister(req, res).catch((err: unknown) => this.log.error({ err }, 'REGISTER handling failed')));
+    withGaps(this.srf).register((req, res) => void this.o.registrar.onRegister(req, res).catch((err: unknown) => this.log.error({ err }, 'REGISTER handling failed')));
     void withGaps(this.srf)
       .connect({ host: this.o.drachtio.host, port: this.o.drachtio.port, secret: this.o.drachtio.secret, enablePing: true, pingInterval: 10_000, reconnect: { retryMaxDelay: 5000 } })
       .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'drachtio-server not reachable yet; retrying'));

@@ -20,6 +20,11 @@ export interface UacOptions extends Srf.CreateUACOptions {
 }
 
 export interface SrfWithGaps {
+  /**
+   * Handles REGISTER. Unlike use('register', …), this also tells drachtio-server that the app takes
+   * REGISTERs (srf.js creates one such method per SIP verb); without it drachtio answers 503.
+   */
+  register(handler: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
   connect(opts: SrfConnectOptions): Promise<void>;
   createUAC(
     uri: string,
