@@ -32,7 +32,8 @@ import { classifyGreeting, DEFAULT_MACHINE_DETECTION, type MachineDetectionOptio
 import { holdMusicPlayback, promptPlayback } from './prompt-file';
 import type { Registrar } from './registrar';
 import { dtmfFromSipInfo } from './sip-info-dtmf';
-import { withGaps } from './srf-gaps';
+import { nextRecordStop } from './record-stop';
+import { byeQuietly, withGaps } from './srf-gaps';
 
 export interface FsSwitchOptions {
   clock: Clock;
@@ -72,6 +73,8 @@ interface FsLeg {
   pending?: { req: Srf.SrfRequest; res: Srf.SrfResponse };
   /** The far end's dialog (caller, agent phone, customer). */
   dialog?: Srf.Dialog;
+  /** The far end sent BYE: drachtio has forgotten the dialog. */
+  dialogEnded?: boolean;
   /** The FreeSWITCH channel that carries the leg's media. */
   endpoint?: Mrf.Endpoint;
   bridgedTo?: LegId;
@@ -134,9 +137,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.srf.on('error', (err) => this.log.warn({ err: err.message }, 'drachtio connection error'));
     this.srf.invite((req, res) => void this.onInvite(req, res).catch((err: unknown) => this.log.error({ err }, 'INVITE handling failed')));
     withGaps(this.srf).register((req, res) => void this.o.registrar.onRegister(req, res).catch((err: unknown) => this.log.error({ err }, 'REGISTER handling failed')));
-    void withGaps(this.srf)
-      .connect({ host: this.o.drachtio.host, port: this.o.drachtio.port, secret: this.o.drachtio.secret, enablePing: true, pingInterval: 10_000, reconnect: { retryMaxDelay: 5000 } })
-      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'drachtio-server not reachable yet; retrying'));
+    withGaps(this.srf).connect({ host: this.o.drachtio.host, port: this.o.drachtio.port, secret: this.o.drachtio.secret, enablePing: true, pingInterval: 10_000, reconnect: { retryMaxDelay: 5000 } });
     const deadline = this.o.clock.now() + (this.o.startWaitMs ?? 10_000);
     while (!this.connected && this.o.clock.now() < deadline) await this.o.clock.sleep('fs-switch:start', 100);
     if (!this.connected) this.log.warn({ drachtio: this.drachtioUp, freeswitch: !!this.ms }, 'telephony not connected yet; calls are refused until it is');
@@ -250,7 +251,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     if ((leg.state as LegState) === 'ended') {
       // the caller gave up while the media was being set up
       void endpoint.destroy().catch(() => undefined);
-      dialog.destroy();
+      byeQuietly(dialog);
       throw new LegGoneError(legId);
     }
     this.attach(leg, dialog, endpoint);
@@ -269,6 +270,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     leg.endpoint = endpoint;
     leg.state = 'answered';
     dialog.on('destroy', (msg) => {
+      leg.dialogEnded = true;
       const reason = /cause=(\d+)|text="([^"]+)"/.exec(msg?.get?.('Reason') ?? '');
       this.endLeg(leg, hangupCauseForFs(reason?.[2]), 'remote');
     });
@@ -333,23 +335,29 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     const leg = this.live(legId);
     const ep = this.media(leg);
     const started = this.o.clock.now();
+    // uuid_record (record_session) creates the dated folder; the `record` application does not
     const file = `${this.o.recordingsDir.replace(/\/+$/, '')}/voicemail/${new Date(started).toISOString().slice(0, 10)}/${legId}-${started}.wav`;
+    const stop = nextRecordStop(ep, file);
     const key = waitForKey(leg.input, options.terminator);
-    void key.done.then((how) => {
-      if (how === 'key') void ep.api('uuid_break', ep.uuid).catch(() => undefined);
-    });
-    let recordMs: number | undefined;
     try {
-      const done = await Promise.race([ep.execute('record', `${file} ${Math.ceil(options.maxMs / 1000)}`), untilEnded(leg)]);
-      if (done !== 'ended') recordMs = Number(done.getHeader('variable_record_ms'));
+      // the caller only, mono; FreeSWITCH stops it at the limit
+      await this.fsApi(ep, 'uuid_setvar_multi', `${ep.uuid} RECORD_STEREO=false;RECORD_READ_ONLY=true`);
+      await this.fsApi(ep, 'uuid_record', `${ep.uuid} start ${file} ${Math.ceil(options.maxMs / 1000)}`);
     } catch (err) {
-      if (leg.state !== 'ended') throw err;
+      stop.cancel();
+      key.abort();
+      if (leg.state === 'ended') return { outcome: 'empty' };
+      throw err;
     }
+    const first = await Promise.race([stop.done.then(() => 'limit' as const), key.done]);
+    if (first === 'key') void ep.api('uuid_record', `${ep.uuid} stop ${file}`).catch(() => undefined);
     key.abort();
-    const how = await key.done;
-    const durationMs = recordMs !== undefined && Number.isFinite(recordMs) && recordMs > 0 ? recordMs : this.o.clock.now() - started;
+    // RECORD_STOP follows a stop or a hang-up within moments; when FreeSWITCH is gone it never comes
+    const stopped = await Promise.race([stop.done, this.o.clock.sleep(`fs:${legId}:voicemail-stop`, 3000).then(() => undefined)]);
+    stop.cancel();
+    const durationMs = stopped?.durationMs ?? this.o.clock.now() - started;
     if (durationMs < 1000) return { outcome: 'empty' };
-    const endedBy = how === 'key' ? 'terminator' : how === 'hangup' || leg.state === 'ended' ? 'hangup' : 'max';
+    const endedBy = first === 'key' ? 'terminator' : first === 'limit' ? 'max' : 'hangup';
     return { outcome: 'recorded', durationMs, file, endedBy };
   }
 
@@ -411,7 +419,8 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
         target.uri,
         { localSdp: ep.local.sdp, headers, callingNumber: request.callerId, ...(target.proxy ? { proxy: target.proxy } : {}) },
         {
-          cbRequest: (req) => {
+          cbRequest: (err, req) => {
+            if (err || !req) return; // createUAC rejects with it
             uacReq = req;
             if (stoppedBy) req.cancel(() => undefined); // cancelled before the INVITE left
           },
@@ -440,7 +449,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     cleanup();
     if (stoppedBy) {
       // answered while we were cancelling: the 200 OK won the race; end it at once
-      dialog.destroy();
+      byeQuietly(dialog);
       this.legs.delete(leg.id);
       leg.state = 'ended';
       leg.input.end();
@@ -516,12 +525,9 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     const rec = { name: options.name, file, startedAt: now, maskedMs: 0, maskedSince: undefined as number | undefined, reported: false };
     leg.recording = rec;
     // RECORD_STOP arrives on the endpoint's own event socket when the recording is closed
-    ep.conn.subscribe('RECORD_STOP');
-    ep.conn.on(`esl::event::RECORD_STOP::${ep.uuid}`, (evt) => {
-      const ms = Number(evt.getHeader('variable_record_ms') ?? NaN);
-      this.reportRecording(leg, Number.isFinite(ms) && ms > 0 ? ms : undefined, evt.getHeader('Record-File-Path'));
-    });
-    await this.fsApi(ep, 'uuid_setvar', `${ep.uuid} RECORD_STEREO true`);
+    void nextRecordStop(ep, file).done.then((r) => this.reportRecording(leg, r.durationMs, r.file));
+    // both directions, customer left and agent right
+    await this.fsApi(ep, 'uuid_setvar_multi', `${ep.uuid} RECORD_STEREO=true;RECORD_READ_ONLY=false`);
     await this.fsApi(ep, 'uuid_record', `${ep.uuid} start ${file}`);
     return { file };
   }
@@ -586,13 +592,8 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       void ep.api('uuid_kill', `${ep.uuid} ${fsCauseFor(cause)}`).catch(() => undefined);
       void ep.destroy().catch(() => undefined);
     }
-    if (leg.dialog) {
-      try {
-        leg.dialog.destroy();
-      } catch {
-        /* the far end is gone already */
-      }
-    }
+    // a dialog the far end ended (BYE) is gone already in drachtio
+    if (leg.dialog && !leg.dialogEnded) byeQuietly(leg.dialog);
     leg.input.end();
     this.emit('leg.hangup', { legId: leg.id, cause, by, at: this.o.clock.now() });
   }

@@ -25,14 +25,31 @@ export interface SrfWithGaps {
    * REGISTERs (srf.js creates one such method per SIP verb); without it drachtio answers 503.
    */
   register(handler: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
-  connect(opts: SrfConnectOptions): Promise<void>;
+  /** Starts connecting (and reconnecting); the typings say it returns a promise, the code returns the app: listen for 'connect'. */
+  connect(opts: SrfConnectOptions): void;
   createUAC(
     uri: string,
     opts: UacOptions,
-    progress?: { cbRequest?: (req: Srf.SrfRequest) => void; cbProvisional?: (res: Srf.SrfResponse) => void },
+    /** cbRequest is called node-style: (err) when the INVITE could not be sent, (null, req) once it is. */
+    progress?: { cbRequest?: (err: Error | null, req?: Srf.SrfRequest) => void; cbProvisional?: (res: Srf.SrfResponse) => void },
   ): Promise<Srf.Dialog>;
 }
 
 export function withGaps(srf: Srf): SrfWithGaps {
   return srf as unknown as SrfWithGaps;
+}
+
+/**
+ * Sends BYE on a dialog, never throwing: called without a callback, Dialog#destroy returns a promise
+ * (the typings say void) that rejects when drachtio no longer knows the dialog, because the far end
+ * hung up at the same moment.
+ */
+export function byeQuietly(dialog: Srf.Dialog, onError?: (err: Error) => void): void {
+  try {
+    dialog.destroy(undefined, (err: unknown) => {
+      if (err && onError) onError(err as Error);
+    });
+  } catch (err) {
+    onError?.(err as Error);
+  }
 }
