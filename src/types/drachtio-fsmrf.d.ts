@@ -62,6 +62,8 @@ declare module 'drachtio-fsmrf' {
       readonly local: { sdp: string; mediaIp?: string; mediaPort?: string };
       readonly remote: { sdp: string; mediaIp?: string; mediaPort?: string };
       readonly dialog: Srf.Dialog;
+      /** False once the channel is hung up or its event socket closed. */
+      readonly connected: boolean;
       play(file: string | string[]): Promise<PlaybackResult>;
       /** Runs an API command; resolves with the response event (its body says +OK or -ERR ...). */
       api(command: string, args?: string | string[]): Promise<EslEvent>;

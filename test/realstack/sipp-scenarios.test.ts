@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,12 +59,13 @@ afterAll(async () => {
 });
 
 async function callRecordOf(from: string, until: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  let last: Record<string, unknown> | null = null;
   for (let i = 0; i < 100; i++) {
-    const r = (await t.app.models.CallRecord.findOne({ from }).lean()) as Record<string, unknown> | null;
-    if (r && until(r)) return r;
+    last = (await t.app.models.CallRecord.findOne({ from }).lean()) as Record<string, unknown> | null;
+    if (last && until(last)) return last;
     await new Promise((res) => setTimeout(res, 200));
   }
-  throw new Error(`no finished call record from ${from}`);
+  throw new Error(`no finished call record from ${from}; last seen: ${JSON.stringify(last)}`);
 }
 
 test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their registered desk phone', async () => {
@@ -82,7 +84,22 @@ test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their r
   expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'rs1', source: 'trunk' });
   expect(JSON.stringify(record.ivr)).toContain('"1"');
   await agent.state('wrap_up', 5000);
+  // the conversation was recorded in stereo (customer left, agent right), as long as it lasted
+  const withRecording = await callRecordOf('+8613800138100', (r) => !!(r.recording as { stoppedAt?: unknown } | undefined)?.stoppedAt);
+  const recording = withRecording.recording as { file: string; durationMs: number; channels: number };
+  expect(recording.channels).toBe(2);
+  expect(recording.durationMs).toBeGreaterThan(4000); // the caller talks for 8 s after pressing 1
+  if (fs.existsSync(env.recordingsDir)) {
+    // FreeSWITCH runs on this host: read the file itself
+    expect(soxi('-c', recording.file)).toBe(2);
+    expect(Math.abs(soxi('-D', recording.file) * 1000 - recording.durationMs)).toBeLessThan(1000);
+  }
 });
+
+/** A WAV file's channel count (-c) or length in seconds (-D), as sox reads it. */
+function soxi(flag: '-c' | '-D', file: string): number {
+  return Number(execFileSync('soxi', [flag, file], { encoding: 'utf8' }).trim());
+}
 
 test('a caller who hangs up while queued is recorded as abandoned; an in-car terminal call is told apart by its headers', async () => {
   const waiting = await sipp('caller-hangs-up-queued.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008001234', '-key', 'caller', '+8613800138101', '-d', '4000', drachtio]).done;

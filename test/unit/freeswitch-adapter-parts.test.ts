@@ -5,7 +5,7 @@ import { dialTarget, isWebRtcSdp, trunkUriFor, type Registration } from '../../s
 import { challengeHeader, checkNonce, digestResponse, makeNonce, parseDigest, sipPasswordFor, verifyDigest } from '../../src/telephony/freeswitch/digest-auth';
 import { fsCauseFor, hangupCauseForFs } from '../../src/telephony/freeswitch/fs-causes';
 import { classifyInbound, inCidr, parseCidrList } from '../../src/telephony/freeswitch/inbound-source';
-import { classifyGreeting } from '../../src/telephony/freeswitch/machine-detection';
+import { classifyGreeting, greetingFromWaitForSilence } from '../../src/telephony/freeswitch/machine-detection';
 import { holdMusicPlayback, promptPlayback } from '../../src/telephony/freeswitch/prompt-file';
 import { recordingPath } from '../../src/telephony/recording-path';
 import { readRegister } from '../../src/telephony/freeswitch/register-request';
@@ -157,6 +157,22 @@ describe('answering-machine detection', () => {
     expect(classifyGreeting({ beep: false, paused: true, speechMs: 700, silent: false })).toBe('human');
     expect(classifyGreeting({ beep: false, paused: true, speechMs: 0, silent: true })).toBe('human');
     expect(classifyGreeting({ beep: false, paused: true, speechMs: 3200, silent: false }, { longGreetingMs: 4000 })).toBe('human');
+    expect(classifyGreeting({ beep: false, paused: false, speechMs: 4500, silent: true })).toBe('human');
+  });
+
+  test("wait_for_silence's channel variables tell a short hello, a greeting that runs on, and silence apart", () => {
+    const vars = (h: Record<string, string>) => ({ getHeader: (name: string) => h[name] });
+    // "喂，您好" (1.5 s), a pause: FreeSWITCH returns 0.5 s of pause + 0.5 s countdown later
+    const hello = greetingFromWaitForSilence(vars({ variable_wait_for_silence_timeout: 'false', variable_wait_for_silence_listenhits: '60' }), 2600, false);
+    expect(hello).toEqual({ beep: false, paused: true, speechMs: 1600, silent: false });
+    expect(classifyGreeting(hello)).toBe('human');
+    const machine = greetingFromWaitForSilence(vars({ variable_wait_for_silence_timeout: 'true', variable_wait_for_silence_listenhits: '220' }), 4500, false);
+    expect(classifyGreeting(machine)).toBe('machine');
+    const quiet = greetingFromWaitForSilence(vars({ variable_wait_for_silence_timeout: 'true', variable_wait_for_silence_listenhits: '3' }), 4500, false);
+    expect(quiet.silent).toBe(true);
+    expect(classifyGreeting(quiet)).toBe('human');
+    expect(greetingFromWaitForSilence(undefined, 5500, false).silent).toBe(true);
+    expect(classifyGreeting(greetingFromWaitForSilence(vars({ variable_wait_for_silence_timeout: 'false', variable_wait_for_silence_listenhits: '40' }), 1800, true))).toBe('machine');
   });
 });
 

@@ -28,11 +28,11 @@ import { dialTarget, isWebRtcSdp } from './dial-target';
 import { fsCauseFor, hangupCauseForFs } from './fs-causes';
 import { classifyInbound, inCidr, type SourcePolicy } from './inbound-source';
 import { recordingPath } from '../recording-path';
-import { classifyGreeting, DEFAULT_MACHINE_DETECTION, type MachineDetectionOptions } from './machine-detection';
+import { classifyGreeting, DEFAULT_MACHINE_DETECTION, greetingFromWaitForSilence, PAUSE_FRAMES, SPEECH_ENERGY, SPEECH_FRAMES, type MachineDetectionOptions } from './machine-detection';
 import { holdMusicPlayback, promptPlayback } from './prompt-file';
 import type { Registrar } from './registrar';
 import { dtmfFromSipInfo } from './sip-info-dtmf';
-import { nextRecordStop } from './record-stop';
+import { nextRecordStop, type RecordStop } from './record-stop';
 import { byeQuietly, withGaps } from './srf-gaps';
 
 export interface FsSwitchOptions {
@@ -81,7 +81,16 @@ interface FsLeg {
   holdMusic: boolean;
   /** Cancels a ringing outbound leg. */
   cancel?: () => void;
-  recording?: { name: string; file: string; startedAt: number; maskedMs: number; maskedSince: number | undefined; reported: boolean };
+  recording?: {
+    name: string;
+    file: string;
+    startedAt: number;
+    maskedMs: number;
+    maskedSince: number | undefined;
+    reported: boolean;
+    /** Settles with FreeSWITCH's RECORD_STOP for this file. */
+    stopped: Promise<RecordStop>;
+  };
 }
 
 /** Long-running media applications must not outlive their leg: races them with its end. */
@@ -474,16 +483,23 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     };
     ep.addCustomEventListener('avmd::beep', onBeep);
     const t0 = this.o.clock.now();
+    let result: Mrf.EslEvent | 'ended' | 'guard';
     try {
       await ep.execute('avmd_start').catch(() => undefined);
-      // 200 energy threshold, 25 quiet frames (0.5 s) make a pause, start counting after 10 frames
-      await Promise.race([ep.execute('wait_for_silence', `200 25 10 ${listenMs}`), untilEnded(leg)]);
+      const listening = ep.execute('wait_for_silence', `${SPEECH_ENERGY} ${PAUSE_FRAMES} ${SPEECH_FRAMES} ${listenMs}`);
+      // FreeSWITCH counts the timeout in frames read; if none arrive it would wait forever
+      const guard = this.o.clock.sleep(`fs:${leg.id}:amd-guard`, listenMs + 1000).then(() => 'guard' as const);
+      result = await Promise.race([listening, untilEnded(leg), guard]);
+      if (result === 'guard') void ep.api('uuid_break', ep.uuid).catch(() => undefined);
     } finally {
       ep.removeCustomEventListener('avmd::beep', onBeep);
       void ep.execute('avmd_stop').catch(() => undefined);
     }
     const elapsed = this.o.clock.now() - t0;
-    return classifyGreeting({ beep, paused: elapsed < listenMs - 100, speechMs: Math.max(0, elapsed - 500), silent: elapsed < 800 }, this.amd);
+    const greeting = greetingFromWaitForSilence(typeof result === 'object' ? result : undefined, elapsed, beep);
+    const answeredBy = classifyGreeting(greeting, this.amd);
+    this.log.debug({ leg: leg.id, greeting, elapsed, answeredBy }, 'machine detection');
+    return answeredBy;
   }
 
   async bridge(a: LegId, b: LegId): Promise<void> {
@@ -522,10 +538,10 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     const ep = this.media(leg);
     const now = this.o.clock.now();
     const file = recordingPath(this.o.recordingsDir, options.name, now, options.timeZone);
-    const rec = { name: options.name, file, startedAt: now, maskedMs: 0, maskedSince: undefined as number | undefined, reported: false };
-    leg.recording = rec;
     // RECORD_STOP arrives on the endpoint's own event socket when the recording is closed
-    void nextRecordStop(ep, file).done.then((r) => this.reportRecording(leg, r.durationMs, r.file));
+    const stopped = nextRecordStop(ep, file).done;
+    leg.recording = { name: options.name, file, startedAt: now, maskedMs: 0, maskedSince: undefined, reported: false, stopped };
+    void stopped.then((r) => this.reportRecording(leg, r.durationMs, r.file));
     // both directions, customer left and agent right
     await this.fsApi(ep, 'uuid_setvar_multi', `${ep.uuid} RECORD_STEREO=true;RECORD_READ_ONLY=false`);
     await this.fsApi(ep, 'uuid_record', `${ep.uuid} start ${file}`);
@@ -546,12 +562,11 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     }
   }
 
-  /** Once per recording: from RECORD_STOP, or at the leg's end when FreeSWITCH is gone and will not send it. */
-  private reportRecording(leg: FsLeg, durationMs: number | undefined, file: string | undefined): void {
+  /** Once per recording: from RECORD_STOP, or from the leg's end when FreeSWITCH is gone and will not send it. */
+  private reportRecording(leg: FsLeg, durationMs: number | undefined, file: string | undefined, at = this.o.clock.now()): void {
     const r = leg.recording;
     if (!r || r.reported) return;
     r.reported = true;
-    const at = this.o.clock.now();
     const maskedMs = r.maskedMs + (r.maskedSince !== undefined ? at - r.maskedSince : 0);
     this.emit('recording.stopped', { legId: leg.id, name: r.name, file: file ?? r.file, durationMs: durationMs ?? at - r.startedAt, channels: 2, maskedMs, at });
   }
@@ -576,6 +591,25 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     return leg.endpoint;
   }
 
+  /**
+   * Closes a finished leg's FreeSWITCH channel. A recording is stopped first and its RECORD_STOP
+   * awaited (briefly): once the channel is gone its event socket closes and the event with the
+   * recorded length would be lost. If FreeSWITCH does not answer, the length is taken from the clock.
+   */
+  private async releaseMedia(leg: FsLeg, ep: Mrf.Endpoint, cause: HangupCause): Promise<void> {
+    const r = leg.recording;
+    if (r && !r.reported) {
+      const endedAt = this.o.clock.now();
+      if (ep.connected) await ep.api('uuid_record', `${ep.uuid} stop ${r.file}`).catch(() => undefined);
+      const stop = await Promise.race([r.stopped, this.o.clock.sleep(`fs:${leg.id}:record-stop`, 2000).then(() => undefined)]);
+      this.reportRecording(leg, stop?.durationMs, stop?.file, stop ? this.o.clock.now() : endedAt);
+    }
+    // FreeSWITCH ended the channel itself (its socket is closing): nothing to hang up
+    if (!ep.connected) return;
+    // the hangup application with the cause, for FreeSWITCH's own records; its BYE ends the endpoint
+    void ep.execute('hangup', fsCauseFor(cause)).catch(() => undefined);
+  }
+
   /** Ends a leg once: tears down whatever side is still up and tells the call logic. */
   private endLeg(leg: FsLeg, cause: HangupCause, by: 'remote' | 'local'): void {
     if (leg.state === 'ended') return;
@@ -583,15 +617,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.legs.delete(leg.id);
     const partner = leg.bridgedTo ? this.legs.get(leg.bridgedTo) : undefined;
     if (partner?.bridgedTo === leg.id) delete partner.bridgedTo;
-    if (leg.recording && !leg.recording.reported) {
-      // RECORD_STOP normally follows the hang-up within moments; if FreeSWITCH is gone it never will
-      this.o.clock.setTimer(`fs:${leg.id}:record-stop`, 3000, () => this.reportRecording(leg, undefined, undefined));
-    }
-    if (leg.endpoint) {
-      const ep = leg.endpoint;
-      void ep.api('uuid_kill', `${ep.uuid} ${fsCauseFor(cause)}`).catch(() => undefined);
-      void ep.destroy().catch(() => undefined);
-    }
+    if (leg.endpoint) void this.releaseMedia(leg, leg.endpoint, cause);
     // a dialog the far end ended (BYE) is gone already in drachtio
     if (leg.dialog && !leg.dialogEnded) byeQuietly(leg.dialog);
     leg.input.end();
