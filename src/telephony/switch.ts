@@ -117,7 +117,13 @@ export type RecordResult =
   | { outcome: 'recorded'; durationMs: number; /** Where the adapter stored the audio (file path or URI). */ file: string; endedBy: 'terminator' | 'max' | 'hangup' }
   | { outcome: 'empty' };
 
-export type DialPurpose = 'agent' | 'customer' | 'third_party';
+export type DialPurpose = 'agent' | 'customer' | 'third_party' | 'supervisor';
+
+/**
+ * How a supervisor joins an agent's conversation: listen (hears both sides, heard by nobody), whisper
+ * (heard by the agent only: coaching), barge (heard by both).
+ */
+export type MonitorMode = 'listen' | 'whisper' | 'barge';
 
 export interface DialRequest {
   /** An agent endpoint (`agent:<userId>`) or a phone number. */
@@ -157,6 +163,18 @@ export interface Switch {
   /** Places an outbound leg; aborting the signal before answer cancels it (outcome 'cancelled'). */
   dial(request: DialRequest, signal?: AbortSignal): Promise<DialResult>;
   bridge(a: LegId, b: LegId): Promise<void>;
+  /**
+   * Takes a leg out of its conversation (a bridge, or a monitored conversation): it and its partner
+   * stay up hearing nothing (or hold music, when started) until bridged again. A supervisor who
+   * was monitoring is left alone in the silence.
+   */
+  unbridge(legId: LegId): Promise<void>;
+  /**
+   * A supervisor's answered leg joins the conversation the agent's leg is in (bridged, or already
+   * monitored); called again it changes the mode. When the supervisor's leg ends the conversation
+   * goes on. The agent's partner is whoever their leg was bridged to.
+   */
+  monitor(supervisorLeg: LegId, agentLeg: LegId, mode: MonitorMode): Promise<void>;
   hangup(legId: LegId, cause?: HangupCause): Promise<void>;
   /**
    * Records the conversation on this leg in stereo (this leg left, its bridge partner right) until the

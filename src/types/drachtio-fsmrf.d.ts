@@ -72,6 +72,8 @@ declare module 'drachtio-fsmrf' {
       modify(sdp: string): Promise<unknown>;
       bridge(other: Endpoint | string): Promise<void>;
       unbridge(): Promise<void>;
+      /** Runs the conference application (room@profile+flags{...}); resolves once FreeSWITCH adds the member. */
+      join(conference: string, opts?: { profile?: string; flags?: Record<string, boolean> }): Promise<{ memberId: number; confUuid: string }>;
       destroy(): Promise<void>;
       addCustomEventListener(event: string, handler: (args: Record<string, unknown> | string, evt: EslEvent) => void): void;
       removeCustomEventListener(event: string, handler?: (args: Record<string, unknown> | string, evt: EslEvent) => void): void;

@@ -27,6 +27,7 @@ describeSwitchContract('simulated switch', async () => {
     callIn: async (call) => peerOf(sw.placeCall(call)),
     phone: async (address, behaviour) =>
       sw.registerEndpoint(address, behaviour === 'answer' ? { answer: 'auto', afterMs: 500 } : behaviour === 'busy' ? { answer: 'busy' } : { answer: 'never' }),
+    hears: (legId) => sw.hears(legId),
     pass: (ms) => clock.advance(ms),
     close: () => sw.stop(),
   };

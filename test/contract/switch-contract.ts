@@ -21,6 +21,8 @@ export interface ContractHarness {
   callIn(call: { from: string; to: string; headers?: Record<string, string> }): Promise<PeerCall>;
   /** A phone the switch can dial, answering after answerMs, or busy / never answering. */
   phone(address: string, behaviour: 'answer' | 'busy' | 'never'): Promise<void>;
+  /** Whom a leg hears, where the engine can tell (the simulation); a real stack leaves it out. */
+  hears?(legId: string): string[];
   /** Lets time pass: virtual time in the simulation, real time on a real stack. */
   pass(ms: number): Promise<void>;
   close(): Promise<void>;
@@ -204,6 +206,54 @@ export function describeSwitchContract(name: string, makeHarness: () => Promise<
       } finally {
         h.sw.off('recording.stopped', onStopped);
       }
+    });
+
+    test('a supervisor listens, whispers and barges in; the conversation goes on when they leave; a held leg is bridged back', async () => {
+      const { peer, caller, agentLeg } = await callerWithAgent('agent:9003', '+8613800138009');
+      await h.phone('agent:9100', 'answer');
+      const dialling = h.sw.dial({ to: 'agent:9100', callerId: '4008001234', purpose: 'supervisor', ringTimeoutMs: 10_000 });
+      await h.pass(1000);
+      const sup = await dialling;
+      if (sup.outcome !== 'answered') throw new Error(`supervisor leg not answered: ${sup.outcome}`);
+      const hears = (leg: string): string[] | undefined => h.hears?.(leg).sort();
+      const both = [caller, agentLeg].sort();
+
+      await h.sw.monitor(sup.legId, agentLeg, 'listen');
+      await h.pass(1000);
+      if (h.hears) {
+        expect(hears(sup.legId)).toEqual(both);
+        expect(hears(caller)).toEqual([agentLeg]);
+        expect(hears(agentLeg)).toEqual([caller]);
+      }
+      await h.sw.monitor(sup.legId, agentLeg, 'whisper');
+      await h.pass(1000);
+      if (h.hears) {
+        expect(hears(agentLeg)).toEqual([caller, sup.legId].sort());
+        expect(hears(caller)).toEqual([agentLeg]);
+      }
+      await h.sw.monitor(sup.legId, agentLeg, 'barge');
+      await h.pass(1000);
+      if (h.hears) expect(hears(caller)).toEqual([agentLeg, sup.legId].sort());
+
+      await h.sw.hangup(sup.legId);
+      await hangupOf(sup.legId);
+      await h.pass(1000);
+      expect(hangups.filter((x) => x.legId === caller || x.legId === agentLeg)).toEqual([]);
+      if (h.hears) expect(hears(caller)).toEqual([agentLeg]);
+
+      // on hold: out of the conversation with music, then back
+      await h.sw.unbridge(caller);
+      await h.sw.startHoldMusic(caller);
+      await h.pass(1500);
+      if (h.hears) expect(hears(caller)).toEqual([]);
+      await h.sw.bridge(caller, agentLeg);
+      await h.pass(1000);
+      if (h.hears) expect(hears(caller)).toEqual([agentLeg]);
+      expect(hangups.filter((x) => x.legId === caller || x.legId === agentLeg)).toEqual([]);
+      await peer.hangup();
+      await hangupOf(caller);
+      await h.sw.hangup(agentLeg);
+      expect(await hangupOf(agentLeg)).toMatchObject({ by: 'local' });
     });
 
     test('dialling a busy phone, a phone nobody answers, and a number that does not exist', async () => {

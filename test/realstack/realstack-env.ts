@@ -1,9 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Clock } from '../../src/clock/clock';
-import type { Logger } from '../../src/log';
+import Redis from 'ioredis';
+import { RealClock, type Clock } from '../../src/clock/clock';
+import { createLogger, type Logger } from '../../src/log';
+import { sipPasswordFor } from '../../src/telephony/freeswitch/digest-auth';
 import { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
-import type { Registrar } from '../../src/telephony/freeswitch/registrar';
+import { Registrar } from '../../src/telephony/freeswitch/registrar';
 import { findProjectRoot } from '../../src/util/project-root';
+import type { ContractHarness } from '../contract/switch-contract';
+import { SipPhone, type PhoneBehaviour } from '../support/sip-phone';
+import { testServices } from '../support/test-app';
 
 /**
  * The real stack the realstack suites run against, from the environment (see README, "Testing
@@ -54,4 +60,45 @@ export function realStackSwitch(env: RealStackEnv, deps: { clock: Clock; log: Lo
     registrar: deps.registrar,
     startWaitMs: 15_000,
   });
+}
+
+/**
+ * The adapter on the real stack with one SIP test phone that is every far end: callers dialling in
+ * through drachtio, agent phones (registered with their digest password), customer numbers.
+ */
+export type RealStackHarness = ContractHarness & {
+  sw: FsSwitch;
+  /** Also a phone that answers and stays silent. */
+  phone(address: string, behaviour: PhoneBehaviour): Promise<void>;
+};
+
+export async function realStackHarness(env: RealStackEnv, name: string): Promise<{ harness: RealStackHarness; phone: SipPhone }> {
+  const secret = `${name}-secret-0123456789abcdef`;
+  const clock = new RealClock();
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', { test: name });
+  const redis = new Redis(testServices().redisUrl);
+  const phone = await SipPhone.start(env.localAddress);
+  const registrar = new Registrar({ redis, ns: `rs${randomBytes(3).toString('hex')}`, clock, log, realm: 'dcc-cti', secret, mayRegister: async () => true });
+  const sw = realStackSwitch(env, { clock, log, registrar, trunkPort: phone.port });
+  await sw.start();
+  if (!sw.isConnected()) throw new Error(`could not connect to drachtio ${env.drachtio.host}:${env.drachtio.port} and FreeSWITCH ${env.freeswitch.host}:${env.freeswitch.port}`);
+  const harness: RealStackHarness = {
+    sw,
+    callIn: (call) => phone.call(env.drachtioSip, call.from, call.to, call.headers ?? {}),
+    phone: async (address, behaviour) => {
+      const user = address.startsWith('agent:') ? address.slice('agent:'.length) : address;
+      phone.behave(user, behaviour);
+      if (address.startsWith('agent:')) {
+        const status = await phone.register(env.drachtioSip, user, sipPasswordFor(user, secret));
+        if (status !== 200) throw new Error(`agent phone ${user} could not register: ${status}`);
+      }
+    },
+    pass: (ms) => new Promise((r) => setTimeout(r, ms)),
+    close: async () => {
+      await sw.stop();
+      await phone.close();
+      await redis.quit();
+    },
+  };
+  return { harness, phone };
 }

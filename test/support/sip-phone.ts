@@ -11,7 +11,8 @@ import { digestResponse, parseDigest } from '../../src/telephony/freeswitch/dige
  * It is a real peer on the wire, not a stand-in for the system under test.
  */
 
-type Behaviour = 'answer' | 'busy' | 'never';
+/** answer: answers and sends a quiet 400 Hz tone; answer_silent: answers and sends silence. */
+export type PhoneBehaviour = 'answer' | 'answer_silent' | 'busy' | 'never';
 
 interface Msg {
   first: string;
@@ -74,7 +75,7 @@ interface Dialog {
 export class SipPhone {
   private readonly socket = dgram.createSocket('udp4');
   private readonly dialogs = new Map<string, Dialog>();
-  private readonly behaviours = new Map<string, Behaviour>();
+  private readonly behaviours = new Map<string, PhoneBehaviour>();
   private pendingRegister: ((m: Msg) => void) | undefined;
   port = 0;
   /** Calls this phone received, newest last. */
@@ -91,7 +92,7 @@ export class SipPhone {
   }
 
   /** Calls to this user part get this behaviour; others get 404. */
-  behave(user: string, behaviour: Behaviour): void {
+  behave(user: string, behaviour: PhoneBehaviour): void {
     this.behaviours.set(user, behaviour);
   }
 
@@ -267,12 +268,12 @@ export class SipPhone {
       d.call.state = 'ringing';
       this.takeRemoteMedia(d, m.body);
       this.respond(m, 180, rinfo, undefined, d);
-      if (behaviour === 'answer')
+      if (behaviour === 'answer' || behaviour === 'answer_silent')
         setTimeout(() => {
           if (d.call.state !== 'ringing') return;
           this.respond(m, 200, rinfo, this.sdp(d), d);
           d.call.state = 'up';
-          this.startRtp(d);
+          this.startRtp(d, behaviour === 'answer_silent' ? 0 : 2000);
           d.resolveAnswered();
         }, 500);
     });
@@ -393,15 +394,15 @@ export class SipPhone {
     if (host && port && d.rtp) d.rtp.remote = { host, port: Number(port) };
   }
 
-  /** 20 ms PCMU frames of a quiet 400 Hz tone, so FreeSWITCH sees live media and recordings have sound. */
-  private startRtp(d: Dialog): void {
+  /** 20 ms PCMU frames of a quiet 400 Hz tone (amplitude 0: silence), so FreeSWITCH sees live media and recordings have sound. */
+  private startRtp(d: Dialog, amplitude = 2000): void {
     const rtp = d.rtp;
     if (!rtp || rtp.timer) return;
     const frame = Buffer.alloc(160);
     let phase = 0;
     rtp.timer = setInterval(() => {
       if (!rtp.remote) return;
-      for (let i = 0; i < 160; i++, phase++) frame[i] = linearToUlaw(Math.round(2000 * Math.sin((2 * Math.PI * 400 * phase) / 8000)));
+      for (let i = 0; i < 160; i++, phase++) frame[i] = linearToUlaw(Math.round(amplitude * Math.sin((2 * Math.PI * 400 * phase) / 8000)));
       this.sendRtp(rtp, 0, frame, false);
       rtp.ts += 160;
     }, 20);

@@ -15,6 +15,7 @@ import {
   type DialResult,
   type HangupCause,
   type LegId,
+  type MonitorMode,
   type PlayOptions,
   type PlayResult,
   type PromptRef,
@@ -32,6 +33,7 @@ import { classifyGreeting, DEFAULT_MACHINE_DETECTION, greetingFromWaitForSilence
 import { holdMusicPlayback, promptPlayback } from './prompt-file';
 import type { Registrar } from './registrar';
 import { dtmfFromSipInfo } from './sip-info-dtmf';
+import { conferenceSettings } from '../monitor-audio';
 import { nextRecordStop, type RecordStop } from './record-stop';
 import { byeQuietly, withGaps } from './srf-gaps';
 
@@ -81,6 +83,8 @@ interface FsLeg {
   holdMusic: boolean;
   /** Cancels a ringing outbound leg. */
   cancel?: () => void;
+  /** A member of a monitored conversation's conference. */
+  conference?: { room: string; memberId: number };
   recording?: {
     name: string;
     file: string;
@@ -106,6 +110,8 @@ function untilEnded(leg: FsLeg): Promise<'ended'> {
 export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
   readonly kind = 'freeswitch' as const;
   private readonly legs = new Map<LegId, FsLeg>();
+  /** Monitored conversations by conference name: their two parties, and the customer's member id. */
+  private readonly rooms = new Map<string, { customer: LegId; agent: LegId; customerMember: number }>();
   private readonly srf = new Srf();
   private readonly mrf: Mrf;
   private ms: Mrf.MediaServer | undefined;
@@ -508,7 +514,12 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     if (legA.state !== 'answered' || legB.state !== 'answered') throw new Error(`cannot bridge ${a} and ${b}: both legs must be answered`);
     await this.stopHoldMusic(a);
     await this.stopHoldMusic(b);
+    // uuid_bridge takes the channels out of whatever they run (a park, a conference)
     await this.media(legA).bridge(this.media(legB));
+    for (const leg of [legA, legB]) {
+      if (leg.conference) this.rooms.delete(leg.conference.room);
+      delete leg.conference;
+    }
     for (const [leg, other] of [
       [legA, b],
       [legB, a],
@@ -517,6 +528,66 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       if (previous && previous.id !== other) delete previous.bridgedTo;
       leg.bridgedTo = other;
     }
+  }
+
+  async unbridge(legId: LegId): Promise<void> {
+    const leg = this.live(legId);
+    const ep = this.media(leg);
+    const room = leg.conference ? this.rooms.get(leg.conference.room) : undefined;
+    if (room) {
+      // both parties leave the conference (parked); supervisors stay in it, alone
+      for (const id of [room.customer, room.agent]) {
+        const party = this.legs.get(id);
+        if (party?.endpoint && party.state === 'answered') await this.fsApi(party.endpoint, 'uuid_transfer', `${party.endpoint.uuid} park inline`).catch((err: unknown) => this.log.warn({ err, leg: id }, 'could not park'));
+        if (party) delete party.conference;
+      }
+      this.rooms.delete(leg.conference?.room ?? '');
+      return;
+    }
+    const partner = leg.bridgedTo ? this.legs.get(leg.bridgedTo) : undefined;
+    if (partner) await ep.unbridge();
+    delete leg.bridgedTo;
+    if (partner?.bridgedTo === leg.id) delete partner.bridgedTo;
+  }
+
+  /**
+   * Monitoring happens in a conference named by the agent's leg: the first time, the customer and
+   * the agent are moved out of their bridge into it as full members; the supervisor joins muted
+   * (listen), related "nospeak" to the customer (whisper), or as a full member (barge).
+   */
+  async monitor(supervisorLeg: LegId, agentLeg: LegId, mode: MonitorMode): Promise<void> {
+    const sup = this.live(supervisorLeg);
+    const agent = this.live(agentLeg);
+    const supEp = this.media(sup);
+    const agentEp = this.media(agent);
+    const roomName = `mon-${agent.id}`;
+    let room = this.rooms.get(roomName);
+    if (!room) {
+      const customer = agent.bridgedTo ? this.legs.get(agent.bridgedTo) : undefined;
+      if (!customer) throw new Error(`leg ${agentLeg} is not in a conversation`);
+      const customerEp = this.media(customer);
+      await agentEp.unbridge(); // parks both
+      delete agent.bridgedTo;
+      delete customer.bridgedTo;
+      const customerMember = await this.joinRoom(customer, customerEp, roomName, false);
+      await this.joinRoom(agent, agentEp, roomName, false);
+      room = { customer: customer.id, agent: agent.id, customerMember };
+      this.rooms.set(roomName, room);
+    }
+    if (sup.conference?.room !== roomName) {
+      if (sup.bridgedTo) await this.unbridge(supervisorLeg);
+      await this.joinRoom(sup, supEp, roomName, mode === 'listen');
+    }
+    const member = sup.conference?.memberId;
+    const { muted, silentToCustomer } = conferenceSettings(mode);
+    await this.fsApi(supEp, 'conference', `${roomName} ${muted ? 'mute' : 'unmute'} ${member}`);
+    await this.fsApi(supEp, 'conference', `${roomName} relate ${member} ${room.customerMember} ${silentToCustomer ? 'nospeak' : 'clear'}`);
+  }
+
+  private async joinRoom(leg: FsLeg, ep: Mrf.Endpoint, room: string, muted: boolean): Promise<number> {
+    const { memberId } = await ep.join(room, { profile: 'cc_monitor', flags: muted ? { mute: true } : {} });
+    leg.conference = { room, memberId };
+    return memberId;
   }
 
   async hangup(legId: LegId, cause: HangupCause = 'normal_clearing'): Promise<void> {

@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '../../clock/clock';
 import { TypedEmitter } from '../../util/typed-emitter';
 import { dialFailureForSipStatus, sipStatusForCause } from '../causes';
 import { DigitInput, collectDigits, waitForKey } from '../digit-input';
+import { hearsInConversation } from '../monitor-audio';
 import { recordingPath } from '../recording-path';
 import {
   LegGoneError,
@@ -12,6 +13,7 @@ import {
   type DialResult,
   type HangupCause,
   type LegId,
+  type MonitorMode,
   type PlayOptions,
   type PlayResult,
   type PromptRef,
@@ -46,6 +48,15 @@ interface SimLeg {
   /** Keys pressed and not yet consumed; ends with the leg. */
   input: DigitInput;
   recording?: { name: string; file: string; startedAt: number; maskedMs: number; maskedSince: number | undefined };
+  /** In a monitored conversation: the agent leg that names it. */
+  monitoredBy?: LegId;
+}
+
+/** A conversation a supervisor joined, named by the agent's leg. */
+interface SimMonitored {
+  customer: LegId | undefined;
+  agent: LegId;
+  supervisors: Map<LegId, MonitorMode>;
 }
 
 /**
@@ -58,6 +69,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
   private readonly promptDurationMs: (prompt: PromptRef) => number;
   private readonly legs = new Map<LegId, SimLeg>();
   private readonly endpoints = new Map<string, EndpointBehaviour>();
+  private readonly monitored = new Map<LegId, SimMonitored>();
   private nextLeg = 1;
   private connected = false;
   private accepting = true;
@@ -133,6 +145,15 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
 
   bridgedTo(legId: LegId): LegId | undefined {
     return this.legs.get(legId)?.bridgedTo;
+  }
+
+  /** Whom a leg hears now: its bridge partner, or the members of the monitored conversation it is in (tests). */
+  hears(legId: LegId): LegId[] {
+    const leg = this.legs.get(legId);
+    if (!leg) return [];
+    if (leg.bridgedTo) return [leg.bridgedTo];
+    const conv = leg.monitoredBy ? this.monitored.get(leg.monitoredBy) : undefined;
+    return conv ? hearsInConversation(conv, legId) : [];
   }
 
   isHearingHoldMusic(legId: LegId): boolean {
@@ -291,14 +312,37 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     const legA = this.live(a);
     const legB = this.live(b);
     if (legA.state !== 'answered' || legB.state !== 'answered') throw new Error(`cannot bridge ${a} and ${b}: both legs must be answered`);
-    for (const [leg, other] of [
-      [legA, b],
-      [legB, a],
+    for (const [id, leg, other] of [
+      [a, legA, b],
+      [b, legB, a],
     ] as const) {
-      if (leg.bridgedTo && leg.bridgedTo !== other) this.unbridge(leg);
+      if ((leg.bridgedTo && leg.bridgedTo !== other) || leg.monitoredBy) this.detach(id, leg);
       leg.bridgedTo = other;
       leg.holdMusic = false;
     }
+  }
+
+  async unbridge(legId: LegId): Promise<void> {
+    this.detach(legId, this.live(legId));
+  }
+
+  async monitor(supervisorLeg: LegId, agentLeg: LegId, mode: MonitorMode): Promise<void> {
+    const sup = this.live(supervisorLeg);
+    const agent = this.live(agentLeg);
+    if (sup.state !== 'answered' || agent.state !== 'answered') throw new Error('monitoring needs the supervisor and the agent on the line');
+    let conv = agent.monitoredBy ? this.monitored.get(agent.monitoredBy) : undefined;
+    if (!conv) {
+      if (!agent.bridgedTo) throw new Error(`leg ${agentLeg} is not in a conversation`);
+      const customer = agent.bridgedTo;
+      this.detach(agentLeg, agent);
+      conv = { customer, agent: agentLeg, supervisors: new Map() };
+      this.monitored.set(agentLeg, conv);
+      agent.monitoredBy = agentLeg;
+      this.live(customer).monitoredBy = agentLeg;
+    }
+    if (sup.monitoredBy !== agentLeg) this.detach(supervisorLeg, sup);
+    sup.monitoredBy = agentLeg;
+    conv.supervisors.set(supervisorLeg, mode);
   }
 
   async hangup(legId: LegId, cause: HangupCause = 'normal_clearing'): Promise<void> {
@@ -350,10 +394,20 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     this.emit('leg.answered', { legId, at });
   }
 
-  private unbridge(leg: SimLeg): void {
+  /** Out of its bridge or monitored conversation (a party leaving dissolves it; supervisors stay, alone). */
+  private detach(legId: LegId, leg: SimLeg): void {
     const other = leg.bridgedTo ? this.legs.get(leg.bridgedTo) : undefined;
     if (other) other.bridgedTo = undefined;
     leg.bridgedTo = undefined;
+    const conv = leg.monitoredBy ? this.monitored.get(leg.monitoredBy) : undefined;
+    delete leg.monitoredBy;
+    if (!conv) return;
+    if (conv.supervisors.delete(legId)) return; // a supervisor left; the conversation goes on
+    this.monitored.delete(conv.agent);
+    for (const id of [conv.customer, conv.agent]) {
+      const l = id ? this.legs.get(id) : undefined;
+      if (l) delete l.monitoredBy;
+    }
   }
 
   private endLeg(legId: LegId, cause: HangupCause, by: 'remote' | 'local', sipStatus: number = sipStatusForCause(cause)): void {
@@ -361,7 +415,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     if (!leg) return;
     this.legs.delete(legId);
     leg.state = 'ended';
-    this.unbridge(leg);
+    this.detach(legId, leg);
     const at = this.clock.now();
     leg.party.markEnded(cause, sipStatus, by, at);
     leg.input.end();
