@@ -176,7 +176,6 @@ export class App {
       });
       const dnc = new DoNotCall(redis, o.redisNamespace);
       const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, customers, dnc, log: log.child({ module: 'dialer' }) });
-      const board = new BoardGateway(io, { tokens, models, campaigns, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
       const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs });
       const sim = o.sw instanceof SimSwitch ? o.sw : undefined;
       const presence: AgentPresence = sim
@@ -186,6 +185,7 @@ export class App {
           }
         : { online: () => undefined, offline: () => undefined };
       gateway.bind(agents, calls, presence, campaigns);
+      const board = new BoardGateway(io, { tokens, models, campaigns, calls, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
       server.on(
         'request',
         createHttpApp({

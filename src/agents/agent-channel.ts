@@ -21,6 +21,10 @@ export interface AgentChannel {
   ended(agentId: string, notice: CallEndedNotice): void;
   dispositionSaved(agentId: string, callId: string, code: string): void;
   wrapUpExtended(agentId: string, callId: string, wrapUpUntil: number): void;
+  /** The customer was put on hold (hold music) or taken back. */
+  holdState(agentId: string, callId: string, onHold: boolean): void;
+  /** A supervisor whispers to the agent or has joined the conversation (null: no longer). */
+  monitored(agentId: string, callId: string, mode: 'whisper' | 'barge' | null): void;
   /** A lead the dialer connected to this agent: the lead's card, at once. */
   outbound(agentId: string, pop: OutboundPop): void;
   /** A store visit was booked for this sales consultant (live on their desktop if connected). */

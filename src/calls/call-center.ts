@@ -12,11 +12,12 @@ import type { InflightWrites } from '../lifecycle/inflight';
 import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
-import type { CallOffered, LegHangup, LegId, RecordingStopped, Switch } from '../telephony/switch';
+import type { CallOffered, LegHangup, LegId, MonitorMode, RecordingStopped, Switch } from '../telephony/switch';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import type { DialOutcome } from '../dialer/ports';
 import type { CallRecorder } from './call-recorder';
-import type { CallSession } from './call-session';
+import type { CallSession, ControlFields, LiveConversation } from './call-session';
+import { ConversationControls, type MonitorNotices } from './conversation-controls';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
 
@@ -54,6 +55,9 @@ export class CallCenter {
   private readonly ctx: CallContext;
   private accepting = true;
   private heartbeat: TimerHandle | undefined;
+  private monitorNotices: MonitorNotices = { monitorState: () => undefined };
+  /** Hold and supervisor monitoring of connected conversations. */
+  private readonly controls: ConversationControls;
 
   constructor(private readonly deps: CallCenterDeps) {
     this.dispatcher = new Dispatcher(
@@ -70,6 +74,19 @@ export class CallCenter {
       forget: (call) => this.forget(call),
       queueConfig: (queueId) => deps.queueDirectory.get(queueId),
     };
+    this.controls = new ConversationControls({
+      sw: deps.sw,
+      clock: deps.clock,
+      channel: deps.channel,
+      notices: { monitorState: (...a) => this.monitorNotices.monitorState(...a) },
+      amendRecord: (callId, fields) => this.amendRecord(callId, fields),
+      log: deps.log.child({ module: 'controls' }),
+    });
+  }
+
+  /** Where supervisors are told about the calls they monitor (the live board). */
+  setMonitorNotices(notices: MonitorNotices): void {
+    this.monitorNotices = notices;
   }
 
   start(): void {
@@ -159,6 +176,38 @@ export class CallCenter {
     await this.deps.recorder.mask(leg, masked);
   }
 
+  /** The agent puts the customer on hold (hold music) or takes them back. */
+  async hold(agentId: string, callId: string, on: boolean): Promise<void> {
+    const c = this.conversation(callId);
+    if (c.agentId !== agentId) throw new CallActionError('you are not talking on this call');
+    await this.controls.hold(c, on);
+  }
+
+  /**
+   * A supervisor listens to, whispers in, or barges into a call of one of their stores ('all' for
+   * admins), from their own phone; called again it changes the mode.
+   */
+  async monitor(supervisorId: string, stores: readonly string[] | 'all', callId: string, mode: MonitorMode): Promise<void> {
+    const c = this.conversation(callId, stores);
+    if (c.agentId === supervisorId) throw new CallActionError('you cannot monitor your own call');
+    await this.controls.monitor(c, supervisorId, mode);
+  }
+
+  async stopMonitor(supervisorId: string, callId: string): Promise<void> {
+    await this.controls.stopMonitor(callId, supervisorId);
+  }
+
+  /** Connected conversations of these stores on this instance, for the supervisors' live board. */
+  liveCalls(stores: readonly string[] | 'all'): (LiveConversation & { onHold: boolean; monitor: { supervisorId: string; mode: MonitorMode } | undefined })[] {
+    const out = [];
+    for (const call of this.calls.values()) {
+      const c = call.liveConversation();
+      if (!c || !inStores(c.storeId, stores)) continue;
+      out.push({ ...c, onHold: this.controls.isHeld(c.callId), monitor: this.controls.monitorOf(c.callId) });
+    }
+    return out;
+  }
+
   async extendWrapUp(agentId: string, callId: string, ms: number): Promise<number> {
     return this.session(callId).extendWrapUp(agentId, ms);
   }
@@ -227,6 +276,7 @@ export class CallCenter {
   };
 
   private readonly onHangup = (h: LegHangup): void => {
+    if (this.controls.legEnded(h.legId)) return; // a supervisor's phone
     const call = this.byLeg.get(h.legId);
     if (!call) return;
     this.byLeg.delete(h.legId);
@@ -248,6 +298,20 @@ export class CallCenter {
     return call;
   }
 
+  /** Control totals go through the live session's ordered writes; a finished call's straight to the record. */
+  private amendRecord(callId: string, fields: ControlFields): void {
+    const live = this.calls.get(callId);
+    if (live) return live.amendRecord(fields);
+    void this.deps.inflight.track(this.deps.models.CallRecord.updateOne({ _id: callId }, { $set: fields }).exec().catch((err: unknown) => this.deps.log.error({ err, callId }, 'call record update failed')));
+  }
+
+  /** A connected conversation; a call of another store is "not found", as in the REST API. */
+  private conversation(callId: string, stores: readonly string[] | 'all' = 'all'): LiveConversation {
+    const c = this.calls.get(callId)?.liveConversation();
+    if (!c || !inStores(c.storeId, stores)) throw new CallActionError(`no connected call ${callId}`);
+    return c;
+  }
+
   private inbound(callId: string): InboundCall {
     const call = this.session(callId);
     if (!(call instanceof InboundCall)) throw new CallActionError(`call ${callId} is not an offer`);
@@ -256,7 +320,12 @@ export class CallCenter {
 
   private forget(call: CallSession): void {
     this.calls.delete(call.callId);
+    void this.controls.callEnded(call.callId);
     this.deps.leases.release('calls', call.callId).catch((err: unknown) => this.deps.log.warn({ err }, 'call lease release failed'));
     for (const [leg, c] of this.byLeg) if (c === call) this.byLeg.delete(leg);
   }
+}
+
+function inStores(storeId: string | undefined, stores: readonly string[] | 'all'): boolean {
+  return stores === 'all' || (storeId !== undefined && stores.includes(storeId));
 }

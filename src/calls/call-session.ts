@@ -1,5 +1,25 @@
-import type { HangupCause, LegId, RecordingStopped } from '../telephony/switch';
+import type { HangupCause, LegId, MonitorMode, RecordingStopped } from '../telephony/switch';
 import type { OutcomeDetails } from './dispositions';
+
+/** What the in-call controls keep on the call record (totals, so a later write never loses an earlier one). */
+export interface ControlFields {
+  holdCount?: number;
+  holdMs?: number;
+  monitors?: { supervisorUsername: string; mode: MonitorMode; at: Date }[];
+}
+
+export interface LiveConversation {
+  callId: string;
+  agentId: string;
+  customerLeg: LegId;
+  agentLeg: LegId;
+  /** The store whose call it is (supervisors may monitor their stores' calls). */
+  storeId: string | undefined;
+  /** The customer's number. */
+  customer: string;
+  direction: 'inbound' | 'outbound';
+  connectedAt: number;
+}
 
 /** What the call center asks of any live call, inbound or outbound. */
 export interface CallSession {
@@ -7,8 +27,12 @@ export interface CallSession {
   legEnded(legId: LegId, cause: HangupCause): Promise<void>;
   agentHangup(agentId: string): Promise<void>;
   extendWrapUp(agentId: string, ms: number): Promise<number>;
+  /** The conversation while it is connected (agent and customer on the line), for in-call controls. */
+  liveConversation(): LiveConversation | undefined;
   /** The customer's leg of the conversation this agent is in (throws CallActionError otherwise). */
   customerLegFor(agentId: string): LegId;
+  /** In-call control totals (hold, monitoring) join the call record's ordered writes. */
+  amendRecord(fields: ControlFields): void;
   /** The conversation's recording ended: its metadata joins the call record's ordered writes. */
   recordingStopped(e: RecordingStopped): void;
   disposition(agentId: string, code: string, notes: string, details?: OutcomeDetails): Promise<void>;

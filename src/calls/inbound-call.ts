@@ -20,6 +20,7 @@ import { withWriteRetry } from '../store/retry';
 import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import { CallRecorder, type RecordingMeta } from './call-recorder';
+import type { ControlFields, LiveConversation } from './call-session';
 
 export interface CallContext {
   sw: Switch;
@@ -72,7 +73,7 @@ const CALLBACK_RING_MS = 30_000;
 
 export class CallActionError extends Error {}
 
-type RecordUpdate = Partial<Omit<CallRecordDoc, 'callId' | 'ivr'>> & { ivr?: { flowId: string; path: unknown; vars: unknown } };
+type RecordUpdate = Partial<Omit<CallRecordDoc, 'callId' | 'ivr' | 'monitors'>> & { ivr?: { flowId: string; path: unknown; vars: unknown } } & ControlFields;
 
 /**
  * One inbound call from the first ring to the agent's disposition. Every step that changes the
@@ -176,6 +177,16 @@ export class InboundCall {
   recordingStopped(e: RecordingStopped): void {
     this.recording = CallRecorder.stoppedMeta(this.recording, e);
     this.writeRecord({ recording: this.recording });
+  }
+
+  amendRecord(fields: ControlFields): void {
+    this.writeRecord(fields);
+  }
+
+  liveConversation(): LiveConversation | undefined {
+    const customerLeg = this.customerLeg ?? this.callerLeg;
+    if (this.phase !== 'connected' || !this.agentId || !this.agentLeg) return undefined;
+    return { callId: this.callId, agentId: this.agentId, customerLeg, agentLeg: this.agentLeg, storeId: this.queue.storeId, customer: this.callbackNumber ?? this.offered.from, direction: 'inbound', connectedAt: this.connectedAt };
   }
 
   customerLegFor(agentId: string): LegId {

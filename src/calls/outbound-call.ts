@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
 import { LegGoneError, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
-import type { CallSession } from './call-session';
+import type { CallSession, ControlFields, LiveConversation } from './call-session';
 import { CallActionError } from './inbound-call';
 import type { DialOutcome } from '../dialer/ports';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
@@ -111,6 +111,15 @@ export class OutboundCall implements CallSession {
   recordingStopped(e: RecordingStopped): void {
     this.recording = CallRecorder.stoppedMeta(this.recording, e);
     this.record({ recording: this.recording });
+  }
+
+  amendRecord(fields: ControlFields): void {
+    this.record({ ...fields });
+  }
+
+  liveConversation(): LiveConversation | undefined {
+    if (this.phase !== 'connected' || !this.customerLeg || !this.agentLeg) return undefined;
+    return { callId: this.callId, agentId: this.agentId, customerLeg: this.customerLeg, agentLeg: this.agentLeg, storeId: this.campaign.storeId, customer: this.lead.phone, direction: 'outbound', connectedAt: this.connectedAt };
   }
 
   customerLegFor(agentId: string): LegId {

@@ -12,6 +12,7 @@ import { DispositionError, outcomeDetailsSchema } from '../calls/dispositions';
 import { CampaignError, type CampaignRunner } from '../dialer/campaign-runner';
 import type { CustomerCard, ScreenPop } from '../crm/screen-pop';
 import type { Logger } from '../log';
+import { onCommand } from './socket-commands';
 import type { Models } from '../store/models';
 
 /** Hooks for where the agent's phone lives (the simulated switch registers a softphone here). */
@@ -20,7 +21,6 @@ export interface AgentPresence {
   offline(agentId: string): void;
 }
 
-type Ack = (response: { ok: true } | { ok: false; error: string }) => void;
 
 const callRef = z.object({ callId: z.string().uuid() });
 const schemas = {
@@ -33,6 +33,8 @@ const schemas = {
   'call:disposition': callRef.extend({ code: z.string().min(1).max(60), notes: z.string().max(4000).default('') }).extend(outcomeDetailsSchema.shape).strict(),
   'call:extend_wrap_up': callRef.extend({ seconds: z.number().int().min(10).max(600) }),
   'call:pci_mask': callRef.extend({ masked: z.boolean() }),
+  'call:hold': callRef,
+  'call:unhold': callRef,
   'preview:next': z.object({ campaignId: z.string().min(1).max(60) }),
   'preview:dial': z.object({ leadId: z.string().min(1).max(200) }),
   'preview:skip': z.object({ leadId: z.string().min(1).max(200) }),
@@ -136,21 +138,8 @@ export class AgentGateway implements AgentChannel {
     else socket.emit('agent:state', current);
     log.info('agent desktop connected');
 
-    const handle = <E extends ClientEvent>(event: E, run: (payload: z.infer<(typeof schemas)[E]>) => Promise<void>): void => {
-      socket.on(event as string, async (raw: unknown, ack?: Ack) => {
-        const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
-        const parsed = schemas[event].safeParse(typeof raw === 'function' ? undefined : raw);
-        if (!parsed.success) return reply({ ok: false, error: `invalid ${event}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}` });
-        try {
-          await run(parsed.data as z.infer<(typeof schemas)[E]>);
-          reply({ ok: true });
-        } catch (err) {
-          if (err instanceof CallActionError || err instanceof DispositionError) return reply({ ok: false, error: err.message });
-          log.error({ err, event }, 'agent action failed');
-          reply({ ok: false, error: 'internal error' });
-        }
-      });
-    };
+    const isUserError = (err: unknown): err is Error => err instanceof CallActionError || err instanceof DispositionError;
+    const handle = <E extends ClientEvent>(event: E, run: (payload: z.infer<(typeof schemas)[E]>) => Promise<void>): void => onCommand(socket, schemas, event, run, { log, isUserError });
     const applyOrThrow = async (event: Parameters<AgentService['apply']>[1]): Promise<void> => {
       const r = await agents.apply(agentId, event);
       if (!r.ok) throw new CallActionError(r.error);
@@ -196,6 +185,8 @@ export class AgentGateway implements AgentChannel {
     handle('call:pci_mask', async (p) => {
       await calls.maskRecording(agentId, p.callId, p.masked);
     });
+    handle('call:hold', async (p) => calls.hold(agentId, p.callId, true));
+    handle('call:unhold', async (p) => calls.hold(agentId, p.callId, false));
 
     socket.on('disconnect', () => {
       const left = (this.here.get(agentId) ?? 1) - 1;
@@ -253,6 +244,14 @@ export class AgentGateway implements AgentChannel {
 
   wrapUpExtended(agentId: string, callId: string, wrapUpUntil: number): void {
     this.to(agentId).emit('call:wrap_up_extended', { callId, wrapUpUntil });
+  }
+
+  holdState(agentId: string, callId: string, onHold: boolean): void {
+    this.to(agentId).emit('call:hold_state', { callId, onHold });
+  }
+
+  monitored(agentId: string, callId: string, mode: 'whisper' | 'barge' | null): void {
+    this.to(agentId).emit('call:monitored', { callId, mode });
   }
 
   private room(agentId: string): string {

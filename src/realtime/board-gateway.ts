@@ -1,24 +1,44 @@
-import type { Namespace, Server } from 'socket.io';
+import type { Namespace, Server, Socket } from 'socket.io';
+import { z } from 'zod';
 import type { TokenSigner } from '../auth/tokens';
+import type { CallCenter } from '../calls/call-center';
+import type { MonitorNotices } from '../calls/conversation-controls';
+import { CallActionError } from '../calls/inbound-call';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { CampaignRunner } from '../dialer/campaign-runner';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
+import type { MonitorMode } from '../telephony/switch';
+import { onCommand } from './socket-commands';
 
 const BOARD_ROLES = new Set(['supervisor', 'manager', 'admin']);
+
+const callRef = z.object({ callId: z.string().uuid() });
+const commands = {
+  'monitor:start': callRef.extend({ mode: z.enum(['listen', 'whisper', 'barge']) }),
+  'monitor:stop': callRef,
+} as const;
+
+/** Rings the supervisor's softphone in the simulation (the real stack rings their registered phone). */
+export interface BoardPresence {
+  online(username: string): void;
+}
 
 /**
  * Live boards for supervisors and managers: socket.io namespace /board. Every few seconds each
  * connected board receives `campaigns:live` with the live view of every campaign of its stores
- * (the same data as GET /api/campaigns/:id).
+ * (the same data as GET /api/campaigns/:id) and `calls:live` with its stores' connected calls
+ * (agent, customer, since when, on hold, who monitors). From the board a supervisor listens to,
+ * whispers in or barges into a call (`monitor:start` with a mode, again to change it; `monitor:stop`)
+ * on their own phone, and is told `monitor:state`.
  */
-export class BoardGateway {
+export class BoardGateway implements MonitorNotices {
   private readonly nsp: Namespace;
   private timer: TimerHandle | undefined;
 
   constructor(
     io: Server,
-    private readonly d: { tokens: TokenSigner; models: Models; campaigns: CampaignRunner; clock: Clock; everyMs: number; log: Logger },
+    private readonly d: { tokens: TokenSigner; models: Models; campaigns: CampaignRunner; calls: CallCenter; presence: BoardPresence; clock: Clock; everyMs: number; log: Logger },
   ) {
     this.nsp = io.of('/board');
   }
@@ -33,9 +53,32 @@ export class BoardGateway {
       next();
     });
     this.nsp.on('connection', (socket) => {
-      void this.push(socket.id).catch((err: unknown) => this.d.log.warn({ err }, 'board push failed'));
+      void this.onConnection(socket).catch((err: unknown) => this.d.log.warn({ err }, 'board connection setup failed'));
     });
+    this.d.calls.setMonitorNotices(this);
     this.arm();
+  }
+
+  monitorState(supervisorId: string, callId: string, state: { mode: MonitorMode } | { ended: string }): void {
+    this.nsp.to(userRoom(supervisorId)).emit('monitor:state', { callId, ...state });
+  }
+
+  private async onConnection(socket: Socket): Promise<void> {
+    const username = (socket.data as { username: string }).username;
+    const log = this.d.log.child({ username, socket: socket.id });
+    await socket.join(userRoom(username));
+    this.d.presence.online(username);
+    const ctx = { log, isUserError: (err: unknown): err is Error => err instanceof CallActionError };
+    onCommand(socket, commands, 'monitor:start', async (p) => this.d.calls.monitor(username, await this.storesOf(username), p.callId, p.mode), ctx);
+    onCommand(socket, commands, 'monitor:stop', async (p) => this.d.calls.stopMonitor(username, p.callId), ctx);
+    await this.push(socket.id);
+  }
+
+  /** The stores a user oversees ('all' for an admin). */
+  private async storesOf(username: string): Promise<readonly string[] | 'all'> {
+    const user = await this.d.models.User.findOne({ username }, { storeIds: 1, roles: 1 }).lean();
+    if (!user) throw new CallActionError('unknown user');
+    return user.roles.includes('admin') ? 'all' : user.storeIds;
   }
 
   stop(): void {
@@ -61,5 +104,10 @@ export class BoardGateway {
     const views = [];
     for (const c of mine) views.push({ name: c.name, ...(await this.d.campaigns.live(c._id)) });
     socket.emit('campaigns:live', { at: this.d.clock.now(), campaigns: views });
+    socket.emit('calls:live', { at: this.d.clock.now(), calls: this.d.calls.liveCalls(admin ? 'all' : user.storeIds).map(({ customerLeg: _c, agentLeg: _a, ...call }) => call) });
   }
+}
+
+function userRoom(username: string): string {
+  return `user:${username}`;
 }

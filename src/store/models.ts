@@ -195,6 +195,11 @@ const callRecordSchema = new Schema(
       agentUsername: String,
       at: Date,
     },
+    /** Times the agent put the customer on hold, and for how long in all. */
+    holdCount: Number,
+    holdMs: Number,
+    /** Supervisors who listened, whispered or barged in, each change of mode with its time. */
+    monitors: { type: [{ _id: false, supervisorUsername: String, mode: { type: String, enum: ['listen', 'whisper', 'barge'] }, at: Date }], default: undefined },
   },
   { timestamps: true },
 );

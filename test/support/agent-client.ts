@@ -19,8 +19,9 @@ export class AgentClient {
     });
   }
 
-  static async connect(baseUrl: string, token: string): Promise<AgentClient> {
-    const socket = io(`${baseUrl}/agent`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  /** A desktop on the agent namespace, or (namespace 'board') a supervisor's live board. */
+  static async connect(baseUrl: string, token: string, namespace: 'agent' | 'board' = 'agent'): Promise<AgentClient> {
+    const socket = io(`${baseUrl}/${namespace}`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
     const client = new AgentClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());

@@ -1,0 +1,113 @@
+import { hashPassword } from '../../src/auth/passwords';
+import type { SimParty } from '../../src/telephony/sim/sim-party';
+import { AgentClient } from '../support/agent-client';
+import { acceptAndConnect, callIn, readyAgent, type Offer } from '../support/call-steps';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { eventually } from '../support/wait';
+
+/** Hold from the agent's desktop; listen / whisper / barge from a supervisor's live board. */
+
+let t: TestApp;
+afterEach(async () => {
+  await t.stop();
+});
+
+async function connectedCall(username: string, from: string): Promise<{ agent: AgentClient; caller: SimParty; callId: string; agentLeg: string }> {
+  const agent = await readyAgent(t, username);
+  const caller = await callIn(t, from);
+  const offer = await agent.next<Offer>('call:offer');
+  await acceptAndConnect(t, agent, offer.callId);
+  await t.app.calls.idle();
+  const agentLeg = t.sw.bridgedTo(caller.legId);
+  if (!agentLeg) throw new Error('caller not bridged to the agent');
+  return { agent, caller, callId: offer.callId, agentLeg };
+}
+
+test('on hold the customer hears music instead of the agent, then the agent again; the call record counts the hold', async () => {
+  t = await startTestApp();
+  const { agent, caller, callId, agentLeg } = await connectedCall('hold1', '13800006666');
+  const stranger = await readyAgent(t, 'hold2');
+  expect(await stranger.send('call:hold', { callId })).toMatchObject({ ok: false, error: 'you are not talking on this call' });
+  expect(await agent.send('call:hold', { callId: 'not-a-uuid' })).toMatchObject({ ok: false, error: expect.stringContaining('invalid call:hold') });
+
+  expect(await agent.send('call:hold', { callId })).toEqual({ ok: true });
+  expect(await agent.next('call:hold_state')).toEqual({ callId, onHold: true });
+  expect(t.sw.hears(caller.legId)).toEqual([]);
+  expect(t.sw.isHearingHoldMusic(caller.legId)).toBe(true);
+  await t.clock.advance(45_000);
+  expect(await agent.send('call:unhold', { callId })).toEqual({ ok: true });
+  expect(await agent.next('call:hold_state')).toEqual({ callId, onHold: false });
+  expect(t.sw.hears(caller.legId)).toEqual([agentLeg]);
+  expect(t.sw.isHearingHoldMusic(caller.legId)).toBe(false);
+
+  await t.clock.advance(10_000);
+  caller.hangup();
+  await t.app.calls.idle();
+  const record = await eventually(async () => {
+    const r = await t.app.models.CallRecord.findById(callId).lean();
+    return r?.status === 'ended' && r.holdMs !== undefined ? r : undefined;
+  }, 'the ended call record with its hold time');
+  expect(record).toMatchObject({ holdCount: 1, holdMs: 45_000, outcome: 'answered' });
+});
+
+async function supervisor(username: string, storeIds: string[]): Promise<AgentClient> {
+  await t.app.models.User.create({ username, displayName: `Supervisor ${username}`, passwordHash: await hashPassword(`pw-${username}`), roles: ['supervisor'], storeIds, queueIds: [] });
+  const { body } = await t.login(username, `pw-${username}`);
+  return AgentClient.connect(t.url, body.token as string, 'board');
+}
+
+test("a supervisor of the store listens, whispers and barges in from the live board on their own phone; the agent hears of it; the supervisor's phone is released when they leave or the call ends", async () => {
+  t = await startTestApp({ queues: [{ queueId: 'sales', name: '销售热线', numbers: ['4008001234'], storeId: 'store-sh' }] });
+  const { agent, caller, callId, agentLeg } = await connectedCall('mon1', '13800007777');
+  const sup = await supervisor('sup1', ['store-sh']);
+  const elsewhere = await supervisor('sup2', ['store-bj']);
+  const live = await sup.next<{ calls: { callId: string; agentId: string; customer: string; onHold: boolean }[] }>('calls:live', (p) => p.calls.length > 0);
+  expect(live.calls).toEqual([expect.objectContaining({ callId, agentId: 'mon1', customer: '13800007777', onHold: false })]);
+  expect((await elsewhere.next<{ calls: unknown[] }>('calls:live')).calls).toEqual([]);
+
+  // the supervisor's desk phone answers when the board rings it
+  let supPhone: SimParty | undefined;
+  t.sw.registerEndpoint('agent:sup1', { answer: 'manual', onRing: (p) => { supPhone = p; p.answer(); } });
+  expect(await sup.send('monitor:start', { callId, mode: 'listen' })).toEqual({ ok: true });
+  expect(await sup.next('monitor:state')).toEqual({ callId, mode: 'listen' });
+  const supLeg = supPhone?.legId as string;
+  expect(t.sw.hears(supLeg).sort()).toEqual([agentLeg, caller.legId].sort());
+  expect(t.sw.hears(caller.legId)).toEqual([agentLeg]);
+  expect(t.sw.hears(agentLeg)).toEqual([caller.legId]);
+
+  expect(await elsewhere.send('monitor:start', { callId, mode: 'barge' })).toEqual({ ok: false, error: `no connected call ${callId}` });
+
+  expect(await sup.send('monitor:start', { callId, mode: 'whisper' })).toEqual({ ok: true });
+  expect(await agent.next('call:monitored')).toEqual({ callId, mode: 'whisper' });
+  expect(t.sw.hears(agentLeg).sort()).toEqual([caller.legId, supLeg].sort());
+  expect(t.sw.hears(caller.legId)).toEqual([agentLeg]);
+
+  expect(await sup.send('monitor:start', { callId, mode: 'barge' })).toEqual({ ok: true });
+  expect(await agent.next('call:monitored')).toEqual({ callId, mode: 'barge' });
+  expect(t.sw.hears(caller.legId).sort()).toEqual([agentLeg, supLeg].sort());
+
+  // holding drops the supervisor to silence; taking the customer back brings them back in
+  expect(await agent.send('call:hold', { callId })).toEqual({ ok: true });
+  expect(t.sw.hears(supLeg)).toEqual([]);
+  expect(await agent.send('call:unhold', { callId })).toEqual({ ok: true });
+  expect(t.sw.hears(caller.legId).sort()).toEqual([agentLeg, supLeg].sort());
+
+  expect(await sup.send('monitor:stop', { callId })).toEqual({ ok: true });
+  expect(await sup.next('monitor:state', (p: { ended?: string }) => p.ended !== undefined)).toEqual({ callId, ended: 'left' });
+  expect(await agent.next('call:monitored')).toEqual({ callId, mode: null });
+  expect(supPhone?.state).toBe('ended');
+  expect(t.sw.hears(caller.legId)).toEqual([agentLeg]); // the conversation goes on
+
+  expect(await sup.send('monitor:start', { callId, mode: 'listen' })).toEqual({ ok: true });
+  const second = supPhone as SimParty;
+  expect(second.legId).not.toBe(supLeg);
+  caller.hangup();
+  await t.app.calls.idle();
+  expect(await sup.next('monitor:state', (p: { ended?: string }) => p.ended !== undefined)).toEqual({ callId, ended: 'call_ended' });
+  await eventually(() => second.state === 'ended', "the supervisor's phone hung up");
+  const record = await eventually(async () => {
+    const r = await t.app.models.CallRecord.findById(callId).lean();
+    return r && (r.monitors?.length ?? 0) >= 4 ? r : undefined;
+  }, 'the monitoring on the call record');
+  expect(record.monitors?.map((m) => `${m.supervisorUsername}:${m.mode}`)).toEqual(['sup1:listen', 'sup1:whisper', 'sup1:barge', 'sup1:listen']);
+});
