@@ -23,6 +23,8 @@ export interface AgentChannel {
   wrapUpExtended(agentId: string, callId: string, wrapUpUntil: number): void;
   /** The customer was put on hold (hold music) or taken back. */
   holdState(agentId: string, callId: string, onHold: boolean): void;
+  /** How the agent's transfer goes. */
+  transferState(agentId: string, callId: string, state: TransferState & { to: string; kind: 'blind' | 'consult' }): void;
   /** A supervisor whispers to the agent or has joined the conversation (null: no longer). */
   monitored(agentId: string, callId: string, mode: 'whisper' | 'barge' | null): void;
   /** A lead the dialer connected to this agent: the lead's card, at once. */
@@ -30,6 +32,16 @@ export interface AgentChannel {
   /** A store visit was booked for this sales consultant (live on their desktop if connected). */
   appointment(username: string, booking: AppointmentNotice): void;
 }
+
+/**
+ * dialling: the target's phone rings (the customer holds) · consulting: the agent talks to the target ·
+ * completed: the customer is with the target, the agent's part ended · failed: the target did not
+ * answer, the customer is back with the agent · cancelled: the agent gave up · consult_ended: the
+ * target hung up while consulting (the customer still holds).
+ */
+export type TransferState =
+  | { state: 'dialling' | 'consulting' | 'completed' | 'cancelled' | 'consult_ended' }
+  | { state: 'failed'; reason: string };
 
 export interface AppointmentNotice {
   callId: string;

@@ -17,7 +17,9 @@ import { DispositionError, type DispositionService, type OutcomeDetails } from '
 import type { DialOutcome } from '../dialer/ports';
 import type { CallRecorder } from './call-recorder';
 import type { CallSession, ControlFields, LiveConversation } from './call-session';
+import { CallTransfers, type TransferTarget } from './call-transfers';
 import { ConversationControls, type MonitorNotices } from './conversation-controls';
+import { toE164 } from '../crm/phone';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
 
@@ -58,6 +60,7 @@ export class CallCenter {
   private monitorNotices: MonitorNotices = { monitorState: () => undefined };
   /** Hold and supervisor monitoring of connected conversations. */
   private readonly controls: ConversationControls;
+  private readonly transfers: CallTransfers;
 
   constructor(private readonly deps: CallCenterDeps) {
     this.dispatcher = new Dispatcher(
@@ -81,6 +84,14 @@ export class CallCenter {
       notices: { monitorState: (...a) => this.monitorNotices.monitorState(...a) },
       amendRecord: (callId, fields) => this.amendRecord(callId, fields),
       log: deps.log.child({ module: 'controls' }),
+    });
+    this.transfers = new CallTransfers({
+      sw: deps.sw,
+      clock: deps.clock,
+      controls: this.controls,
+      channel: deps.channel,
+      amendRecord: (callId, fields) => this.amendRecord(callId, fields),
+      log: deps.log.child({ module: 'transfers' }),
     });
   }
 
@@ -183,6 +194,29 @@ export class CallCenter {
     await this.controls.hold(c, on);
   }
 
+  /** The agent transfers the customer: blind, or after talking to the target first (consult). */
+  async transfer(agentId: string, callId: string, target: TransferTarget, kind: 'blind' | 'consult'): Promise<void> {
+    const c = this.conversation(callId);
+    if (c.agentId !== agentId) throw new CallActionError('you are not talking on this call');
+    const session = this.session(callId);
+    let to: TransferTarget = target;
+    if ('number' in target) {
+      const e164 = toE164(target.number);
+      if (!e164) throw new CallActionError(`"${target.number}" is not a phone number`);
+      to = { number: e164 };
+    }
+    const label = 'agent' in to ? `agent:${to.agent}` : to.number;
+    await this.transfers.start(c, to, kind, () => session.handOver(agentId, label));
+  }
+
+  async completeTransfer(agentId: string, callId: string): Promise<void> {
+    await this.transfers.complete(callId, agentId);
+  }
+
+  async cancelTransfer(agentId: string, callId: string): Promise<void> {
+    await this.transfers.cancel(callId, agentId);
+  }
+
   /**
    * A supervisor listens to, whispers in, or barges into a call of one of their stores ('all' for
    * admins), from their own phone; called again it changes the mode.
@@ -276,6 +310,7 @@ export class CallCenter {
   };
 
   private readonly onHangup = (h: LegHangup): void => {
+    if (this.transfers.legEnded(h.legId)) return; // a transfer target's phone
     if (this.controls.legEnded(h.legId)) return; // a supervisor's phone
     const call = this.byLeg.get(h.legId);
     if (!call) return;

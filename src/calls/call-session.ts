@@ -5,6 +5,8 @@ import type { OutcomeDetails } from './dispositions';
 export interface ControlFields {
   holdCount?: number;
   holdMs?: number;
+  /** The customer's talk with whoever the agent transferred them to. */
+  transfer?: { kind: 'blind' | 'consult'; to: string; by: string; at: Date; endedAt?: Date; talkMs?: number };
   monitors?: { supervisorUsername: string; mode: MonitorMode; at: Date }[];
 }
 
@@ -17,6 +19,8 @@ export interface LiveConversation {
   storeId: string | undefined;
   /** The customer's number. */
   customer: string;
+  /** The dealer's number on this call (dialled by the customer, or shown to them). */
+  dealerNumber: string;
   direction: 'inbound' | 'outbound';
   connectedAt: number;
 }
@@ -31,6 +35,12 @@ export interface CallSession {
   liveConversation(): LiveConversation | undefined;
   /** The customer's leg of the conversation this agent is in (throws CallActionError otherwise). */
   customerLegFor(agentId: string): LegId;
+  /**
+   * The agent transferred the customer to someone else (who is on the line with them now): the
+   * conversation ends for the agent (wrap-up, outcome "transferred") and their leg is hung up; the
+   * customer's leg is no longer this session's to end.
+   */
+  handOver(agentId: string, to: string): Promise<void>;
   /** In-call control totals (hold, monitoring) join the call record's ordered writes. */
   amendRecord(fields: ControlFields): void;
   /** The conversation's recording ended: its metadata joins the call record's ordered writes. */

@@ -25,7 +25,7 @@ interface CallControls {
   conv: Conversation;
   heldSince: number | undefined;
   /** Totals for the call record. */
-  saved: Required<ControlFields>;
+  saved: Required<Pick<ControlFields, 'holdCount' | 'holdMs' | 'monitors'>>;
   supervisor: { id: string; leg: LegId; mode: MonitorMode; since: number } | undefined;
   /** Commands on one call run one at a time. */
   chain: Promise<unknown>;

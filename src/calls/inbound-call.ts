@@ -179,6 +179,16 @@ export class InboundCall {
     this.writeRecord({ recording: this.recording });
   }
 
+  handOver(agentId: string, to: string): Promise<void> {
+    return this.serial(async () => {
+      const agentLeg = this.agentLeg;
+      if (this.phase !== 'connected' || this.agentId !== agentId || !agentLeg) throw new CallActionError('you are not talking on this call');
+      this.writeRecord({ transferredTo: to });
+      await this.conversationEnded('agent', 'normal_clearing', 'transferred');
+      await this.hangupQuietly(agentLeg, 'normal_clearing');
+    });
+  }
+
   amendRecord(fields: ControlFields): void {
     this.writeRecord(fields);
   }
@@ -186,7 +196,7 @@ export class InboundCall {
   liveConversation(): LiveConversation | undefined {
     const customerLeg = this.customerLeg ?? this.callerLeg;
     if (this.phase !== 'connected' || !this.agentId || !this.agentLeg) return undefined;
-    return { callId: this.callId, agentId: this.agentId, customerLeg, agentLeg: this.agentLeg, storeId: this.queue.storeId, customer: this.callbackNumber ?? this.offered.from, direction: 'inbound', connectedAt: this.connectedAt };
+    return { callId: this.callId, agentId: this.agentId, customerLeg, agentLeg: this.agentLeg, storeId: this.queue.storeId, customer: this.callbackNumber ?? this.offered.from, dealerNumber: this.offered.to, direction: 'inbound', connectedAt: this.connectedAt };
   }
 
   customerLegFor(agentId: string): LegId {
@@ -744,7 +754,7 @@ export class InboundCall {
     this.done();
   }
 
-  private async conversationEnded(endedBy: 'caller' | 'agent' | 'system', cause: HangupCause, outcome: 'answered' | 'callback_failed' = 'answered'): Promise<void> {
+  private async conversationEnded(endedBy: 'caller' | 'agent' | 'system', cause: HangupCause, outcome: 'answered' | 'callback_failed' | 'transferred' = 'answered'): Promise<void> {
     const agentId = this.agentId as string;
     const now = this.ctx.clock.now();
     const talkMs = now - this.connectedAt;

@@ -113,13 +113,23 @@ export class OutboundCall implements CallSession {
     this.record({ recording: this.recording });
   }
 
+  handOver(agentId: string, to: string): Promise<void> {
+    return this.step(async () => {
+      const agentLeg = this.agentLeg;
+      if (agentId !== this.agentId || this.phase !== 'connected' || !agentLeg) throw new CallActionError('you are not talking on this call');
+      this.record({ transferredTo: to });
+      await this.ended('agent', 'normal_clearing', 'transferred');
+      await this.quietly(() => this.ctx.sw.hangup(agentLeg, 'normal_clearing'));
+    });
+  }
+
   amendRecord(fields: ControlFields): void {
     this.record({ ...fields });
   }
 
   liveConversation(): LiveConversation | undefined {
     if (this.phase !== 'connected' || !this.customerLeg || !this.agentLeg) return undefined;
-    return { callId: this.callId, agentId: this.agentId, customerLeg: this.customerLeg, agentLeg: this.agentLeg, storeId: this.campaign.storeId, customer: this.lead.phone, direction: 'outbound', connectedAt: this.connectedAt };
+    return { callId: this.callId, agentId: this.agentId, customerLeg: this.customerLeg, agentLeg: this.agentLeg, storeId: this.campaign.storeId, customer: this.lead.phone, dealerNumber: this.campaign.callerId, direction: 'outbound', connectedAt: this.connectedAt };
   }
 
   customerLegFor(agentId: string): LegId {
@@ -247,13 +257,13 @@ export class OutboundCall implements CallSession {
     this.record({ status: 'connected', agentUsername: this.agentId, connectedAt: new Date(this.connectedAt) });
   }
 
-  private async ended(by: 'customer' | 'agent' | 'system', cause: HangupCause): Promise<void> {
+  private async ended(by: 'customer' | 'agent' | 'system', cause: HangupCause, outcome: 'answered' | 'transferred' = 'answered'): Promise<void> {
     const now = this.ctx.clock.now();
     const talkMs = now - this.connectedAt;
     this.phase = 'wrap_up';
     await this.ctx.agents.apply(this.agentId, { type: 'call_ended' });
     this.armWrap(now + this.campaign.wrapUpMs);
-    this.record({ status: 'ended', outcome: 'answered', endedAt: new Date(now), endCause: cause, endedBy: by === 'customer' ? 'caller' : by, talkMs });
+    this.record({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy: by === 'customer' ? 'caller' : by, talkMs });
     this.ctx.channel.ended(this.agentId, { callId: this.callId, endedBy: by === 'customer' ? 'caller' : by, cause, talkMs, wrapUpUntil: this.wrapUntil, dispositionCodes: this.campaign.dispositionCodes });
   }
 

@@ -1,6 +1,6 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import type { AgentChannel, AppointmentNotice, CallEndedNotice, OutboundPop } from '../agents/agent-channel';
+import type { AgentChannel, AppointmentNotice, CallEndedNotice, OutboundPop, TransferState } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
 import type { AgentStatus } from '../agents/agent-state';
 import type { Leases } from '../agents/leases';
@@ -35,6 +35,12 @@ const schemas = {
   'call:pci_mask': callRef.extend({ masked: z.boolean() }),
   'call:hold': callRef,
   'call:unhold': callRef,
+  'call:transfer': callRef.extend({
+    to: z.union([z.object({ agent: z.string().min(1).max(60) }).strict(), z.object({ number: z.string().min(3).max(32) }).strict()]),
+    mode: z.enum(['blind', 'consult']),
+  }),
+  'call:transfer_complete': callRef,
+  'call:transfer_cancel': callRef,
   'preview:next': z.object({ campaignId: z.string().min(1).max(60) }),
   'preview:dial': z.object({ leadId: z.string().min(1).max(200) }),
   'preview:skip': z.object({ leadId: z.string().min(1).max(200) }),
@@ -187,6 +193,9 @@ export class AgentGateway implements AgentChannel {
     });
     handle('call:hold', async (p) => calls.hold(agentId, p.callId, true));
     handle('call:unhold', async (p) => calls.hold(agentId, p.callId, false));
+    handle('call:transfer', async (p) => calls.transfer(agentId, p.callId, p.to, p.mode));
+    handle('call:transfer_complete', async (p) => calls.completeTransfer(agentId, p.callId));
+    handle('call:transfer_cancel', async (p) => calls.cancelTransfer(agentId, p.callId));
 
     socket.on('disconnect', () => {
       const left = (this.here.get(agentId) ?? 1) - 1;
@@ -248,6 +257,10 @@ export class AgentGateway implements AgentChannel {
 
   holdState(agentId: string, callId: string, onHold: boolean): void {
     this.to(agentId).emit('call:hold_state', { callId, onHold });
+  }
+
+  transferState(agentId: string, callId: string, state: TransferState & { to: string; kind: 'blind' | 'consult' }): void {
+    this.to(agentId).emit('call:transfer_state', { callId, ...state });
   }
 
   monitored(agentId: string, callId: string, mode: 'whisper' | 'barge' | null): void {

@@ -195,6 +195,8 @@ const callRecordSchema = new Schema(
       agentUsername: String,
       at: Date,
     },
+    /** The agent transferred the customer (blind, or after consulting): to whom, and their talk. */
+    transfer: { kind: { type: String, enum: ['blind', 'consult'] }, to: String, by: String, at: Date, endedAt: Date, talkMs: Number },
     /** Times the agent put the customer on hold, and for how long in all. */
     holdCount: Number,
     holdMs: Number,

@@ -111,3 +111,107 @@ test("a supervisor of the store listens, whispers and barges in from the live bo
   }, 'the monitoring on the call record');
   expect(record.monitors?.map((m) => `${m.supervisorUsername}:${m.mode}`)).toEqual(['sup1:listen', 'sup1:whisper', 'sup1:barge', 'sup1:listen']);
 });
+
+interface TransferNotice {
+  callId: string;
+  state: string;
+  to: string;
+  kind: string;
+  reason?: string;
+}
+
+test('blind transfer to a number: the customer holds while it rings, then talks to it; the agent goes to wrap-up; the record keeps the transfer', async () => {
+  t = await startTestApp();
+  const { agent, caller, callId, agentLeg } = await connectedCall('xfer1', '13800008888');
+  let target: SimParty | undefined;
+  t.sw.registerEndpoint('+8613900001111', { answer: 'manual', onRing: (p) => (target = p) });
+  expect(await agent.send('call:transfer', { callId, to: { number: 'not a number' }, mode: 'blind' })).toEqual({ ok: false, error: '"not a number" is not a phone number' });
+  expect(await agent.send('call:transfer', { callId, to: { number: '139 0000 1111' }, mode: 'blind' })).toEqual({ ok: true });
+  expect(await agent.next<TransferNotice>('call:transfer_state')).toEqual({ callId, state: 'dialling', to: '+8613900001111', kind: 'blind' });
+  expect(t.sw.isHearingHoldMusic(caller.legId)).toBe(true);
+  expect(t.sw.hears(caller.legId)).toEqual([]);
+
+  await t.clock.advance(4000);
+  target?.answer();
+  await t.clock.advance(100);
+  expect(await agent.next<TransferNotice>('call:transfer_state')).toMatchObject({ state: 'completed' });
+  const targetLeg = target?.legId as string;
+  expect(t.sw.hears(caller.legId)).toEqual([targetLeg]);
+  expect(t.sw.isHearingHoldMusic(caller.legId)).toBe(false);
+  await agent.state('wrap_up');
+  expect(await agent.next('call:ended')).toMatchObject({ callId, endedBy: 'agent' });
+  expect(t.sw.bridgedTo(agentLeg)).toBeUndefined();
+  // the agent writes up their part while the customer talks on
+  expect(await agent.send('call:disposition', { callId, code: 'info_given', notes: '转销售顾问' })).toEqual({ ok: true });
+  await agent.state('ready');
+
+  await t.clock.advance(60_000);
+  expect(caller.state).toBe('answered');
+  caller.hangup();
+  await t.app.calls.idle();
+  await eventually(() => target?.state === 'ended', 'the transfer target hung up with the customer');
+  const record = await eventually(async () => {
+    const r = await t.app.models.CallRecord.findById(callId).lean();
+    return r?.transfer?.talkMs !== undefined ? r : undefined;
+  }, 'the transfer on the call record');
+  expect(record).toMatchObject({ outcome: 'transferred', transferredTo: '+8613900001111', agentUsername: 'xfer1', transfer: { kind: 'blind', to: '+8613900001111', by: 'xfer1', talkMs: 60_100 } });
+});
+
+test('consult transfer to a colleague: the agent talks to them first while the customer holds, then hands over; the colleague hanging up ends the call', async () => {
+  t = await startTestApp();
+  const { agent, caller, callId, agentLeg } = await connectedCall('xfer2', '13800009999');
+  let colleague: SimParty | undefined;
+  t.sw.registerEndpoint('agent:consultant1', { answer: 'manual', onRing: (p) => (colleague = p) });
+  expect(await agent.send('call:transfer', { callId, to: { agent: 'xfer2' }, mode: 'consult' })).toEqual({ ok: false, error: 'you cannot transfer a call to yourself' });
+  expect(await agent.send('call:transfer', { callId, to: { agent: 'consultant1' }, mode: 'consult' })).toEqual({ ok: true });
+  expect(await agent.next<TransferNotice>('call:transfer_state')).toMatchObject({ state: 'dialling', to: 'agent:consultant1', kind: 'consult' });
+  expect(await agent.send('call:transfer', { callId, to: { number: '13900002222' }, mode: 'blind' })).toEqual({ ok: false, error: 'a transfer of this call is already under way' });
+  expect(await agent.send('call:transfer_complete', { callId })).toEqual({ ok: false, error: 'the person you transfer to has not answered yet' });
+  colleague?.answer();
+  await t.clock.advance(100);
+  expect(await agent.next<TransferNotice>('call:transfer_state')).toMatchObject({ state: 'consulting' });
+  const colleagueLeg = colleague?.legId as string;
+  expect(t.sw.hears(agentLeg)).toEqual([colleagueLeg]);
+  expect(t.sw.isHearingHoldMusic(caller.legId)).toBe(true);
+
+  await t.clock.advance(20_000);
+  expect(await agent.send('call:transfer_complete', { callId })).toEqual({ ok: true });
+  expect(await agent.next<TransferNotice>('call:transfer_state')).toMatchObject({ state: 'completed' });
+  expect(t.sw.hears(caller.legId)).toEqual([colleagueLeg]);
+  await agent.state('wrap_up');
+
+  await t.clock.advance(30_000);
+  colleague?.hangup();
+  await t.app.calls.idle();
+  await eventually(() => caller.state === 'ended', "the customer's leg hung up with the colleague's");
+  const record = await eventually(async () => {
+    const r = await t.app.models.CallRecord.findById(callId).lean();
+    return r?.transfer?.talkMs !== undefined ? r : undefined;
+  }, 'the transfer on the call record');
+  expect(record).toMatchObject({ outcome: 'transferred', transfer: { kind: 'consult', to: 'agent:consultant1', by: 'xfer2', talkMs: 30_000 }, holdCount: 1, holdMs: 20_100 });
+});
+
+test('a transfer nobody answers, and one the agent cancels, put the customer back with the agent', async () => {
+  t = await startTestApp();
+  const { agent, caller, callId, agentLeg } = await connectedCall('xfer3', '13800001212');
+  t.sw.registerEndpoint('+8613900003333', { answer: 'never' });
+  expect(await agent.send('call:transfer', { callId, to: { number: '13900003333' }, mode: 'blind' })).toEqual({ ok: true });
+  await agent.next<TransferNotice>('call:transfer_state', (p) => p.state === 'dialling');
+  await t.clock.advance(31_000);
+  expect(await agent.next<TransferNotice>('call:transfer_state', (p) => p.state !== 'dialling')).toMatchObject({ state: 'failed', reason: 'no_answer' });
+  expect(t.sw.hears(caller.legId)).toEqual([agentLeg]);
+  expect(t.sw.isHearingHoldMusic(caller.legId)).toBe(false);
+
+  let colleague: SimParty | undefined;
+  t.sw.registerEndpoint('agent:consultant2', { answer: 'manual', onRing: (p) => (colleague = p) });
+  expect(await agent.send('call:transfer', { callId, to: { agent: 'consultant2' }, mode: 'consult' })).toEqual({ ok: true });
+  colleague?.answer();
+  await t.clock.advance(100);
+  await agent.next<TransferNotice>('call:transfer_state', (p) => p.state === 'consulting');
+  expect(await agent.send('call:transfer_cancel', { callId })).toEqual({ ok: true });
+  expect(await agent.next<TransferNotice>('call:transfer_state', (p) => p.state === 'cancelled')).toMatchObject({ to: 'agent:consultant2' });
+  expect(colleague?.state).toBe('ended');
+  expect(t.sw.hears(caller.legId)).toEqual([agentLeg]);
+  expect(await agent.send('call:transfer_cancel', { callId })).toEqual({ ok: false, error: 'no transfer of yours is under way on this call' });
+  expect((await t.app.agents.get('xfer3')).state).toBe('talking');
+});

@@ -68,11 +68,17 @@ async function callRecordOf(from: string, until: (r: Record<string, unknown>) =>
   throw new Error(`no finished call record from ${from}; last seen: ${JSON.stringify(last)}`);
 }
 
-test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their registered desk phone', async () => {
-  const agent = await readyAgent(t, 'rs1', { queueIds: ['sales'] });
+/** A ready agent whose desk phone (SIPp, auto-answering) is registered through drachtio with their digest password. */
+async function agentOnDeskPhone(username: string): Promise<{ agent: Awaited<ReturnType<typeof readyAgent>>; phone: ReturnType<typeof sipp> }> {
+  const agent = await readyAgent(t, username, { queueIds: ['sales'] });
   const phone = sipp('agent-phone.xml', [...local, '-p', String(AGENT_PHONE_PORT)]);
-  const reg = await sipp('agent-register.xml', [...local, '-p', String(CALLER_PORT), '-au', 'rs1', '-ap', (await agentSipPassword('rs1')) ?? '', '-key', 'user', 'rs1', '-key', 'phone_port', String(AGENT_PHONE_PORT), drachtio]).done;
+  const reg = await sipp('agent-register.xml', [...local, '-p', String(CALLER_PORT), '-au', username, '-ap', (await agentSipPassword(username)) ?? '', '-key', 'user', username, '-key', 'phone_port', String(AGENT_PHONE_PORT), drachtio]).done;
   expect(reg.code).toBe(0);
+  return { agent, phone };
+}
+
+test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their registered desk phone', async () => {
+  const { agent, phone } = await agentOnDeskPhone('rs1');
   const offer = agent.next<{ callId: string }>('call:offer', () => true, 20_000);
   const caller = sipp('caller-ivr-dtmf.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', '+8613800138100', '-d', '8000', drachtio]);
   const { callId } = await offer;
@@ -100,6 +106,25 @@ test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their r
 function soxi(flag: '-c' | '-D', file: string): number {
   return Number(execFileSync('soxi', [flag, file], { encoding: 'utf8' }).trim());
 }
+
+test('the agent transfers the caller blind to a number: the caller talks to that phone, the agent goes to wrap-up', async () => {
+  const { agent, phone } = await agentOnDeskPhone('rs2');
+  const target = sipp('customer-answer.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
+  const offer = agent.next<{ callId: string }>('call:offer', () => true, 20_000);
+  const caller = sipp('caller-ivr-dtmf.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', '+8613800138103', '-d', '15000', drachtio]);
+  const { callId } = await offer;
+  expect((await agent.send('call:accept', { callId })).ok).toBe(true);
+  await agent.state('talking', 15_000);
+  expect(await agent.send('call:transfer', { callId, to: { number: '+8613900000001' }, mode: 'blind' })).toEqual({ ok: true });
+  await agent.next('call:transfer_state', (p: { state: string }) => p.state === 'completed', 15_000);
+  await agent.state('wrap_up', 5000);
+  expect((await phone.done).code).toBe(0); // the agent's phone was hung up at the transfer
+  expect((await caller.done).code).toBe(0);
+  expect((await target.done).code).toBe(0); // the target was hung up when the caller left
+  const record = await callRecordOf('+8613800138103', (r) => (r.transfer as { talkMs?: number } | undefined)?.talkMs !== undefined);
+  expect(record).toMatchObject({ outcome: 'transferred', transferredTo: '+8613900000001', transfer: { kind: 'blind', by: 'rs2' } });
+  expect((record.transfer as { talkMs: number }).talkMs).toBeGreaterThan(3000);
+});
 
 test('a caller who hangs up while queued is recorded as abandoned; an in-car terminal call is told apart by its headers', async () => {
   const waiting = await sipp('caller-hangs-up-queued.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008001234', '-key', 'caller', '+8613800138101', '-d', '4000', drachtio]).done;
