@@ -17,6 +17,7 @@ import { DispositionService } from './calls/dispositions';
 import type { AppConfig } from './config/env';
 import { HttpCrmClient } from './outcomes/crm-http-client';
 import { CrmWriteback } from './outcomes/crm-writeback';
+import { RecordingArchive } from './recordings/recording-archive';
 import type { Clock } from './clock/clock';
 import { ExternalCrm } from './crm/external-crm';
 import { CampaignRunner } from './dialer/campaign-runner';
@@ -59,6 +60,8 @@ export interface AppOptions {
   sw: Switch;
   /** Record every connected conversation (default true). */
   recordCalls?: boolean;
+  /** Upload and retention of recordings (see AppConfig['recordings']); undefined: left where they are. */
+  recordings?: AppConfig['recordings'];
   /** Agents' phones: digest realm and the WSS address browsers register at (default realm dcc-cti). */
   sip?: { realm: string; wsUri: string | undefined };
   log: Logger;
@@ -98,6 +101,7 @@ export class App {
     private readonly configBus: ConfigBus,
     readonly campaigns: CampaignRunner,
     private readonly board: BoardGateway,
+    private readonly archive: RecordingArchive | undefined,
   ) {}
 
   static async create(o: AppOptions): Promise<App> {
@@ -105,6 +109,7 @@ export class App {
     const redis = connectRedis(o.redisUrl, 'cc-app', log.child({ module: 'redis' }));
     let mongo: Connection | undefined;
     let writeback: CrmWriteback | undefined;
+    let archive: RecordingArchive | undefined;
     let configBus: ConfigBus | undefined;
     try {
       await waitForRedis(redis, o.redisUrl, 10_000);
@@ -125,6 +130,24 @@ export class App {
           })
         : undefined;
       writeback?.start();
+      const rec = o.recordings;
+      archive = rec
+        ? new RecordingArchive({
+            redisUrl: o.redisUrl,
+            prefix: `${o.redisNamespace}:bull`,
+            switchDir: rec.switchDir,
+            localDir: rec.localDir,
+            upload: rec.upload ? { ...rec.upload, timeoutMs: 60_000 } : undefined,
+            retentionDays: rec.retentionDays,
+            sweepEveryMs: 3600_000,
+            backoff: { baseMs: 10_000, maxMs: 600_000 },
+            attempts: 50,
+            clock: o.clock,
+            models,
+            log: log.child({ module: 'recording-archive' }),
+          })
+        : undefined;
+      await archive?.start();
       const queues = new QueueStore(redis, keys);
       const queueDirectory = new QueueDirectory(models, queues, o.acd);
       await queueDirectory.load();
@@ -169,6 +192,7 @@ export class App {
         recorder: new CallRecorder({ sw: o.sw, models, inflight, enabled: o.recordCalls ?? true, timeZoneOf: (storeId) => (storeId ? stores.calendar(storeId)?.timeZone : undefined) ?? 'Asia/Shanghai', log: log.child({ module: 'recorder' }) }),
         outcomes: new DispositionService({ models, customers, channel: gateway, inflight, sink: writeback, log: log.child({ module: 'outcomes' }) }),
         leases,
+        archive,
         flowFor: (dialled) => routing.ivr?.forDialled(dialled),
         storeCalendar: (storeId) => stores.calendar(storeId),
         lease: { ttlMs: upkeep.callLeaseMs, heartbeatMs: upkeep.heartbeatMs },
@@ -210,9 +234,10 @@ export class App {
       calls.start();
       board.start();
       reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus, campaigns, board);
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus, campaigns, board, archive);
     } catch (err) {
       await writeback?.stop();
+      await archive?.stop();
       await configBus?.stop();
       redis.disconnect();
       await mongo?.close();
@@ -254,6 +279,7 @@ export class App {
     if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.options.sw.stop();
     await this.writeback?.stop();
+    await this.archive?.stop();
     await this.configBus.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
     await this.mongo.close();

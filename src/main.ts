@@ -88,6 +88,7 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
       projectRoot: config.projectRoot,
       ivrDir: path.join(config.projectRoot, 'ivr'),
       crm: config.crm,
+      recordings: config.recordings,
       notReadyReasons: config.notReadyReasons,
       clock,
       sw: made.sw,

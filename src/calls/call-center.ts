@@ -24,6 +24,8 @@ import { CallActionError, InboundCall, type CallContext } from './inbound-call';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
 
 export interface CallCenterDeps {
+  /** Recordings after the call (upload, retention), when configured. */
+  archive?: { recorded(callId: string, file: string, stoppedAt: Date): Promise<void> } | undefined;
   sw: Switch;
   clock: Clock;
   agents: AgentService;
@@ -307,6 +309,8 @@ export class CallCenter {
     const call = this.calls.get(e.name);
     if (call) call.recordingStopped(e);
     else this.deps.recorder.saveLate(e);
+    const archive = this.deps.archive;
+    if (archive) void this.deps.inflight.track(archive.recorded(e.name, e.file, new Date(e.at)).catch((err: unknown) => this.deps.log.error({ err, callId: e.name }, 'recording not queued for the archive')));
   };
 
   private readonly onHangup = (h: LegHangup): void => {

@@ -88,6 +88,10 @@ const schema = z
     FREESWITCH_SOUND_DIR: z.string().min(1).default('/usr/local/freeswitch/sounds'),
     FREESWITCH_RECORDINGS_DIR: z.string().min(1).default('/usr/local/freeswitch/recordings'),
     HOLD_MUSIC: z.string().min(1).default('music/hold.wav'),
+    RECORDINGS_LOCAL_DIR: z.string().min(1).optional(),
+    RECORDING_UPLOAD_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://archive.example.com/recordings' }).optional(),
+    RECORDING_UPLOAD_TOKEN: z.string().min(1).optional(),
+    RECORDING_RETENTION_DAYS: z.coerce.number({ error: 'RECORDING_RETENTION_DAYS must be a number of days' }).int('RECORDING_RETENTION_DAYS must be a whole number').min(0, 'RECORDING_RETENTION_DAYS must be 0 (keep) or more').default(180),
     SIP_REALM: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a host-like name, e.g. cti.dealer.example.com').default('dcc-cti'),
     SIP_WS_URI: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
     SIP_TRUNK_URI: z.string().regex(/^sips?:/, 'must be a SIP URI, e.g. sip:{number}@carrier.example.com').optional(),
@@ -148,6 +152,11 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** undefined: the built-in list (break, lunch, meeting, training, admin_work, outbound_work). */
   notReadyReasons: string[] | undefined;
+  /**
+   * Recordings after the call: read through `localDir` (FreeSWITCH's recordings folder as this process
+   * sees it), uploaded when `uploadUrl` is set, deleted after `retentionDays`. undefined: left where they are.
+   */
+  recordings: { switchDir: string; localDir: string; upload: { url: string; token: string | undefined } | undefined; retentionDays: number } | undefined;
   /** External CRM for outcome write-back; undefined: outcomes stay in the built-in CRM only. */
   crm:
     | { url: string; token: string | undefined; timeoutMs: number; backoff: { baseMs: number; maxMs: number }; surviveMs: number; popBudgetMs: number; cacheTtlMs: number }
@@ -203,6 +212,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     acd: { offerTimeoutMs: e.OFFER_TIMEOUT_MS, wrapUpMs: e.WRAP_UP_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     notReadyReasons: e.NOT_READY_REASONS?.split(','),
+    recordings:
+      e.SWITCH === 'freeswitch' && e.RECORDINGS_LOCAL_DIR
+        ? {
+            switchDir: e.FREESWITCH_RECORDINGS_DIR,
+            localDir: e.RECORDINGS_LOCAL_DIR,
+            upload: e.RECORDING_UPLOAD_URL ? { url: e.RECORDING_UPLOAD_URL, token: e.RECORDING_UPLOAD_TOKEN } : undefined,
+            retentionDays: e.RECORDING_RETENTION_DAYS,
+          }
+        : undefined,
     crm: e.CRM_URL
       ? { url: e.CRM_URL, token: e.CRM_TOKEN, timeoutMs: e.CRM_TIMEOUT_MS, backoff: { baseMs: e.CRM_RETRY_BASE_MS, maxMs: e.CRM_RETRY_MAX_MS }, surviveMs: e.CRM_SURVIVE_MS, popBudgetMs: e.CRM_POP_BUDGET_MS, cacheTtlMs: e.CRM_CACHE_TTL_MS }
       : undefined,

@@ -304,6 +304,27 @@ const voicemailSchema = new Schema(
   },
   { timestamps: true },
 );
+/**
+ * A call recording's life after the call (kept apart from the call record, whose writes belong to the
+ * call session): uploaded to the archive, purged at the end of its retention.
+ */
+const recordingArchiveSchema = new Schema(
+  {
+    /** The call id. */
+    _id: { type: String, required: true },
+    /** Where FreeSWITCH wrote it. */
+    file: { type: String, required: true },
+    stoppedAt: { type: Date, required: true },
+    uploadedTo: String,
+    uploadedAt: Date,
+    purgedAt: Date,
+    /** Why it could not be archived (the file was missing…). */
+    error: String,
+  },
+  { timestamps: true },
+);
+export type RecordingArchiveDoc = InferSchemaType<typeof recordingArchiveSchema>;
+
 export type UserDoc = InferSchemaType<typeof userSchema>;
 export type CustomerDoc = InferSchemaType<typeof customerSchema>;
 export type QueueDoc = InferSchemaType<typeof queueSchema>;
@@ -325,6 +346,7 @@ export interface Models {
   Lead: Model<InferSchemaType<typeof leadSchema>>;
   Campaign: Model<CampaignDoc>;
   Voicemail: Model<InferSchemaType<typeof voicemailSchema>>;
+  RecordingArchive: Model<RecordingArchiveDoc>;
 }
 
 /** Binds the schemas to one connection (tests use one database per suite). */
@@ -342,6 +364,7 @@ export function bindModels(conn: Connection): Models {
     Lead: conn.model('Lead', leadSchema),
     Campaign: conn.model('Campaign', campaignSchema),
     Voicemail: conn.model('Voicemail', voicemailSchema),
+    RecordingArchive: conn.model('RecordingArchive', recordingArchiveSchema),
   };
 }
 

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -31,6 +33,9 @@ const local = ['-i', env.localAddress];
 let t: TestAppOf<FsSwitch, RealClock>;
 let redis: Redis;
 let flowsDir: string;
+/** A recordings archive (HTTP PUT), where the app uploads what FreeSWITCH recorded. */
+let archive: http.Server;
+const archived = new Map<string, Buffer>();
 
 beforeAll(async () => {
   const clock = new RealClock();
@@ -44,16 +49,29 @@ beforeAll(async () => {
     path.join(flowsDir, 'flows', 'realstack.yaml'),
     ['id: realstack', 'description: real-stack test line', 'language: zh-CN', "numbers: ['4008007777']", 'start: menu', 'nodes:', '  menu:', '    type: menu', '    prompt: main_menu', "    options: { '1': sales }", '    timeoutMs: 8000', '    retries: 1', '    onFail: sales', '  sales:', '    type: enqueue', '    queue: sales', ''].join('\n'),
   );
+  archive = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method === 'PUT') archived.set(req.url ?? '', Buffer.concat(chunks));
+      res.writeHead(201).end();
+    });
+  });
+  await new Promise<void>((r) => archive.listen(0, '127.0.0.1', () => r()));
+  const archiveUrl = `http://127.0.0.1:${(archive.address() as AddressInfo).port}/archive`;
+  // FreeSWITCH runs on this host: the app reads its recordings folder directly
+  const recordings = fs.existsSync(env.recordingsDir) ? { switchDir: env.recordingsDir, localDir: env.recordingsDir, upload: { url: archiveUrl, token: 'archive-token' }, retentionDays: 180 } : undefined;
   let app: TestAppOf<FsSwitch, RealClock> | undefined;
   const registrar = new Registrar({ redis, ns: `rsreg${process.pid}`, clock, log, realm: 'dcc-cti', secret, mayRegister: async (u) => !!(await app?.app.models.User.exists({ username: u })) });
   const sw = realStackSwitch(env, { clock, log, registrar, trunkPort: CUSTOMER_PHONE_PORT });
-  app = await startAppOn({ clock, sw, authSecret: secret }, { ivr: true, ivrDir: flowsDir });
+  app = await startAppOn({ clock, sw, authSecret: secret }, { ivr: true, ivrDir: flowsDir, recordings });
   t = app;
   if (!sw.isConnected()) throw new Error('the app did not connect to drachtio-server and FreeSWITCH');
 });
 
 afterAll(async () => {
   await t?.stop();
+  await new Promise<void>((r) => (archive ? archive.close(() => r()) : r()));
   await redis?.quit();
   fs.rmSync(flowsDir, { recursive: true, force: true });
 });
@@ -96,11 +114,28 @@ test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their r
   expect(recording.channels).toBe(2);
   expect(recording.durationMs).toBeGreaterThan(4000); // the caller talks for 8 s after pressing 1
   if (fs.existsSync(env.recordingsDir)) {
-    // FreeSWITCH runs on this host: read the file itself
-    expect(soxi('-c', recording.file)).toBe(2);
-    expect(Math.abs(soxi('-D', recording.file) * 1000 - recording.durationMs)).toBeLessThan(1000);
+    // FreeSWITCH runs on this host: the app uploaded the file to the archive and removed its copy
+    const rel = recording.file.slice(env.recordingsDir.replace(/\/+$/, '').length);
+    const uploaded = await eventuallyValue(() => archived.get(`/archive${rel}`), 'the recording in the archive');
+    const copy = path.join(os.tmpdir(), `archived-${path.basename(recording.file)}`);
+    fs.writeFileSync(copy, uploaded);
+    expect(soxi('-c', copy)).toBe(2);
+    expect(Math.abs(soxi('-D', copy) * 1000 - recording.durationMs)).toBeLessThan(1000);
+    fs.rmSync(copy);
+    await eventuallyValue(() => !fs.existsSync(recording.file) || undefined, 'the local copy removed after upload');
   }
 });
+
+/** Polls (real time) until the value is there. */
+async function eventuallyValue<T>(get: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** A WAV file's channel count (-c) or length in seconds (-D), as sox reads it. */
 function soxi(flag: '-c' | '-D', file: string): number {

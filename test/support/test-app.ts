@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { App } from '../../src/app';
+import { App, type AppOptions } from '../../src/app';
 import { hashPassword } from '../../src/auth/passwords';
 import { VirtualClock } from '../../src/clock/virtual-clock';
 import { createLogger } from '../../src/log';
@@ -51,6 +51,8 @@ export interface TestAppOptions {
   sameDeploymentAs?: TestApp;
   /** Virtual clock start (default Monday 2026-01-05 09:00 in Shanghai). */
   startAt?: number;
+  /** Recordings after the call (the real-stack suite: FreeSWITCH's folder on this host, a test archive). */
+  recordings?: AppOptions['recordings'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -75,6 +77,7 @@ export async function startAppOn<S extends Switch, C extends Clock>(engine: { cl
     projectRoot: findProjectRoot(),
     crm: opts.crmUrl ? { url: opts.crmUrl, token: 'test-crm-token', timeoutMs: 2000, backoff: { baseMs: 50, maxMs: 400 }, surviveMs: 30_000, popBudgetMs: 300, cacheTtlMs: 60_000 } : undefined,
     ivrDir: opts.ivr ? (opts.ivrDir ?? path.join(findProjectRoot(), 'ivr')) : undefined,
+    recordings: opts.recordings,
     clock,
     sw,
     log,

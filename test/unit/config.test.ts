@@ -50,3 +50,14 @@ test('production with everything set: no demo data unless asked', () => {
   expect(c.http.port).toBe(8080);
   expect(c.mongodbUri).toBe('mongodb://app:pw@mongo:27017/dcc?authSource=admin');
 });
+
+test('recordings are handled after the call only on the real switch with the shared folder set; a bad archive URL or retention is named', () => {
+  const real = { SWITCH: 'freeswitch', DRACHTIO_HOST: 'drachtio', DRACHTIO_SECRET: 's', FREESWITCH_HOST: 'fs', FREESWITCH_SECRET: 's' };
+  expect(loadConfig(real).recordings).toBeUndefined();
+  expect(loadConfig({ ...real, RECORDINGS_LOCAL_DIR: '/recordings', RECORDING_UPLOAD_URL: '' }).recordings).toEqual({ switchDir: '/usr/local/freeswitch/recordings', localDir: '/recordings', upload: undefined, retentionDays: 180 });
+  expect(loadConfig({ ...real, RECORDINGS_LOCAL_DIR: '/recordings', RECORDING_UPLOAD_URL: 'https://archive.example.com/rec', RECORDING_UPLOAD_TOKEN: 't', RECORDING_RETENTION_DAYS: '0' }).recordings).toMatchObject({ upload: { url: 'https://archive.example.com/rec', token: 't' }, retentionDays: 0 });
+  expect(loadConfig({ RECORDINGS_LOCAL_DIR: '/recordings' }).recordings).toBeUndefined(); // the simulated switch writes no files
+  const msg = errorOf({ ...real, RECORDING_UPLOAD_URL: 'ftp://x', RECORDING_RETENTION_DAYS: '-1' });
+  expect(msg).toContain('RECORDING_UPLOAD_URL must be an http(s) URL');
+  expect(msg).toContain('RECORDING_RETENTION_DAYS must be 0 (keep) or more');
+});

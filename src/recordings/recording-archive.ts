@@ -1,0 +1,166 @@
+import fs from 'node:fs/promises';
+import { Queue, Worker, type Job } from 'bullmq';
+import IORedis from 'ioredis';
+import type { Clock } from '../clock/clock';
+import type { Logger } from '../log';
+import type { Models } from '../store/models';
+import { retryDelayMs, type BackoffOptions } from '../util/backoff';
+
+export interface RecordingArchiveOptions {
+  redisUrl: string;
+  /** Key prefix of this deployment. */
+  prefix: string;
+  /** Where FreeSWITCH writes recordings (the prefix of the paths it reports)… */
+  switchDir: string;
+  /** …and where this process reads the same folder (a shared volume). */
+  localDir: string;
+  /** HTTP(S) archive: each recording is PUT at `<url>/<yyyy>/<mm>/<dd>/<callId>.wav`; without it, recordings stay on the volume. */
+  upload: { url: string; token: string | undefined; timeoutMs: number } | undefined;
+  /** Recordings older than this are deleted (local copy and archive); 0 keeps them forever. */
+  retentionDays: number;
+  /** How often the retention sweep runs. */
+  sweepEveryMs: number;
+  backoff: BackoffOptions;
+  /** Upload attempts before giving up (the entry then says why). */
+  attempts: number;
+  clock: Clock;
+  models: Models;
+  log: Logger;
+}
+
+type ArchiveJob = { kind: 'upload'; callId: string } | { kind: 'sweep' };
+
+const QUEUE = 'recordings';
+
+/** A failure retrying cannot fix: the entry records it and the job ends. */
+class Unrecoverable extends Error {}
+
+/**
+ * What happens to a call recording once FreeSWITCH has closed it (RECORD_STOP): a job uploads it to
+ * the archive and removes the local copy; a sweep deletes recordings past their retention, wherever
+ * they are. Jobs live in Redis (BullMQ), their results in MongoDB (`RecordingArchive`), so a restart
+ * resumes where it stopped and a recording is uploaded once (the job id is the call id).
+ */
+export class RecordingArchive {
+  private readonly queueConn: IORedis;
+  private readonly workerConn: IORedis;
+  private readonly queue: Queue<ArchiveJob>;
+  private worker: Worker<ArchiveJob> | undefined;
+
+  constructor(private readonly o: RecordingArchiveOptions) {
+    this.queueConn = new IORedis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.workerConn = new IORedis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.queue = new Queue<ArchiveJob>(QUEUE, { connection: this.queueConn, prefix: o.prefix });
+  }
+
+  async start(): Promise<void> {
+    this.worker = new Worker<ArchiveJob>(QUEUE, (job) => this.process(job), {
+      connection: this.workerConn,
+      prefix: this.o.prefix,
+      concurrency: 2,
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.o.backoff, Math.random) },
+    });
+    this.worker.on('error', (err) => this.o.log.warn({ err }, 'recording archive worker error'));
+    if (this.o.retentionDays > 0) await this.queue.upsertJobScheduler('retention-sweep', { every: this.o.sweepEveryMs }, { name: 'sweep', data: { kind: 'sweep' } });
+  }
+
+  /** A recording was closed: remember it, and archive it when an archive is configured. */
+  async recorded(callId: string, file: string, stoppedAt: Date): Promise<void> {
+    await this.o.models.RecordingArchive.updateOne({ _id: callId }, { $setOnInsert: { file, stoppedAt } }, { upsert: true }).exec();
+    if (!this.o.upload) return;
+    await this.queue.add('upload', { kind: 'upload', callId }, { jobId: `upload-${callId}`, attempts: this.o.attempts, backoff: { type: 'custom' }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 30 * 86_400 } });
+  }
+
+  /** Runs the retention sweep now (it also runs on its schedule); resolves with how many were purged. */
+  async sweepNow(): Promise<number> {
+    return this.sweep();
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+    await Promise.allSettled([this.queueConn.quit(), this.workerConn.quit()]);
+  }
+
+  private async process(job: Job<ArchiveJob>): Promise<void> {
+    if (job.data.kind === 'sweep') {
+      await this.sweep();
+      return;
+    }
+    const { callId } = job.data;
+    try {
+      await this.upload(callId);
+    } catch (err) {
+      const last = job.attemptsMade + 1 >= this.o.attempts;
+      if (err instanceof Unrecoverable || last) {
+        await this.o.models.RecordingArchive.updateOne({ _id: callId }, { $set: { error: (err as Error).message } }).exec();
+        this.o.log.error({ callId, err: (err as Error).message, attempts: job.attemptsMade + 1 }, 'recording not archived');
+        return;
+      }
+      throw err; // BullMQ retries after the backoff
+    }
+  }
+
+  private async upload(callId: string): Promise<void> {
+    const upload = this.o.upload;
+    const entry = await this.o.models.RecordingArchive.findById(callId).lean();
+    if (!upload || !entry || entry.uploadedAt || entry.purgedAt) return;
+    const local = this.localPath(entry.file);
+    let body: Buffer;
+    try {
+      body = await fs.readFile(local);
+    } catch (err) {
+      throw new Unrecoverable(`${local}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
+    const url = `${upload.url.replace(/\/+$/, '')}/${this.relative(entry.file)}`;
+    const res = await fetch(url, {
+      method: 'PUT',
+      body,
+      headers: { 'content-type': 'audio/wav', ...(upload.token ? { authorization: `Bearer ${upload.token}` } : {}) },
+      signal: AbortSignal.timeout(upload.timeoutMs),
+    });
+    if (!res.ok) {
+      const msg = `archive answered ${res.status} for ${url}`;
+      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new Unrecoverable(msg);
+      throw new Error(msg);
+    }
+    await this.o.models.RecordingArchive.updateOne({ _id: callId }, { $set: { uploadedTo: url, uploadedAt: new Date(this.o.clock.now()) }, $unset: { error: 1 } }).exec();
+    await fs.rm(local, { force: true });
+    this.o.log.info({ callId, url, bytes: body.length }, 'recording archived');
+  }
+
+  private async sweep(): Promise<number> {
+    if (this.o.retentionDays <= 0) return 0;
+    const cutoff = new Date(this.o.clock.now() - this.o.retentionDays * 86_400_000);
+    const due = await this.o.models.RecordingArchive.find({ stoppedAt: { $lt: cutoff }, purgedAt: { $exists: false } }).lean();
+    let purged = 0;
+    for (const entry of due) {
+      try {
+        if (entry.uploadedTo) {
+          const res = await fetch(entry.uploadedTo, { method: 'DELETE', headers: this.o.upload?.token ? { authorization: `Bearer ${this.o.upload.token}` } : {}, signal: AbortSignal.timeout(this.o.upload?.timeoutMs ?? 10_000) });
+          if (!res.ok && res.status !== 404) throw new Error(`archive answered ${res.status} to DELETE ${entry.uploadedTo}`);
+        }
+        await fs.rm(this.localPath(entry.file), { force: true });
+        await this.o.models.RecordingArchive.updateOne({ _id: entry._id }, { $set: { purgedAt: new Date(this.o.clock.now()) } }).exec();
+        purged++;
+      } catch (err) {
+        this.o.log.warn({ callId: entry._id, err: (err as Error).message }, 'recording not purged; the next sweep tries again');
+      }
+    }
+    if (purged > 0) this.o.log.info({ purged, cutoff }, 'recordings past retention deleted');
+    return purged;
+  }
+
+  /** The recording's path under the recordings folder (`yyyy/mm/dd/<callId>.wav`). */
+  private relative(file: string): string {
+    const root = this.o.switchDir.replace(/\/+$/, '');
+    if (!file.startsWith(`${root}/`)) throw new Unrecoverable(`${file} is not under ${root}`);
+    const rel = file.slice(root.length + 1);
+    if (rel.split('/').includes('..')) throw new Unrecoverable(`${file} leaves ${root}`);
+    return rel;
+  }
+
+  private localPath(file: string): string {
+    return `${this.o.localDir.replace(/\/+$/, '')}/${this.relative(file)}`;
+  }
+}
