@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import { LegGoneError, type DialRequest, type LegId, type Switch } from '../telephony/switch';
 import type { ControlFields, LiveConversation } from './call-session';
 import type { ConversationControls } from './conversation-controls';
+import { hangupQuietly } from './hangup-quietly';
 import { CallActionError } from './inbound-call';
 
 /** Whom the customer is transferred to: a colleague's registered phone, or a phone number. */
@@ -87,7 +88,7 @@ export class CallTransfers {
     const p = this.mine(callId, agentId);
     this.pending.delete(callId);
     p.abort.abort();
-    if (p.targetLeg) await this.quietly(p.targetLeg);
+    if (p.targetLeg) await this.hangup(p.targetLeg);
     await this.backToAgent(p);
     this.notify(p, { state: 'cancelled' });
   }
@@ -101,7 +102,7 @@ export class CallTransfers {
     if (h) {
       this.handedOver.delete(legId);
       this.handedOver.delete(h.other);
-      void this.quietly(h.other);
+      void this.hangup(h.other);
       const now = this.d.clock.now();
       this.d.amendRecord(h.callId, { transfer: { ...h.transfer, endedAt: new Date(now), talkMs: now - h.transfer.at.getTime() } });
       return h.isTarget;
@@ -117,7 +118,7 @@ export class CallTransfers {
         // the conversation is over (its session handles that): the transfer goes with it
         this.pending.delete(p.c.callId);
         p.abort.abort();
-        if (p.targetLeg) void this.quietly(p.targetLeg);
+        if (p.targetLeg) void this.hangup(p.targetLeg);
         return false;
       }
     }
@@ -128,7 +129,7 @@ export class CallTransfers {
     const r = await this.d.sw.dial(request, p.abort.signal);
     if (this.pending.get(p.c.callId) !== p) {
       // cancelled, or the call ended, while it rang
-      if (r.outcome === 'answered') await this.quietly(r.legId);
+      if (r.outcome === 'answered') await this.hangup(r.legId);
       return;
     }
     if (r.outcome !== 'answered') {
@@ -158,7 +159,7 @@ export class CallTransfers {
       await this.d.sw.bridge(p.c.customerLeg, target);
     } catch (err) {
       if (!(err instanceof LegGoneError)) throw err;
-      await this.quietly(target);
+      await this.hangup(target);
       return;
     }
     // hold time and any supervisor end with the agent's conversation
@@ -189,11 +190,7 @@ export class CallTransfers {
     this.d.channel.transferState(p.c.agentId, p.c.callId, { ...state, to: p.to, kind: p.kind });
   }
 
-  private async quietly(legId: LegId): Promise<void> {
-    try {
-      await this.d.sw.hangup(legId, 'normal_clearing');
-    } catch (err) {
-      if (!(err instanceof LegGoneError)) this.d.log.warn({ err, legId }, 'hangup failed');
-    }
+  private hangup(legId: LegId): Promise<void> {
+    return hangupQuietly(this.d.sw, legId, this.d.log);
   }
 }

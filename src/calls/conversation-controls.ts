@@ -3,6 +3,7 @@ import type { Clock } from '../clock/clock';
 import type { Logger } from '../log';
 import { LegGoneError, type LegId, type MonitorMode, type Switch } from '../telephony/switch';
 import type { ControlFields } from './call-session';
+import { hangupQuietly } from './hangup-quietly';
 import { CallActionError } from './inbound-call';
 
 /** The two parties of a connected conversation. */
@@ -83,7 +84,7 @@ export class ConversationControls {
       const current = this.calls.get(c.callId);
       if (current !== s || s.supervisor) {
         // the call ended, or another supervisor got there first, while the phone rang
-        await this.quietly(dialled.legId);
+        await this.hangup(dialled.legId);
         throw new CallActionError('the call ended before your phone answered');
       }
       s.supervisor = { id: supervisorId, leg: dialled.legId, mode, since: this.d.clock.now() };
@@ -108,7 +109,7 @@ export class ConversationControls {
   async stopMonitor(callId: string, supervisorId: string): Promise<void> {
     const sup = this.calls.get(callId)?.supervisor;
     if (!sup || sup.id !== supervisorId) throw new CallActionError('you are not monitoring this call');
-    await this.quietly(sup.leg);
+    await this.hangup(sup.leg);
   }
 
   /**
@@ -147,7 +148,7 @@ export class ConversationControls {
     if (sup) {
       this.supervisorLegs.delete(sup.leg);
       this.d.notices.monitorState(sup.id, callId, { ended: 'call_ended' });
-      await this.quietly(sup.leg);
+      await this.hangup(sup.leg);
     }
   }
 
@@ -194,11 +195,7 @@ export class ConversationControls {
     return run;
   }
 
-  private async quietly(legId: LegId): Promise<void> {
-    try {
-      await this.d.sw.hangup(legId, 'normal_clearing');
-    } catch (err) {
-      if (!(err instanceof LegGoneError)) this.d.log.warn({ err, legId }, 'hangup failed');
-    }
+  private hangup(legId: LegId): Promise<void> {
+    return hangupQuietly(this.d.sw, legId, this.d.log);
   }
 }
