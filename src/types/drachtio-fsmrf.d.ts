@@ -82,6 +82,14 @@ declare module 'drachtio-fsmrf' {
       on(event: string, listener: (...args: unknown[]) => void): this;
     }
 
+    /** mediaserver.js's record of an endpoint being created: _onNewCall calls fn, or keeps conn for later. */
+    interface PendingConnection {
+      conn?: unknown;
+      fn?: (conn: unknown) => void;
+      dialog?: Srf.Dialog;
+      connTimeout?: NodeJS.Timeout;
+    }
+
     class MediaServer extends EventEmitter {
       readonly address: string;
       readonly maxSessions: number;
@@ -92,6 +100,16 @@ declare module 'drachtio-fsmrf' {
       api(command: string): Promise<string>;
       disconnect(): void;
       destroy(): void;
+      /**
+       * Internals (drachtio-fsmrf 4.1.x) used to answer a browser's offer on an outgoing leg, as
+       * connectCaller does for an incoming one: INVITEs to FreeSWITCH waiting for its outbound event
+       * socket, keyed by the uuid in their User-Agent; where that socket must connect; the profile's
+       * SIP address.
+       */
+      readonly pendingConnections: Map<string, PendingConnection>;
+      readonly advertisedAddress: string;
+      readonly advertisedPort: number;
+      readonly sip: { ipv4: { udp: { address: string } } };
       on(event: 'end' | 'connect' | 'ready', listener: () => void): this;
       on(event: 'error', listener: (err: Error) => void): this;
       on(event: string, listener: (...args: unknown[]) => void): this;
@@ -104,4 +122,15 @@ declare module 'drachtio-fsmrf' {
   }
 
   export = Mrf;
+}
+
+/** The Endpoint class itself; mediaserver.js constructs it once FreeSWITCH's event socket connects. */
+declare module 'drachtio-fsmrf/lib/endpoint' {
+  import type Mrf from 'drachtio-fsmrf';
+  import type Srf from 'drachtio-srf';
+
+  class Endpoint extends Mrf.Endpoint {
+    constructor(conn: unknown, dialog: Srf.Dialog, ms: Mrf.MediaServer, opts: Mrf.EndpointOptions);
+  }
+  export = Endpoint;
 }

@@ -117,7 +117,9 @@ describe('digits, causes, targets', () => {
   test('an agent is dialled at their registered contact (where the REGISTER came from when behind NAT); numbers go to the trunk', () => {
     const reg: Registration = { userId: 'ob1', contact: 'sip:ob1@192.168.1.20:5062', sourceAddress: '203.0.113.9', sourcePort: 40112, protocol: 'udp', webrtc: false, expiresAt: 0 };
     expect(dialTarget('agent:ob1', { trunkUri: undefined, registration: reg })).toEqual({ uri: 'sip:ob1@192.168.1.20:5062', proxy: 'sip:203.0.113.9:40112;transport=udp', webrtc: false });
-    expect(dialTarget('agent:ob1', { trunkUri: undefined, registration: { ...reg, protocol: 'wss', contact: 'sip:x@y.invalid;transport=ws' } })).toEqual({ uri: 'sip:x@y.invalid;transport=ws', webrtc: true });
+    expect(dialTarget('agent:ob1', { trunkUri: undefined, registration: { ...reg, protocol: 'wss', contact: 'sip:x@y.invalid;transport=ws', webrtc: true } })).toEqual({ uri: 'sip:x@y.invalid;transport=ws', webrtc: true });
+    // drachtio reports a WebSocket registration's protocol as tcp: the browser is still reached through its own contact
+    expect(dialTarget('agent:ob1', { trunkUri: undefined, registration: { ...reg, protocol: 'tcp', contact: 'sip:x@y.invalid;transport=ws', webrtc: true } })).toEqual({ uri: 'sip:x@y.invalid;transport=ws', webrtc: true });
     expect(dialTarget('agent:ob1', { trunkUri: undefined, registration: { ...reg, contact: 'sip:ob1@203.0.113.9:5070' } })).toEqual({ uri: 'sip:ob1@203.0.113.9:5070', webrtc: false });
     expect(dialTarget('agent:ob2', { trunkUri: undefined, registration: undefined })).toMatchObject({ sipStatus: 480 });
     expect(dialTarget('+8613800138000', { trunkUri: 'sip:{number}@carrier.example.com:5060', registration: undefined })).toEqual({ uri: 'sip:+8613800138000@carrier.example.com:5060', webrtc: false });

@@ -22,8 +22,9 @@ export function dialTarget(to: string, opts: { trunkUri: string | undefined; reg
   if (to.startsWith('agent:')) {
     const r = opts.registration;
     if (!r) return { error: `${to} has no registered phone`, sipStatus: 480 };
-    const ws = /^wss?$/i.test(r.protocol);
-    if (ws) return { uri: r.contact, webrtc: true };
+    // A browser's Contact (sip:x@y.invalid;transport=ws) is routed by drachtio through the WebSocket
+    // it registered over (drachtio reports that connection's protocol as tcp).
+    if (r.webrtc) return { uri: r.contact, webrtc: true };
     // Behind NAT the Contact names a private address the phone cannot be reached at: send the INVITE
     // back where the REGISTER came from. Otherwise the Contact is trusted as registered.
     const contactHost = /^sips?:(?:[^@]*@)?\[?([^\]:;>]+)/i.exec(r.contact)?.[1];

@@ -35,7 +35,8 @@ import type { Registrar } from './registrar';
 import { dtmfFromSipInfo } from './sip-info-dtmf';
 import { conferenceSettings } from '../monitor-audio';
 import { nextRecordStop, type RecordStop } from './record-stop';
-import { byeQuietly, withGaps } from './srf-gaps';
+import { byeQuietly, withGaps, type UacOptions, type UacProgress } from './srf-gaps';
+import { answerBrowserOffer } from './browser-media';
 
 export interface FsSwitchOptions {
   clock: Clock;
@@ -404,56 +405,22 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       this.log.info({ to: request.to, reason: target.error }, 'dial refused');
       return dialFailureForSipStatus(target.sipStatus);
     }
-    const ep = await ms.createEndpoint(target.webrtc ? { headers: { 'X-Media-WebRTC': 'true' } } : {});
-    const leg: FsLeg = { id: `fs-${randomUUID()}`, state: 'ringing', input: new DigitInput(), holdMusic: false, endpoint: ep };
+    const leg: FsLeg = { id: `fs-${randomUUID()}`, state: 'ringing', input: new DigitInput(), holdMusic: false };
     this.legs.set(leg.id, leg);
-
-    let uacReq: Srf.SrfRequest | undefined;
-    let stoppedBy: 'cancel' | 'timeout' | undefined;
-    let earlySdp: string | undefined;
-    const stopRinging = (why: 'cancel' | 'timeout'): void => {
-      if (stoppedBy) return;
-      stoppedBy = why;
-      uacReq?.cancel(() => undefined);
-    };
-    leg.cancel = () => stopRinging('cancel');
-    const onAbort = (): void => stopRinging('cancel');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const ringTimer = this.o.clock.setTimer(`fs:${leg.id}:ring-timeout`, request.ringTimeoutMs, () => stopRinging('timeout'));
+    const ringing = this.ringing(leg, request.ringTimeoutMs, signal);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.startsWith('x-') ? `X-${k.slice(2)}` : k] = v;
+    const uac: UacOptions = { headers, callingNumber: request.callerId, ...(target.proxy ? { proxy: target.proxy } : {}) };
 
-    const cleanup = (): void => {
-      this.o.clock.clearTimer(ringTimer);
-      signal?.removeEventListener('abort', onAbort);
-      delete leg.cancel;
-    };
-    let dialog: Srf.Dialog;
+    let answered: { dialog: Srf.Dialog; ep: Mrf.Endpoint };
     try {
-      dialog = await withGaps(this.srf).createUAC(
-        target.uri,
-        { localSdp: ep.local.sdp, headers, callingNumber: request.callerId, ...(target.proxy ? { proxy: target.proxy } : {}) },
-        {
-          cbRequest: (err, req) => {
-            if (err || !req) return; // createUAC rejects with it
-            uacReq = req;
-            if (stoppedBy) req.cancel(() => undefined); // cancelled before the INVITE left
-          },
-          cbProvisional: (res) => {
-            // early media (ringback, carrier announcements) flows into the endpoint
-            if (res.status === 183 && res.body && !earlySdp) {
-              earlySdp = res.body;
-              void ep.modify(res.body).catch((err: unknown) => this.log.debug({ err }, 'early media not taken'));
-            }
-          },
-        },
-      );
+      answered = target.webrtc ? await this.callBrowser(ms, target.uri, uac, ringing.progress) : await this.callPhone(ms, leg, target.uri, uac, ringing.progress);
     } catch (err) {
-      cleanup();
+      ringing.done();
       this.legs.delete(leg.id);
       leg.state = 'ended';
       leg.input.end();
-      void ep.destroy().catch(() => undefined);
+      const stoppedBy = ringing.stoppedBy();
       const status = (err as { status?: number }).status;
       if (stoppedBy === 'cancel') return { outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 };
       if (stoppedBy === 'timeout') return { outcome: 'no_answer', cause: 'no_answer', sipStatus: 487 };
@@ -461,22 +428,105 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       this.log.warn({ err: (err as Error).message, to: request.to }, 'dial failed');
       return dialFailureForSipStatus(500);
     }
-    cleanup();
+    ringing.done();
+    const stoppedBy = ringing.stoppedBy();
     if (stoppedBy) {
       // answered while we were cancelling: the 200 OK won the race; end it at once
-      byeQuietly(dialog);
+      byeQuietly(answered.dialog);
       this.legs.delete(leg.id);
       leg.state = 'ended';
       leg.input.end();
-      void ep.destroy().catch(() => undefined);
+      void answered.ep.destroy().catch(() => undefined);
       return stoppedBy === 'cancel' ? { outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 } : { outcome: 'no_answer', cause: 'no_answer', sipStatus: 487 };
     }
-    if (dialog.remote.sdp && dialog.remote.sdp !== earlySdp) await ep.modify(dialog.remote.sdp);
-    this.attach(leg, dialog, ep);
+    this.attach(leg, answered.dialog, answered.ep);
     const at = this.o.clock.now();
     if (!request.detectMachine) return { outcome: 'answered', legId: leg.id, at };
-    const answeredBy = await this.detectMachine(leg, ep);
+    const answeredBy = await this.detectMachine(leg, answered.ep);
     return { outcome: 'answered', legId: leg.id, at, answeredBy };
+  }
+
+  /**
+   * A ringing leg stops on the ring timeout, on the caller's abort signal or on hangup(): by
+   * CANCEL, sent as soon as the INVITE has left.
+   */
+  private ringing(leg: FsLeg, ringTimeoutMs: number, signal: AbortSignal | undefined): { progress: UacProgress; stoppedBy: () => 'cancel' | 'timeout' | undefined; done: () => void } {
+    let uacReq: Srf.SrfRequest | undefined;
+    let stoppedBy: 'cancel' | 'timeout' | undefined;
+    const stop = (why: 'cancel' | 'timeout'): void => {
+      if (stoppedBy) return;
+      stoppedBy = why;
+      uacReq?.cancel(() => undefined);
+    };
+    leg.cancel = () => stop('cancel');
+    const onAbort = (): void => stop('cancel');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const ringTimer = this.o.clock.setTimer(`fs:${leg.id}:ring-timeout`, ringTimeoutMs, () => stop('timeout'));
+    return {
+      progress: {
+        cbRequest: (err, req) => {
+          if (err || !req) return; // createUAC rejects with it
+          uacReq = req;
+          if (stoppedBy) req.cancel(() => undefined); // cancelled before the INVITE left
+        },
+      },
+      stoppedBy: () => stoppedBy,
+      done: () => {
+        this.o.clock.clearTimer(ringTimer);
+        signal?.removeEventListener('abort', onAbort);
+        delete leg.cancel;
+      },
+    };
+  }
+
+  /** Phones and trunks: FreeSWITCH offers first (a 3PCC endpoint); early media flows into it. */
+  private async callPhone(ms: Mrf.MediaServer, leg: FsLeg, uri: string, uac: UacOptions, progress: UacProgress): Promise<{ dialog: Srf.Dialog; ep: Mrf.Endpoint }> {
+    const ep = await ms.createEndpoint({});
+    leg.endpoint = ep;
+    let earlySdp: string | undefined;
+    try {
+      const dialog = await withGaps(this.srf).createUAC(uri, { ...uac, localSdp: ep.local.sdp }, {
+        ...progress,
+        cbProvisional: (res) => {
+          // early media (ringback, carrier announcements) flows into the endpoint
+          if (res.status === 183 && res.body && !earlySdp) {
+            earlySdp = res.body;
+            void ep.modify(res.body).catch((err: unknown) => this.log.debug({ err }, 'early media not taken'));
+          }
+        },
+      });
+      if (dialog.remote.sdp && dialog.remote.sdp !== earlySdp) await ep.modify(dialog.remote.sdp);
+      return { dialog, ep };
+    } catch (err) {
+      void ep.destroy().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Browsers: late offer. The INVITE carries no SDP; the browser's 200 OK offers DTLS-SRTP with ICE;
+   * FreeSWITCH answers that offer and the answer goes to the browser in the ACK.
+   */
+  private async callBrowser(ms: Mrf.MediaServer, uri: string, uac: UacOptions, progress: UacProgress): Promise<{ dialog: Srf.Dialog; ep: Mrf.Endpoint }> {
+    const answer = await withGaps(this.srf).createUAC(uri, { ...uac, noAck: true }, progress);
+    if (!('ack' in answer)) {
+      byeQuietly(answer);
+      throw Object.assign(new Error('the browser answered without an SDP offer'), { status: 488 });
+    }
+    let media;
+    try {
+      media = await answerBrowserOffer(this.srf, ms, answer.sdp, this.o.clock);
+    } catch (err) {
+      await answer.destroy();
+      throw err;
+    }
+    const dialog = await answer.ack(media.answerSdp);
+    try {
+      return { dialog, ep: await media.endpoint };
+    } catch (err) {
+      byeQuietly(dialog);
+      throw err;
+    }
   }
 
   /** mod_avmd listens for a beep while wait_for_silence measures the greeting. */

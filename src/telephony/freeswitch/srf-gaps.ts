@@ -19,6 +19,22 @@ export interface UacOptions extends Srf.CreateUACOptions {
   callingName?: string;
 }
 
+export interface UacProgress {
+  /** cbRequest is called node-style: (err) when the INVITE could not be sent, (null, req) once it is. */
+  cbRequest?: (err: Error | null, req?: Srf.SrfRequest) => void;
+  cbProvisional?: (res: Srf.SrfResponse) => void;
+}
+
+/**
+ * A late-offer INVITE (no SDP, noAck) answered with an offer: the caller sends the answer in the ACK
+ * (ack), or gives up on the call (destroy: ACK then BYE).
+ */
+export interface LateOffer {
+  sdp: string;
+  ack(localSdp: string): Promise<Srf.Dialog>;
+  destroy(): Promise<void>;
+}
+
 export interface SrfWithGaps {
   /**
    * Handles REGISTER. Unlike use('register', …), this also tells drachtio-server that the app takes
@@ -27,12 +43,9 @@ export interface SrfWithGaps {
   register(handler: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
   /** Starts connecting (and reconnecting); the typings say it returns a promise, the code returns the app: listen for 'connect'. */
   connect(opts: SrfConnectOptions): void;
-  createUAC(
-    uri: string,
-    opts: UacOptions,
-    /** cbRequest is called node-style: (err) when the INVITE could not be sent, (null, req) once it is. */
-    progress?: { cbRequest?: (err: Error | null, req?: Srf.SrfRequest) => void; cbProvisional?: (res: Srf.SrfResponse) => void },
-  ): Promise<Srf.Dialog>;
+  /** Without localSdp and with noAck, a 200 OK carrying an offer resolves as a LateOffer (a 200 OK without SDP is ACKed: a Dialog). */
+  createUAC(uri: string, opts: UacOptions & { noAck: true }, progress?: UacProgress): Promise<LateOffer | Srf.Dialog>;
+  createUAC(uri: string, opts: UacOptions, progress?: UacProgress): Promise<Srf.Dialog>;
 }
 
 export function withGaps(srf: Srf): SrfWithGaps {
