@@ -6,6 +6,7 @@
  *  - redis-server: Debian package (apt-get) when missing, or the exact command to run
  *  - ferretdb (v1, SQLite backend): built from its Go module into .tools/ when missing
  *  - espeak-ng + sox (Debian packages) and the prompt audio built from ivr/prompts.yaml
+ *  - Chromium (Debian package; tests drive the agent desk in it with playwright-core): its path in CHROMIUM_PATH
  *  - TypeScript: `tsc` (incremental) into dist/
  * Every step is idempotent and prints what it does on stderr.
  */
@@ -145,8 +146,16 @@ function ensureSipp() {
   if (missing) throw new SetupError(`sipp is not installed; run: ${missing.hint}`);
 }
 
+/** Chromium for the agent-desk tests: CHROMIUM_PATH when given, else the Debian package's binary. */
+function ensureChromium() {
+  if (process.env.CHROMIUM_PATH && fs.existsSync(process.env.CHROMIUM_PATH)) return;
+  const [missing] = ensureDebianPackages([{ bin: 'chromium', pkg: 'chromium' }]);
+  if (missing) throw new SetupError(`chromium is not installed; run: ${missing.hint} (or set CHROMIUM_PATH)`);
+  process.env.CHROMIUM_PATH = which('chromium');
+}
+
 /**
- * @param {{ redis: boolean, ferretdb: boolean, sipp?: boolean }} need which embedded servers and tools must be available
+ * @param {{ redis: boolean, ferretdb: boolean, sipp?: boolean, chromium?: boolean }} need which embedded servers and tools must be available
  */
 function bootstrap(need) {
   try {
@@ -154,6 +163,7 @@ function bootstrap(need) {
     if (need.redis) ensureRedisServer();
     if (need.ferretdb) ensureFerretDb();
     if (need.sipp) ensureSipp();
+    if (need.chromium) ensureChromium();
     ensurePromptAudio();
     buildTypeScript();
   } catch (err) {
@@ -165,4 +175,4 @@ function bootstrap(need) {
   }
 }
 
-module.exports = { bootstrap, ROOT, FERRETDB_TOOL };
+module.exports = { bootstrap, which, ROOT, FERRETDB_TOOL };

@@ -5,7 +5,9 @@
 //   DRACHTIO_SIP_HOST / DRACHTIO_SIP_PORT (where phones send SIP; default DRACHTIO_HOST:5060),
 //   FREESWITCH_HOST, FREESWITCH_PORT (event socket, default 8021), FREESWITCH_SECRET,
 //   REALSTACK_LOCAL_ADDRESS (this host as FreeSWITCH and drachtio reach it; default 127.0.0.1),
-//   FREESWITCH_SOUND_DIR / FREESWITCH_RECORDINGS_DIR (as FreeSWITCH sees them).
+//   FREESWITCH_SOUND_DIR / FREESWITCH_RECORDINGS_DIR (as FreeSWITCH sees them),
+//   DRACHTIO_WS_URI (drachtio's WebSocket contact, e.g. ws://127.0.0.1:5066) and a Chromium
+//   (CHROMIUM_PATH, or chromium / chromium-browser / google-chrome on PATH) for the browser-agent suite.
 // Without the required ones it says it skipped and why, and exits 0.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -20,8 +22,22 @@ if (missing.length > 0) {
   process.exit(0);
 }
 
-const { bootstrap, ROOT } = require('./bootstrap.cjs');
+const { bootstrap, which, ROOT } = require('./bootstrap.cjs');
 bootstrap({ redis: true, ferretdb: true, sipp: true });
+
+// The browser agent (WebRTC) suite needs drachtio's WebSocket address and a Chromium.
+const chromium = process.env.CHROMIUM_PATH || ['chromium', 'chromium-browser', 'google-chrome'].map(which).find(Boolean);
+const webrtcMissing = [!process.env.DRACHTIO_WS_URI && 'DRACHTIO_WS_URI not set', !chromium && 'no Chromium (CHROMIUM_PATH, or chromium on PATH)'].filter(Boolean);
+const ignore = [];
+if (webrtcMissing.length > 0) {
+  process.stdout.write(`test:realstack: the browser-agent suite (webrtc-agent) is left out: ${webrtcMissing.join('; ')}.\n`);
+  ignore.push('--testPathIgnorePatterns=webrtc-agent');
+}
 const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
-const res = spawnSync(process.execPath, [jest, '--ci', '--config', path.join(ROOT, 'jest.realstack.config.js'), '--runInBand', ...process.argv.slice(2)], { stdio: 'inherit', cwd: ROOT });
+const res = spawnSync(process.execPath, [jest, '--ci', '--config', path.join(ROOT, 'jest.realstack.config.js'), '--runInBand', ...ignore, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  cwd: ROOT,
+  env: { ...process.env, ...(chromium ? { CHROMIUM_PATH: chromium } : {}) },
+});
 process.exit(res.status === null ? 1 : res.status);
+

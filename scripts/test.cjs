@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { bootstrap, ROOT } = require('./bootstrap.cjs');
 
-bootstrap({ redis: true, ferretdb: true });
+bootstrap({ redis: true, ferretdb: true, chromium: true });
 const results = path.join(ROOT, 'var', 'test-results.json');
 fs.mkdirSync(path.dirname(results), { recursive: true });
 fs.rmSync(results, { force: true });

@@ -170,7 +170,7 @@ export class App {
       };
 
       const server = http.createServer();
-      const io = new SocketServer(server, { serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
+      const io = new SocketServer(server, { serveClient: true, pingInterval: 10_000, pingTimeout: 8_000 });
       const upkeep = o.upkeep ?? DEFAULT_UPKEEP;
       const leases = new Leases(redis, keys);
       const gateway = new AgentGateway(io, tokens, models, leases, o.clock, { graceMs: upkeep.desktopGraceMs, heartbeatMs: upkeep.heartbeatMs, notReadyReasons: o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS }, log.child({ module: 'agent-gateway' }));

@@ -18,6 +18,7 @@ import { authMiddleware, HttpError, parseBody, type Authed } from './http-kit';
 import { docsPage, openApiFile } from './openapi';
 import { canSeeStore, requireStore, scopeMiddleware, type Scoped } from './scope';
 import { sipPasswordFor } from '../telephony/freeswitch/digest-auth';
+import { softphoneBundleRoute } from './softphone-bundle';
 
 export interface HttpDeps extends AdminDeps {
   models: Models;
@@ -119,6 +120,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'no such API route')));
+  softphoneBundleRoute(app);
   app.use(express.static(deps.agentUiDir, { index: 'index.html' }));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction): void => {

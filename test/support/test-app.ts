@@ -53,6 +53,8 @@ export interface TestAppOptions {
   startAt?: number;
   /** Recordings after the call (the real-stack suite: FreeSWITCH's folder on this host, a test archive). */
   recordings?: AppOptions['recordings'];
+  /** Agents' phones: the WebSocket address browsers register at (the real-stack WebRTC suite). */
+  sip?: AppOptions['sip'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -78,6 +80,7 @@ export async function startAppOn<S extends Switch, C extends Clock>(engine: { cl
     crm: opts.crmUrl ? { url: opts.crmUrl, token: 'test-crm-token', timeoutMs: 2000, backoff: { baseMs: 50, maxMs: 400 }, surviveMs: 30_000, popBudgetMs: 300, cacheTtlMs: 60_000 } : undefined,
     ivrDir: opts.ivr ? (opts.ivrDir ?? path.join(findProjectRoot(), 'ivr')) : undefined,
     recordings: opts.recordings,
+    sip: opts.sip,
     clock,
     sw,
     log,

@@ -1,0 +1,23 @@
+import { createRequire } from 'node:module';
+import type { Express } from 'express';
+
+/**
+ * The browser softphone's SIP stack (JsSIP) for agent-ui/, bundled from node_modules by esbuild on
+ * the first request and kept in memory: nothing is built into the repository or onto disk.
+ */
+export function softphoneBundleRoute(app: Express): void {
+  let bundle: Promise<string> | undefined;
+  const build = async (): Promise<string> => {
+    const esbuild = await import('esbuild');
+    const resolver = createRequire(__filename);
+    const out = await esbuild.build({ entryPoints: [resolver.resolve('jssip')], bundle: true, format: 'iife', globalName: 'JsSIP', platform: 'browser', minify: true, write: false, logLevel: 'silent' });
+    return out.outputFiles[0]?.text ?? '';
+  };
+  app.get('/vendor/jssip.js', async (_req, res) => {
+    bundle ??= build().catch((err: unknown) => {
+      bundle = undefined;
+      throw err;
+    });
+    res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(await bundle);
+  });
+}
