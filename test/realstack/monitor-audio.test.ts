@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { CallOffered, RecordingStopped } from '../../src/telephony/switch';
 import { realStackEnv, realStackHarness, type RealStackHarness } from './realstack-env';
+import { rms } from './wav';
 
 /**
  * Supervisor monitoring on FreeSWITCH, checked by ear: the customer's stereo recording has what the
@@ -18,15 +18,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => h?.close());
-
-/** RMS amplitude (0..1) of one channel of a WAV between two offsets in seconds. */
-function rms(file: string, channel: 1 | 2, fromS: number, toS: number): number {
-  // sox writes the statistics on stderr
-  const res = spawnSync('sox', [file, '-n', 'trim', fromS.toFixed(2), (toS - fromS).toFixed(2), 'remix', String(channel), 'stat'], { encoding: 'utf8' });
-  const m = /RMS\s+amplitude:\s+([\d.]+)/.exec(res.stderr);
-  if (!m) throw new Error(`sox gave no RMS for ${file}`);
-  return Number(m[1]);
-}
 
 test("a whispering supervisor is not heard by the customer; a barging one is", async () => {
   const offered = new Promise<CallOffered>((resolve) => h.sw.once('call.offered', resolve));

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,11 +8,12 @@ import { RealClock } from '../../src/clock/clock';
 import { createLogger } from '../../src/log';
 import type { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
 import { Registrar } from '../../src/telephony/freeswitch/registrar';
-import { findProjectRoot } from '../../src/util/project-root';
 import { readyAgent } from '../support/call-steps';
 import { startAppOn, testServices, type TestAppOf } from '../support/test-app';
 import { realStackEnv, realStackSwitch } from './realstack-env';
+import { realStackIvrDir } from './ivr-line';
 import { sipp } from './sipp';
+import { soxi } from './wav';
 
 /**
  * The whole app on drachtio-server + FreeSWITCH, driven by the SIPp scenarios of test/sipp: a caller
@@ -42,13 +42,7 @@ beforeAll(async () => {
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', { test: 'realstack-sipp' });
   redis = new Redis(testServices().redisUrl);
   // a flow of our own, so the test does not depend on the demo store's opening hours
-  flowsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-ivr-'));
-  fs.copyFileSync(path.join(findProjectRoot(), 'ivr', 'prompts.yaml'), path.join(flowsDir, 'prompts.yaml'));
-  fs.mkdirSync(path.join(flowsDir, 'flows'));
-  fs.writeFileSync(
-    path.join(flowsDir, 'flows', 'realstack.yaml'),
-    ['id: realstack', 'description: real-stack test line', 'language: zh-CN', "numbers: ['4008007777']", 'start: menu', 'nodes:', '  menu:', '    type: menu', '    prompt: main_menu', "    options: { '1': sales }", '    timeoutMs: 8000', '    retries: 1', '    onFail: sales', '  sales:', '    type: enqueue', '    queue: sales', ''].join('\n'),
-  );
+  flowsDir = realStackIvrDir();
   archive = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -137,10 +131,6 @@ async function eventuallyValue<T>(get: () => T | undefined, what: string, timeou
   }
 }
 
-/** A WAV file's channel count (-c) or length in seconds (-D), as sox reads it. */
-function soxi(flag: '-c' | '-D', file: string): number {
-  return Number(execFileSync('soxi', [flag, file], { encoding: 'utf8' }).trim());
-}
 
 test('the agent transfers the caller blind to a number: the caller talks to that phone, the agent goes to wrap-up', async () => {
   const { agent, phone } = await agentOnDeskPhone('rs2');
