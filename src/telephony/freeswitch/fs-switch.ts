@@ -520,7 +520,15 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       await answer.destroy();
       throw err;
     }
-    const dialog = await answer.ack(media.answerSdp);
+    let dialog: Srf.Dialog;
+    try {
+      dialog = await answer.ack(media.answerSdp);
+    } catch (err) {
+      // no dialog with the browser (its 200 OK had no Contact): FreeSWITCH's side goes too
+      byeQuietly(media.fsDialog);
+      void media.endpoint.then((ep) => ep.destroy()).catch(() => undefined);
+      throw err;
+    }
     try {
       return { dialog, ep: await media.endpoint };
     } catch (err) {
