@@ -789,6 +789,8 @@ export class InboundCall {
   private async recordDisposition(agentId: string, code: string, notes: string, details: OutcomeDetails): Promise<void> {
     if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('you can record an outcome only for your own call, after it ends');
     if (!this.queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${this.queue.dispositionCodes.join(', ')}`);
+    // the call record's own writes (its end) land first: FerretDB loses concurrent updates to one document
+    await this.recordChain;
     await this.ctx.outcomes.record({ ...details, callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: this.queue.queueId });
     this.dispositionCode = code;
     this.ctx.channel.dispositionSaved(agentId, this.callId, code);

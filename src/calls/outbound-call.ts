@@ -157,6 +157,8 @@ export class OutboundCall implements CallSession {
       if (at !== undefined && at <= this.ctx.clock.now()) throw new DispositionError('nextFollowUpAt must be in the future');
       // A lead that is not (yet) a CRM customer still gets its follow-up: on the lead, through the campaign.
       const { nextFollowUpAt, callbackScope, ...forCrm } = details;
+      // the call record's own writes (its end) land first: FerretDB loses concurrent updates to one document
+      await this.recordChain;
       await this.ctx.outcomes.record({ ...(this.customerId ? { ...forCrm, nextFollowUpAt } : forCrm), callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: `campaign:${this.campaign.campaignId}` });
       if (nextFollowUpAt !== undefined && at !== undefined) await this.campaign.followUp?.(this.lead, at, callbackScope === 'personal' ? agentId : undefined);
       this.ctx.channel.dispositionSaved(agentId, this.callId, code);
