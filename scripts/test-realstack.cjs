@@ -40,4 +40,3 @@ const res = spawnSync(process.execPath, [jest, '--ci', '--config', path.join(ROO
   env: { ...process.env, ...(chromium ? { CHROMIUM_PATH: chromium } : {}) },
 });
 process.exit(res.status === null ? 1 : res.status);
-

@@ -36,6 +36,7 @@ import { connectMongo } from './store/connect';
 import { bindModels, ensureIndexes, type Models } from './store/models';
 import { SimSwitch } from './telephony/sim/sim-switch';
 import { CallRecorder } from './calls/call-recorder';
+import { CallRecordWriter } from './calls/call-record-writer';
 import type { Switch } from './telephony/switch';
 
 export interface AppOptions {
@@ -176,6 +177,7 @@ export class App {
       const gateway = new AgentGateway(io, tokens, models, leases, o.clock, { graceMs: upkeep.desktopGraceMs, heartbeatMs: upkeep.heartbeatMs, notReadyReasons: o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS }, log.child({ module: 'agent-gateway' }));
       const agentStore = new AgentStore(redis, keys);
       const agents = new AgentService(agentStore, gateway, () => o.clock.now(), log.child({ module: 'agents' }));
+      const records = new CallRecordWriter({ models, inflight, log: log.child({ module: 'call-records' }) });
       const calls = new CallCenter({
         sw: o.sw,
         clock: o.clock,
@@ -189,8 +191,9 @@ export class App {
           : undefined,
         channel: gateway,
         inflight,
-        recorder: new CallRecorder({ sw: o.sw, models, inflight, enabled: o.recordCalls ?? true, timeZoneOf: (storeId) => (storeId ? stores.calendar(storeId)?.timeZone : undefined) ?? 'Asia/Shanghai', log: log.child({ module: 'recorder' }) }),
-        outcomes: new DispositionService({ models, customers, channel: gateway, inflight, sink: writeback, log: log.child({ module: 'outcomes' }) }),
+        records,
+        recorder: new CallRecorder({ sw: o.sw, records, enabled: o.recordCalls ?? true, timeZoneOf: (storeId) => (storeId ? stores.calendar(storeId)?.timeZone : undefined) ?? 'Asia/Shanghai', log: log.child({ module: 'recorder' }) }),
+        outcomes: new DispositionService({ models, records, customers, channel: gateway, inflight, sink: writeback, log: log.child({ module: 'outcomes' }) }),
         leases,
         archive,
         flowFor: (dialled) => routing.ivr?.forDialled(dialled),

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { Express } from 'express';
 
 /**
@@ -9,8 +8,7 @@ export function softphoneBundleRoute(app: Express): void {
   let bundle: Promise<string> | undefined;
   const build = async (): Promise<string> => {
     const esbuild = await import('esbuild');
-    const resolver = createRequire(__filename);
-    const out = await esbuild.build({ entryPoints: [resolver.resolve('jssip')], bundle: true, format: 'iife', globalName: 'JsSIP', platform: 'browser', minify: true, write: false, logLevel: 'silent' });
+    const out = await esbuild.build({ entryPoints: [require.resolve('jssip')], bundle: true, format: 'iife', globalName: 'JsSIP', platform: 'browser', minify: true, write: false, logLevel: 'silent' });
     return out.outputFiles[0]?.text ?? '';
   };
   app.get('/vendor/jssip.js', async (_req, res) => {

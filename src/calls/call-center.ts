@@ -16,6 +16,7 @@ import type { CallOffered, LegHangup, LegId, MonitorMode, RecordingStopped, Swit
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import type { DialOutcome } from '../dialer/ports';
 import type { CallRecorder } from './call-recorder';
+import type { CallRecordWriter } from './call-record-writer';
 import type { CallSession, ControlFields, LiveConversation } from './call-session';
 import { CallTransfers, type TransferTarget } from './call-transfers';
 import { ConversationControls, type MonitorNotices } from './conversation-controls';
@@ -36,6 +37,8 @@ export interface CallCenterDeps {
   externalCrm: CallContext['externalCrm'];
   channel: AgentChannel;
   inflight: InflightWrites;
+  /** The call record's writes, in order per call. */
+  records: CallRecordWriter;
   outcomes: DispositionService;
   recorder: CallRecorder;
   leases: Leases;
@@ -341,7 +344,7 @@ export class CallCenter {
   private amendRecord(callId: string, fields: ControlFields): void {
     const live = this.calls.get(callId);
     if (live) return live.amendRecord(fields);
-    void this.deps.inflight.track(this.deps.models.CallRecord.updateOne({ _id: callId }, { $set: fields }).exec().catch((err: unknown) => this.deps.log.error({ err, callId }, 'call record update failed')));
+    void this.deps.records.write(callId, fields);
   }
 
   /** A connected conversation; a call of another store is "not found", as in the REST API. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { InflightWrites } from '../lifecycle/inflight';
-import type { CallRecordDoc, Models } from '../store/models';
+import type { CallRecordDoc } from '../store/models';
 import type { LegId, RecordingStopped, Switch } from '../telephony/switch';
+import type { CallRecordWriter } from './call-record-writer';
 
 export type RecordingMeta = NonNullable<CallRecordDoc['recording']>;
 
@@ -15,8 +15,7 @@ export class CallRecorder {
   constructor(
     private readonly d: {
       sw: Switch;
-      models: Models;
-      inflight: InflightWrites;
+      records: CallRecordWriter;
       enabled: boolean;
       /** The store's time zone (recordings are filed by its local date). */
       timeZoneOf: (storeId: string | undefined) => string;
@@ -49,6 +48,6 @@ export class CallRecorder {
   /** A recording whose call session is over: saved on the call record directly. */
   saveLate(e: RecordingStopped): void {
     const set = { 'recording.file': e.file, 'recording.stoppedAt': new Date(e.at), 'recording.durationMs': e.durationMs, 'recording.channels': e.channels, 'recording.maskedMs': e.maskedMs };
-    void this.d.inflight.track(this.d.models.CallRecord.updateOne({ _id: e.name }, { $set: set }).exec()).catch((err: unknown) => this.d.log.error({ err, callId: e.name }, 'recording metadata not saved'));
+    void this.d.records.write(e.name, set);
   }
 }

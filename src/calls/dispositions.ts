@@ -6,6 +6,7 @@ import type { InflightWrites } from '../lifecycle/inflight';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
+import type { CallRecordWriter } from './call-record-writer';
 
 export class DispositionError extends Error {}
 
@@ -66,7 +67,7 @@ export interface OutcomeSink {
  */
 export class DispositionService {
   constructor(
-    private readonly deps: { models: Models; customers: CustomerDirectory; channel: AgentChannel; inflight: InflightWrites; sink: OutcomeSink | undefined; log: Logger },
+    private readonly deps: { models: Models; records: CallRecordWriter; customers: CustomerDirectory; channel: AgentChannel; inflight: InflightWrites; sink: OutcomeSink | undefined; log: Logger },
   ) {}
 
   async record(d: DispositionInput): Promise<void> {
@@ -94,9 +95,8 @@ export class DispositionService {
       if ((err as { code?: number }).code === 11000) throw new DispositionError(`a disposition for call ${d.callId} is already recorded`);
       throw err;
     }
-    await this.deps.inflight.track(
-      withWriteRetry(() => models.CallRecord.updateOne({ _id: d.callId }, { $set: { disposition: { code: d.code, notes: d.notes, agentUsername: d.agentId, at: d.at } } }).exec()),
-    );
+    // behind the call record's own writes (its end): see CallRecordWriter
+    await this.deps.records.write(d.callId, { disposition: { code: d.code, notes: d.notes, agentUsername: d.agentId, at: d.at } });
     const previousGrade = await this.updateCustomer(d);
     if (d.appointment) {
       this.deps.channel.appointment(d.appointment.consultant, { callId: d.callId, customerId: d.customerId ? String(d.customerId) : undefined, storeId: d.appointment.storeId, at: d.appointment.at, bookedBy: d.agentId, notes: d.notes });

@@ -20,6 +20,7 @@ import { withWriteRetry } from '../store/retry';
 import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import { CallRecorder, type RecordingMeta } from './call-recorder';
+import type { CallRecordWriter } from './call-record-writer';
 import type { ControlFields, LiveConversation } from './call-session';
 
 export interface CallContext {
@@ -33,6 +34,8 @@ export interface CallContext {
   externalCrm: { crm: ExternalCrm; popBudgetMs: number } | undefined;
   channel: AgentChannel;
   inflight: InflightWrites;
+  /** The call record's writes, in order per call. */
+  records: CallRecordWriter;
   /** Records connected conversations. */
   recorder: CallRecorder;
   outcomes: DispositionService;
@@ -104,7 +107,6 @@ export class InboundCall {
   private wrapUpUntil = 0;
   private wrapUpExtendedMs = 0;
   private countedActive = false;
-  private recordChain: Promise<unknown> = Promise.resolve();
   private pendingRecord: RecordUpdate = {};
   private endedOutcome: { outcome: string | undefined; at: number } | undefined;
   private dispositionCode: string | undefined;
@@ -789,8 +791,6 @@ export class InboundCall {
   private async recordDisposition(agentId: string, code: string, notes: string, details: OutcomeDetails): Promise<void> {
     if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('you can record an outcome only for your own call, after it ends');
     if (!this.queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${this.queue.dispositionCodes.join(', ')}`);
-    // the call record's own writes (its end) land first: FerretDB loses concurrent updates to one document
-    await this.recordChain;
     await this.ctx.outcomes.record({ ...details, callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: this.queue.queueId });
     this.dispositionCode = code;
     this.ctx.channel.dispositionSaved(agentId, this.callId, code);
@@ -859,14 +859,9 @@ export class InboundCall {
   }
 
   private writeRecord(fields: RecordUpdate, create = false): void {
-    const { CallRecord } = this.ctx.models;
     const update: RecordUpdate = create ? fields : { ...this.pendingRecord, ...fields };
     if (!create) this.pendingRecord = {};
-    const run = this.recordChain.then(() =>
-      withWriteRetry<unknown>(() => (create ? CallRecord.create({ _id: this.callId, callId: this.callId, ...update }) : CallRecord.updateOne({ _id: this.callId }, { $set: update }).exec())),
-    );
-    this.recordChain = run.catch((err: unknown) => this.log.error({ err, update: Object.keys(update) }, 'call record write failed'));
-    void this.ctx.inflight.track(this.recordChain);
+    void this.ctx.records.write(this.callId, update, { create });
     if (update.status === 'ended' && this.customerId) this.endedOutcome = { outcome: update.outcome ?? undefined, at: this.offered.receivedAt };
   }
 

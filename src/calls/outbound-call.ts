@@ -6,13 +6,13 @@ import type { CustomerDirectory } from '../crm/screen-pop';
 import type { InflightWrites } from '../lifecycle/inflight';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
-import { withWriteRetry } from '../store/retry';
 import { LegGoneError, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
 import type { CallSession, ControlFields, LiveConversation } from './call-session';
 import { CallActionError } from './inbound-call';
 import type { DialOutcome } from '../dialer/ports';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import { CallRecorder, type RecordingMeta } from './call-recorder';
+import type { CallRecordWriter } from './call-record-writer';
 
 export interface OutboundContext {
   sw: Switch;
@@ -25,6 +25,8 @@ export interface OutboundContext {
   channel: AgentChannel;
   outcomes: DispositionService;
   inflight: InflightWrites;
+  /** The call record's writes, in order per call. */
+  records: CallRecordWriter;
   log: Logger;
   bindLeg(legId: LegId, call: CallSession): void;
   forget(call: CallSession): void;
@@ -157,8 +159,6 @@ export class OutboundCall implements CallSession {
       if (at !== undefined && at <= this.ctx.clock.now()) throw new DispositionError('nextFollowUpAt must be in the future');
       // A lead that is not (yet) a CRM customer still gets its follow-up: on the lead, through the campaign.
       const { nextFollowUpAt, callbackScope, ...forCrm } = details;
-      // the call record's own writes (its end) land first: FerretDB loses concurrent updates to one document
-      await this.recordChain;
       await this.ctx.outcomes.record({ ...(this.customerId ? { ...forCrm, nextFollowUpAt } : forCrm), callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: `campaign:${this.campaign.campaignId}` });
       if (nextFollowUpAt !== undefined && at !== undefined) await this.campaign.followUp?.(this.lead, at, callbackScope === 'personal' ? agentId : undefined);
       this.ctx.channel.dispositionSaved(agentId, this.callId, code);
@@ -303,15 +303,8 @@ export class OutboundCall implements CallSession {
     }
   }
 
-  private recordChain: Promise<unknown> = Promise.resolve();
-
   /** Call-record writes, in order, off the call's path (as for inbound calls). */
   private record(fields: Record<string, unknown>, create = false): void {
-    const { CallRecord } = this.ctx.models;
-    const run = this.recordChain.then(() =>
-      withWriteRetry<unknown>(() => (create ? CallRecord.create({ _id: this.callId, callId: this.callId, ...fields }) : CallRecord.updateOne({ _id: this.callId }, { $set: fields }).exec())),
-    );
-    this.recordChain = run.catch((err: unknown) => this.log.error({ err }, 'call record write failed'));
-    void this.ctx.inflight.track(this.recordChain);
+    void this.ctx.records.write(this.callId, fields, { create });
   }
 }

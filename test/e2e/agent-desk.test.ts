@@ -1,6 +1,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { hashPassword } from '../../src/auth/passwords';
 import { armed, callIn } from '../support/call-steps';
+import { openDesk } from '../support/desk';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -25,20 +26,11 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function loggedIn(username: string, password: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(t.url);
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await page.click('#login-button');
-  return page;
-}
-
 const stateIs = (page: Page, text: string): Promise<unknown> => page.waitForSelector(`#agent-state:text-is("${text}")`, { timeout: 10_000 });
 
 test('a wrong password is refused on the desk with the reason, in Chinese', async () => {
   await t.app.models.User.create({ username: 'desk0', displayName: '坐席 0', passwordHash: await hashPassword('right-password'), roles: ['agent'], queueIds: ['sales'], skills: [] });
-  const page = await loggedIn('desk0', 'wrong-password');
+  const page = await openDesk(browser, t.url, 'desk0', 'wrong-password');
   await page.waitForSelector('#login-error:not([hidden])');
   expect(await page.textContent('#login-error')).toBe('登录失败：wrong username or password');
   expect(await page.isHidden('#desk')).toBe(true);
@@ -47,7 +39,7 @@ test('a wrong password is refused on the desk with the reason, in Chinese', asyn
 
 test('an agent logs in, goes ready, sees the caller on the offer, accepts, talks, hangs up into wrap-up', async () => {
   await t.app.models.User.create({ username: 'desk1', displayName: '坐席 1', passwordHash: await hashPassword('pw-desk1'), roles: ['agent'], queueIds: ['sales'], skills: [] });
-  const page = await loggedIn('desk1', 'pw-desk1');
+  const page = await openDesk(browser, t.url, 'desk1', 'pw-desk1');
   await stateIs(page, '未就绪');
   // no WebSocket address configured: the softphone says so instead of failing silently
   expect(await page.textContent('#phone-state')).toBe('未配置（没有 WebSocket 地址）');

@@ -11,6 +11,7 @@ import { Registrar } from '../../src/telephony/freeswitch/registrar';
 import { readyAgent } from '../support/call-steps';
 import { startAppOn, testServices, type TestAppOf } from '../support/test-app';
 import { realStackEnv, realStackSwitch } from './realstack-env';
+import { callRecordOf, recordingStopped } from './call-records';
 import { realStackIvrDir } from './ivr-line';
 import { sipp } from './sipp';
 import { soxi } from './wav';
@@ -70,16 +71,6 @@ afterAll(async () => {
   fs.rmSync(flowsDir, { recursive: true, force: true });
 });
 
-async function callRecordOf(from: string, until: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-  let last: Record<string, unknown> | null = null;
-  for (let i = 0; i < 100; i++) {
-    last = (await t.app.models.CallRecord.findOne({ from }).lean()) as Record<string, unknown> | null;
-    if (last && until(last)) return last;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error(`no finished call record from ${from}; last seen: ${JSON.stringify(last)}`);
-}
-
 /** A ready agent whose desk phone (SIPp, auto-answering) is registered through drachtio with their digest password. */
 async function agentOnDeskPhone(username: string): Promise<{ agent: Awaited<ReturnType<typeof readyAgent>>; phone: ReturnType<typeof sipp> }> {
   const agent = await readyAgent(t, username, { queueIds: ['sales'] });
@@ -98,12 +89,12 @@ test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their r
   await agent.state('talking', 15_000);
   expect((await caller.done).code).toBe(0);
   expect((await phone.done).code).toBe(0); // the agent's phone was rung, answered, and hung up when the caller left
-  const record = await callRecordOf('+8613800138100', (r) => r.status === 'ended');
+  const record = await callRecordOf(t.app.models, '+8613800138100', (r) => r.status === 'ended');
   expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'rs1', source: 'trunk' });
   expect(JSON.stringify(record.ivr)).toContain('"1"');
   await agent.state('wrap_up', 5000);
   // the conversation was recorded in stereo (customer left, agent right), as long as it lasted
-  const withRecording = await callRecordOf('+8613800138100', (r) => !!(r.recording as { stoppedAt?: unknown } | undefined)?.stoppedAt);
+  const withRecording = await callRecordOf(t.app.models, '+8613800138100', recordingStopped);
   const recording = withRecording.recording as { file: string; durationMs: number; channels: number };
   expect(recording.channels).toBe(2);
   expect(recording.durationMs).toBeGreaterThan(4000); // the caller talks for 8 s after pressing 1
@@ -146,7 +137,7 @@ test('the agent transfers the caller blind to a number: the caller talks to that
   expect((await phone.done).code).toBe(0); // the agent's phone was hung up at the transfer
   expect((await caller.done).code).toBe(0);
   expect((await target.done).code).toBe(0); // the target was hung up when the caller left
-  const record = await callRecordOf('+8613800138103', (r) => (r.transfer as { talkMs?: number } | undefined)?.talkMs !== undefined);
+  const record = await callRecordOf(t.app.models, '+8613800138103', (r) => (r.transfer as { talkMs?: number } | undefined)?.talkMs !== undefined);
   expect(record).toMatchObject({ outcome: 'transferred', transferredTo: '+8613900000001', transfer: { kind: 'blind', by: 'rs2' } });
   expect((record.transfer as { talkMs: number }).talkMs).toBeGreaterThan(3000);
 });
@@ -154,10 +145,10 @@ test('the agent transfers the caller blind to a number: the caller talks to that
 test('a caller who hangs up while queued is recorded as abandoned; an in-car terminal call is told apart by its headers', async () => {
   const waiting = await sipp('caller-hangs-up-queued.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008001234', '-key', 'caller', '+8613800138101', '-d', '4000', drachtio]).done;
   expect(waiting.code).toBe(0);
-  expect(await callRecordOf('+8613800138101', (r) => r.status === 'ended')).toMatchObject({ outcome: 'abandoned' });
+  expect(await callRecordOf(t.app.models, '+8613800138101', (r) => r.status === 'ended')).toMatchObject({ outcome: 'abandoned' });
   const car = await sipp('vehicle-call.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008001234', '-key', 'caller', '+8613800138102', '-key', 'vin', 'LSVAU2180N2183294', '-d', '3000', drachtio]).done;
   expect(car.code).toBe(0);
-  expect(await callRecordOf('+8613800138102', (r) => r.status === 'ended')).toMatchObject({ source: 'vehicle' });
+  expect(await callRecordOf(t.app.models, '+8613800138102', (r) => r.status === 'ended')).toMatchObject({ source: 'vehicle' });
 });
 
 test('the dialer meets a person, a busy line, nobody, and a voicemail greeting', async () => {

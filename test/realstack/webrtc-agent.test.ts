@@ -6,7 +6,9 @@ import { RealClock } from '../../src/clock/clock';
 import { createLogger } from '../../src/log';
 import type { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
 import { Registrar } from '../../src/telephony/freeswitch/registrar';
+import { openDesk } from '../support/desk';
 import { startAppOn, testServices, type TestAppOf } from '../support/test-app';
+import { callRecordOf, recordingStopped } from './call-records';
 import { realStackIvrDir } from './ivr-line';
 import { realStackEnv, realStackSwitch } from './realstack-env';
 import { sipp } from './sipp';
@@ -63,13 +65,7 @@ afterAll(async () => {
 
 async function deskOf(username: string): Promise<Page> {
   await t.app.models.User.create({ username, displayName: `坐席 ${username}`, passwordHash: await hashPassword(`pw-${username}`), roles: ['agent'], queueIds: ['sales'], skills: [] });
-  const page = await browser.newPage();
-  page.on('pageerror', (err) => process.stdout.write(`desk page error: ${err.message}\n`));
-  await page.goto(t.url);
-  await page.fill('#username', username);
-  await page.fill('#password', `pw-${username}`);
-  await page.click('#login-button');
-  return page;
+  return openDesk(browser, t.url, username, `pw-${username}`);
 }
 
 interface MediaStats {
@@ -113,13 +109,9 @@ test('an agent on the browser desk takes an IVR caller over WebRTC: both hear ea
   await page.waitForSelector('#agent-state:text-is("话后处理")', { timeout: 10_000 });
   await page.waitForSelector('#phone-call[data-state="ended"]', { state: 'attached', timeout: 10_000 });
 
-  let record: Record<string, unknown> | null = null;
-  for (let i = 0; i < 75 && !(record?.recording as { stoppedAt?: unknown } | undefined)?.stoppedAt; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    record = (await t.app.models.CallRecord.findOne({ from: '+8613800138300' }).lean()) as Record<string, unknown> | null;
-  }
+  const record = await callRecordOf(t.app.models, '+8613800138300', recordingStopped);
   expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'web1', status: 'ended' });
-  const recording = record?.recording as { file: string; durationMs: number; channels: number };
+  const recording = record.recording as { file: string; durationMs: number; channels: number };
   expect(recording.channels).toBe(2);
   expect(recording.durationMs).toBeGreaterThan(6000);
   if (fs.existsSync(recording.file)) {

@@ -98,6 +98,11 @@ interface FsLeg {
   };
 }
 
+/** The dial result of a leg whose ringing we stopped: cancelled by us, or not answered in time. */
+function ringingStopped(why: 'cancel' | 'timeout'): DialResult {
+  return why === 'cancel' ? { outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 } : { outcome: 'no_answer', cause: 'no_answer', sipStatus: 487 };
+}
+
 /** Long-running media applications must not outlive their leg: races them with its end. */
 function untilEnded(leg: FsLeg): Promise<'ended'> {
   return waitForKey(leg.input, undefined).done.then(() => 'ended' as const);
@@ -396,7 +401,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
   // ---- outbound --------------------------------------------------------------------------
 
   async dial(request: DialRequest, signal?: AbortSignal): Promise<DialResult> {
-    if (signal?.aborted) return { outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 };
+    if (signal?.aborted) return ringingStopped('cancel');
     const ms = this.ms;
     if (!ms || !this.drachtioUp) return dialFailureForSipStatus(503);
     const registration = request.to.startsWith('agent:') ? await this.o.registrar.lookup(request.to.slice('agent:'.length)) : undefined;
@@ -417,13 +422,10 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       answered = target.webrtc ? await this.callBrowser(ms, target.uri, uac, ringing.progress) : await this.callPhone(ms, leg, target.uri, uac, ringing.progress);
     } catch (err) {
       ringing.done();
-      this.legs.delete(leg.id);
-      leg.state = 'ended';
-      leg.input.end();
+      this.dropUnanswered(leg);
       const stoppedBy = ringing.stoppedBy();
+      if (stoppedBy) return ringingStopped(stoppedBy);
       const status = (err as { status?: number }).status;
-      if (stoppedBy === 'cancel') return { outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 };
-      if (stoppedBy === 'timeout') return { outcome: 'no_answer', cause: 'no_answer', sipStatus: 487 };
       if (typeof status === 'number') return dialFailureForSipStatus(status);
       this.log.warn({ err: (err as Error).message, to: request.to }, 'dial failed');
       return dialFailureForSipStatus(500);
@@ -433,17 +435,22 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     if (stoppedBy) {
       // answered while we were cancelling: the 200 OK won the race; end it at once
       byeQuietly(answered.dialog);
-      this.legs.delete(leg.id);
-      leg.state = 'ended';
-      leg.input.end();
+      this.dropUnanswered(leg);
       void answered.ep.destroy().catch(() => undefined);
-      return stoppedBy === 'cancel' ? { outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 } : { outcome: 'no_answer', cause: 'no_answer', sipStatus: 487 };
+      return ringingStopped(stoppedBy);
     }
     this.attach(leg, answered.dialog, answered.ep);
     const at = this.o.clock.now();
     if (!request.detectMachine) return { outcome: 'answered', legId: leg.id, at };
     const answeredBy = await this.detectMachine(leg, answered.ep);
     return { outcome: 'answered', legId: leg.id, at, answeredBy };
+  }
+
+  /** An outbound leg that never became a call: forgotten, its digit input closed. */
+  private dropUnanswered(leg: FsLeg): void {
+    this.legs.delete(leg.id);
+    leg.state = 'ended';
+    leg.input.end();
   }
 
   /**

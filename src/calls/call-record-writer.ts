@@ -1,0 +1,50 @@
+import type { InflightWrites } from '../lifecycle/inflight';
+import type { Logger } from '../log';
+import type { Models } from '../store/models';
+import { withWriteRetry } from '../store/retry';
+
+/**
+ * Every write this process makes to a call record, one at a time per call, in the order asked.
+ *
+ * A call record has several writers: its session (arrival, connect, end), in-call controls and
+ * transfers (totals), the recording's end, the agent's disposition. Some land after the session is
+ * gone. MongoDB applies each update atomically, but FerretDB (the embedded store) reads, changes and
+ * writes back a document, so two updates of one record in flight at once can lose one of them.
+ * Ordering them per call here costs nothing on MongoDB and makes both stores keep every field.
+ */
+export class CallRecordWriter {
+  /** The last write queued for each call that has one not yet settled. */
+  private readonly tails = new Map<string, Promise<void>>();
+
+  constructor(private readonly d: { models: Models; inflight: InflightWrites; log: Logger }) {}
+
+  /**
+   * Queues a write of `fields` ($set, or the document's creation) behind the call's earlier writes.
+   * Resolves when it has landed; rejects when it failed (after retrying passing errors). Callers
+   * that do not wait for it need not catch: a failure is logged here.
+   */
+  write(callId: string, fields: object, opts: { create?: boolean } = {}): Promise<void> {
+    const { CallRecord } = this.d.models;
+    const run = this.settled(callId).then(async () => {
+      await withWriteRetry<unknown>(() => (opts.create ? CallRecord.create({ _id: callId, callId, ...fields }) : CallRecord.updateOne({ _id: callId }, { $set: fields }).exec()));
+    });
+    const tail = run.catch((err: unknown) => this.d.log.error({ err, callId, fields: Object.keys(fields) }, 'call record write failed'));
+    this.tails.set(callId, tail);
+    void tail.then(() => {
+      if (this.tails.get(callId) === tail) this.tails.delete(callId);
+    });
+    void this.d.inflight.track(tail);
+    // `tail` handles a failure of `run` (logs it); a caller that waits gets the error too
+    return run;
+  }
+
+  /** Settles once every write queued so far for the call has settled. */
+  settled(callId: string): Promise<void> {
+    return this.tails.get(callId) ?? Promise.resolve();
+  }
+
+  /** Calls with writes still queued or in flight. */
+  get pendingCalls(): number {
+    return this.tails.size;
+  }
+}
