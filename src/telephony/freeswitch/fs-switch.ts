@@ -35,6 +35,7 @@ import type { Registrar } from './registrar';
 import { dtmfFromSipInfo } from './sip-info-dtmf';
 import { conferenceSettings } from '../monitor-audio';
 import { nextRecordStop, type RecordStop } from './record-stop';
+import { bridgeEstablished } from './channel-events';
 import { byeQuietly, withGaps, type UacOptions, type UacProgress } from './srf-gaps';
 import { answerBrowserOffer } from './browser-media';
 
@@ -97,6 +98,9 @@ interface FsLeg {
     stopped: Promise<RecordStop>;
   };
 }
+
+/** How long bridge() waits for FreeSWITCH to have both channels in the bridge. */
+const BRIDGE_WAIT_MS = 2000;
 
 /** The dial result of a leg whose ringing we stopped: cancelled by us, or not answered in time. */
 function ringingStopped(why: 'cancel' | 'timeout'): DialResult {
@@ -579,8 +583,18 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     if (legA.state !== 'answered' || legB.state !== 'answered') throw new Error(`cannot bridge ${a} and ${b}: both legs must be answered`);
     await this.stopHoldMusic(a);
     await this.stopHoldMusic(b);
-    // uuid_bridge takes the channels out of whatever they run (a park, a conference)
-    await this.media(legA).bridge(this.media(legB));
+    const [epA, epB] = [this.media(legA), this.media(legB)];
+    // uuid_bridge takes the channels out of whatever they run (a park, a conference); done once both are in
+    const established = bridgeEstablished(epA, epB);
+    const t0 = this.o.clock.now();
+    try {
+      await epA.bridge(epB);
+      const inBridge = await Promise.race([established.done, this.o.clock.sleep(`fs:${a}:bridge`, BRIDGE_WAIT_MS).then(() => false)]);
+      if (!inBridge && legA.state === 'answered' && legB.state === 'answered') this.log.warn({ a, b }, `FreeSWITCH did not report the bridge within ${BRIDGE_WAIT_MS} ms`);
+      else this.log.debug({ a, b, ms: this.o.clock.now() - t0 }, 'bridged');
+    } finally {
+      established.cancel();
+    }
     for (const leg of [legA, legB]) {
       if (leg.conference) this.rooms.delete(leg.conference.room);
       delete leg.conference;

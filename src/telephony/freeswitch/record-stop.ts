@@ -1,4 +1,5 @@
 import type Mrf from 'drachtio-fsmrf';
+import { nextChannelEvent } from './channel-events';
 
 export interface RecordStop {
   /** Length FreeSWITCH wrote (record_ms), when it says. */
@@ -9,23 +10,16 @@ export interface RecordStop {
 /**
  * The RECORD_STOP FreeSWITCH sends on an endpoint's own event socket when the recording of `file`
  * (started with uuid_record) is closed: by `uuid_record stop`, its time limit, or the channel's end.
+ * Cancelled, or on a channel without a socket, it settles with nothing known.
  */
 export function nextRecordStop(ep: Mrf.Endpoint, file: string): { done: Promise<RecordStop>; cancel: () => void } {
-  const event = `esl::event::RECORD_STOP::${ep.uuid}`;
-  // fsmrf drops the connection (sets it null) when the endpoint is destroyed
-  const conn = ep.conn as Mrf.EslConnection | null;
-  if (!conn) return { done: Promise.resolve({ durationMs: undefined, file: undefined }), cancel: () => undefined };
-  let listener: (evt: Mrf.EslEvent) => void = () => undefined;
-  const done = new Promise<RecordStop>((resolve) => {
-    listener = (evt) => {
-      const path = evt.getHeader('Record-File-Path');
-      if (path !== undefined && path !== file) return; // another recording on the same channel
-      conn.removeListener(event, listener);
-      const ms = Number(evt.getHeader('variable_record_ms') ?? NaN);
-      resolve({ durationMs: Number.isFinite(ms) && ms > 0 ? ms : undefined, file: path });
-    };
+  const next = nextChannelEvent(ep, 'RECORD_STOP', (evt) => {
+    const path = evt.getHeader('Record-File-Path');
+    return path === undefined || path === file; // not another recording on the same channel
   });
-  conn.subscribe('RECORD_STOP');
-  conn.on(event, listener);
-  return { done, cancel: () => void conn.removeListener(event, listener) };
+  const done = next.done.then((evt): RecordStop => {
+    const ms = Number(evt?.getHeader('variable_record_ms') ?? NaN);
+    return { durationMs: Number.isFinite(ms) && ms > 0 ? ms : undefined, file: evt?.getHeader('Record-File-Path') };
+  });
+  return { done, cancel: next.cancel };
 }
