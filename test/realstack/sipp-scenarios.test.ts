@@ -28,6 +28,7 @@ const secret = 'realstack-app-secret-0123456789abcdef';
 const AGENT_PHONE_PORT = Number(process.env.REALSTACK_AGENT_PHONE_PORT ?? 25060);
 const CUSTOMER_PHONE_PORT = Number(process.env.REALSTACK_CUSTOMER_PHONE_PORT ?? 25070);
 const CALLER_PORT = Number(process.env.REALSTACK_CALLER_PORT ?? 25080);
+const COLLEAGUE_PHONE_PORT = Number(process.env.REALSTACK_COLLEAGUE_PHONE_PORT ?? 25090);
 const drachtio = `${env.drachtioSip.host}:${env.drachtioSip.port}`;
 const local = ['-i', env.localAddress];
 
@@ -74,10 +75,15 @@ afterAll(async () => {
 /** A ready agent whose desk phone (SIPp, auto-answering) is registered through drachtio with their digest password. */
 async function agentOnDeskPhone(username: string): Promise<{ agent: Awaited<ReturnType<typeof readyAgent>>; phone: ReturnType<typeof sipp> }> {
   const agent = await readyAgent(t, username, { queueIds: ['sales'] });
-  const phone = sipp('agent-phone.xml', [...local, '-p', String(AGENT_PHONE_PORT)]);
-  const reg = await sipp('agent-register.xml', [...local, '-p', String(CALLER_PORT), '-au', username, '-ap', (await agentSipPassword(username)) ?? '', '-key', 'user', username, '-key', 'phone_port', String(AGENT_PHONE_PORT), drachtio]).done;
+  return { agent, phone: await deskPhone(username, AGENT_PHONE_PORT) };
+}
+
+/** The user's desk phone (SIPp on `port`, auto-answering one call), registered through drachtio. */
+async function deskPhone(username: string, port: number): Promise<ReturnType<typeof sipp>> {
+  const phone = sipp('agent-phone.xml', [...local, '-p', String(port)]);
+  const reg = await sipp('agent-register.xml', [...local, '-p', String(CALLER_PORT), '-au', username, '-ap', (await agentSipPassword(username)) ?? '', '-key', 'user', username, '-key', 'phone_port', String(port), drachtio]).done;
   expect(reg.code).toBe(0);
-  return { agent, phone };
+  return phone;
 }
 
 test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their registered desk phone', async () => {
@@ -140,6 +146,31 @@ test('the agent transfers the caller blind to a number: the caller talks to that
   const record = await callRecordOf(t.app.models, '+8613800138103', (r) => (r.transfer as { talkMs?: number } | undefined)?.talkMs !== undefined);
   expect(record).toMatchObject({ outcome: 'transferred', transferredTo: '+8613900000001', transfer: { kind: 'blind', by: 'rs2' } });
   expect((record.transfer as { talkMs: number }).talkMs).toBeGreaterThan(3000);
+});
+
+test('the agent consults a colleague on their desk phone while the caller holds, then hands the caller over', async () => {
+  const { agent, phone } = await agentOnDeskPhone('rs4');
+  // the colleague: a sales consultant outside the queues, with a registered desk phone
+  await t.agent('consultant4', { roles: ['sales_consultant'], queueIds: [] });
+  const colleague = await deskPhone('consultant4', COLLEAGUE_PHONE_PORT);
+  const offer = agent.next<{ callId: string }>('call:offer', () => true, 20_000);
+  const caller = sipp('caller-ivr-dtmf.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', '+8613800138104', '-d', '15000', drachtio]);
+  const { callId } = await offer;
+  expect((await agent.send('call:accept', { callId })).ok).toBe(true);
+  await agent.state('talking', 15_000);
+  expect(await agent.send('call:transfer', { callId, to: { agent: 'consultant4' }, mode: 'consult' })).toEqual({ ok: true });
+  await agent.next('call:transfer_state', (p: { state: string }) => p.state === 'consulting', 15_000);
+  await new Promise((r) => setTimeout(r, 2000)); // the agent and the colleague talk; the caller hears hold music
+  expect(await agent.send('call:transfer_complete', { callId })).toEqual({ ok: true });
+  await agent.next('call:transfer_state', (p: { state: string }) => p.state === 'completed', 5000);
+  await agent.state('wrap_up', 5000);
+  expect((await phone.done).code).toBe(0); // the agent's phone was hung up at the hand-over
+  expect((await caller.done).code).toBe(0);
+  expect((await colleague.done).code).toBe(0); // the colleague's phone was hung up when the caller left
+  const record = await callRecordOf(t.app.models, '+8613800138104', (r) => (r.transfer as { talkMs?: number } | undefined)?.talkMs !== undefined);
+  expect(record).toMatchObject({ outcome: 'transferred', transfer: { kind: 'consult', to: 'agent:consultant4', by: 'rs4' }, holdCount: 1 });
+  expect(record.holdMs as number).toBeGreaterThan(1500); // on hold while the agent consulted
+  expect((record.transfer as { talkMs: number }).talkMs).toBeGreaterThan(3000); // then with the colleague until the caller left
 });
 
 test('a caller who hangs up while queued is recorded as abandoned; an in-car terminal call is told apart by its headers', async () => {

@@ -10,6 +10,7 @@ import { holdMusicPlayback, promptPlayback } from '../../src/telephony/freeswitc
 import { recordingPath } from '../../src/telephony/recording-path';
 import { readRegister } from '../../src/telephony/freeswitch/register-request';
 import { dtmfFromSipInfo } from '../../src/telephony/freeswitch/sip-info-dtmf';
+import { farEndVerdict } from '../../src/telephony/freeswitch/dialog-keepalive';
 
 /** The drachtio/FreeSWITCH adapter's pure parts: what it decides from headers, SDP, causes and time. */
 
@@ -102,6 +103,15 @@ describe('digits, causes, targets', () => {
     expect(dtmfFromSipInfo('application/dtmf', '7')).toBe('7');
     expect(dtmfFromSipInfo('application/dtmf-relay', 'Signal=X')).toBeUndefined();
     expect(dtmfFromSipInfo('text/plain', '5')).toBeUndefined();
+  });
+
+  test('a call that outlived the drachtio connection ends when its far end says it is gone, not when the question fails', () => {
+    expect(farEndVerdict({ status: 200 })).toBe('alive');
+    expect(farEndVerdict({ status: 405 })).toBe('alive'); // a phone that does not take OPTIONS still answers
+    expect(farEndVerdict({ status: 481 })).toBe('gone');
+    expect(farEndVerdict({ status: 408 })).toBe('gone');
+    expect(farEndVerdict({ error: 'unable to find dialog for dialog id provided' })).toBe('gone'); // drachtio dropped it on the far end's BYE
+    expect(farEndVerdict({ error: 'socket not connected' })).toBe('unknown'); // drachtio away again: ask later
   });
 
   test('FreeSWITCH hangup causes map both ways', () => {

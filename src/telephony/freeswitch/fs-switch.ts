@@ -36,7 +36,8 @@ import { dtmfFromSipInfo } from './sip-info-dtmf';
 import { conferenceSettings } from '../monitor-audio';
 import { nextRecordStop, type RecordStop } from './record-stop';
 import { bridgeEstablished } from './channel-events';
-import { byeQuietly, withGaps, type UacOptions, type UacProgress } from './srf-gaps';
+import { byeQuietly, optionsInDialog, rehomeDialog, withGaps, type UacOptions, type UacProgress } from './srf-gaps';
+import { DIALOG_KEEPALIVE_MS, farEndVerdict } from './dialog-keepalive';
 import { answerBrowserOffer } from './browser-media';
 
 export interface FsSwitchOptions {
@@ -85,6 +86,8 @@ interface FsLeg {
   holdMusic: boolean;
   /** Cancels a ringing outbound leg. */
   cancel?: () => void;
+  /** Asks the far end now and then whether the call is still there (its dialog outlived a drachtio connection). */
+  keepalive?: TimerHandle;
   /** A member of a monitored conversation's conference. */
   conference?: { room: string; memberId: number };
   recording?: {
@@ -126,6 +129,8 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
   private readonly mrf: Mrf;
   private ms: Mrf.MediaServer | undefined;
   private drachtioUp = false;
+  /** Connections to drachtio-server made so far (the first, then reconnections). */
+  private drachtioSessions = 0;
   private connected = false;
   private accepting = true;
   private stopping = false;
@@ -149,12 +154,13 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       if (err) return void this.log.warn({ err }, 'drachtio connect error');
       this.log.info({ hostPort }, 'connected to drachtio-server');
       this.drachtioUp = true;
+      if (++this.drachtioSessions > 1) this.adoptOrphanedDialogs();
       this.refreshConnected('drachtio connected');
       if (!this.ms) this.connectMedia();
     });
     for (const ev of ['close', 'reconnecting'] as const) {
       (this.srf as unknown as NodeJS.EventEmitter).on(ev, () => {
-        if (this.drachtioUp) this.log.warn({ event: ev }, 'lost drachtio-server; reconnecting');
+        if (this.drachtioUp) this.log.warn({ event: ev, callsInProgress: this.legs.size }, 'lost drachtio-server; reconnecting');
         this.drachtioUp = false;
         this.refreshConnected('drachtio-server lost');
       });
@@ -200,10 +206,45 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     } catch {
       /* already closed */
     }
-    this.log.error('lost FreeSWITCH: calls in progress are ended, new calls refused until it is back');
-    for (const leg of [...this.legs.values()]) if (leg.endpoint) this.endLeg(leg, 'network_failure', 'remote');
+    // Calls in progress are left alone: each has its own event socket with FreeSWITCH, and if FreeSWITCH
+    // itself is gone those close too and end their legs (endpoint 'destroy'). A lost control connection
+    // alone (a restart of the link, a network blip) must not cut conversations.
+    this.log.error({ callsInProgress: this.legs.size }, 'lost the FreeSWITCH control connection: new calls refused until it is back');
     this.refreshConnected('FreeSWITCH lost');
     if (!this.stopping) this.mediaTimer = this.o.clock.setTimer('fs-switch:media-reconnect', 1000, () => this.connectMedia());
+  }
+
+  /**
+   * Back on drachtio-server after losing it: the calls in progress go on (their media never left
+   * FreeSWITCH), but their dialogs were carried by the lost connection. They are sent on over the new
+   * one, and their far ends asked now and then whether they are still there, since drachtio-server
+   * no longer passes their BYE on.
+   */
+  private adoptOrphanedDialogs(): void {
+    let adopted = 0;
+    for (const leg of this.legs.values()) {
+      if (leg.state !== 'answered' || !leg.dialog || leg.dialogEnded) continue;
+      rehomeDialog(leg.dialog);
+      if (leg.endpoint) rehomeDialog(leg.endpoint.dialog);
+      if (!leg.keepalive) this.keepDialogAlive(leg);
+      adopted++;
+    }
+    if (adopted > 0) this.log.warn({ calls: adopted }, 'calls in progress outlived the drachtio-server connection; their far ends are asked whether they are still there');
+  }
+
+  private keepDialogAlive(leg: FsLeg): void {
+    leg.keepalive = this.o.clock.setTimer(`fs:${leg.id}:dialog-keepalive`, DIALOG_KEEPALIVE_MS, async () => {
+      const dialog = leg.dialog;
+      if (leg.state !== 'answered' || !dialog) return;
+      const verdict = farEndVerdict(await optionsInDialog(dialog));
+      if ((leg.state as LegState) !== 'answered') return;
+      if (verdict === 'gone') {
+        this.log.info({ leg: leg.id }, 'the far end of a call that outlived the drachtio-server connection has hung up');
+        leg.dialogEnded = true;
+        return this.endLeg(leg, 'normal_clearing', 'remote');
+      }
+      this.keepDialogAlive(leg);
+    });
   }
 
   private refreshConnected(reason: string): void {
@@ -765,6 +806,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     if (leg.state === 'ended') return;
     leg.state = 'ended';
     this.legs.delete(leg.id);
+    this.o.clock.clearTimer(leg.keepalive);
     const partner = leg.bridgedTo ? this.legs.get(leg.bridgedTo) : undefined;
     if (partner?.bridgedTo === leg.id) delete partner.bridgedTo;
     if (leg.endpoint) void this.releaseMedia(leg, leg.endpoint, cause);

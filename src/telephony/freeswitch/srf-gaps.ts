@@ -66,3 +66,28 @@ export function byeQuietly(dialog: Srf.Dialog, onError?: (err: Error) => void): 
     onError?.(err as Error);
   }
 }
+
+/**
+ * After drachtio-srf reconnects, a dialog made over the old connection still names the dead socket it
+ * arrived on (Dialog#socket is its request's socket) and srf would write to it. Forgotten, requests on
+ * the dialog go over srf's live connection (drachtio-server still knows the dialog by its id).
+ */
+export function rehomeDialog(dialog: Srf.Dialog): void {
+  const req = (dialog as unknown as { req?: { socket?: unknown } }).req;
+  if (req) req.socket = undefined;
+}
+
+/** Dialog#request as lib/dialog.js reads it (the typings ask for a whole SrfRequest). */
+interface DialogRequest {
+  request(opts: { method: Srf.SipMethod; headers?: Record<string, string>; body?: string }): Promise<Srf.SrfResponse>;
+}
+
+/** Sends an in-dialog OPTIONS; resolves with the far end's status, or the error drachtio gave. */
+export async function optionsInDialog(dialog: Srf.Dialog): Promise<{ status: number } | { error: string }> {
+  try {
+    const res = await (dialog as unknown as DialogRequest).request({ method: 'OPTIONS' });
+    return { status: res.status };
+  } catch (err) {
+    return { error: (err as Error).message ?? String(err) };
+  }
+}
