@@ -86,13 +86,19 @@ async function deskPhone(username: string, port: number): Promise<ReturnType<typ
   return phone;
 }
 
-test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their registered desk phone', async () => {
-  const { agent, phone } = await agentOnDeskPhone('rs1');
+/** A SIPp caller who presses 1 in the IVR and talks for `talkMs`, offered to the agent, who accepts: they are talking. */
+async function callerTalkingTo(agent: Awaited<ReturnType<typeof readyAgent>>, from: string, talkMs: number): Promise<{ callId: string; caller: ReturnType<typeof sipp> }> {
   const offer = agent.next<{ callId: string }>('call:offer', () => true, 20_000);
-  const caller = sipp('caller-ivr-dtmf.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', '+8613800138100', '-d', '8000', drachtio]);
+  const caller = sipp('caller-ivr-dtmf.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', from, '-d', String(talkMs), drachtio]);
   const { callId } = await offer;
   expect((await agent.send('call:accept', { callId })).ok).toBe(true);
   await agent.state('talking', 15_000);
+  return { callId, caller };
+}
+
+test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their registered desk phone', async () => {
+  const { agent, phone } = await agentOnDeskPhone('rs1');
+  const { caller } = await callerTalkingTo(agent, '+8613800138100', 8000);
   expect((await caller.done).code).toBe(0);
   expect((await phone.done).code).toBe(0); // the agent's phone was rung, answered, and hung up when the caller left
   const record = await callRecordOf(t.app.models, '+8613800138100', (r) => r.status === 'ended');
@@ -132,11 +138,7 @@ async function eventuallyValue<T>(get: () => T | undefined, what: string, timeou
 test('the agent transfers the caller blind to a number: the caller talks to that phone, the agent goes to wrap-up', async () => {
   const { agent, phone } = await agentOnDeskPhone('rs2');
   const target = sipp('customer-answer.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
-  const offer = agent.next<{ callId: string }>('call:offer', () => true, 20_000);
-  const caller = sipp('caller-ivr-dtmf.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', '+8613800138103', '-d', '15000', drachtio]);
-  const { callId } = await offer;
-  expect((await agent.send('call:accept', { callId })).ok).toBe(true);
-  await agent.state('talking', 15_000);
+  const { callId, caller } = await callerTalkingTo(agent, '+8613800138103', 15_000);
   expect(await agent.send('call:transfer', { callId, to: { number: '+8613900000001' }, mode: 'blind' })).toEqual({ ok: true });
   await agent.next('call:transfer_state', (p: { state: string }) => p.state === 'completed', 15_000);
   await agent.state('wrap_up', 5000);
@@ -153,11 +155,7 @@ test('the agent consults a colleague on their desk phone while the caller holds,
   // the colleague: a sales consultant outside the queues, with a registered desk phone
   await t.agent('consultant4', { roles: ['sales_consultant'], queueIds: [] });
   const colleague = await deskPhone('consultant4', COLLEAGUE_PHONE_PORT);
-  const offer = agent.next<{ callId: string }>('call:offer', () => true, 20_000);
-  const caller = sipp('caller-ivr-dtmf.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', '+8613800138104', '-d', '15000', drachtio]);
-  const { callId } = await offer;
-  expect((await agent.send('call:accept', { callId })).ok).toBe(true);
-  await agent.state('talking', 15_000);
+  const { callId, caller } = await callerTalkingTo(agent, '+8613800138104', 15_000);
   expect(await agent.send('call:transfer', { callId, to: { agent: 'consultant4' }, mode: 'consult' })).toEqual({ ok: true });
   await agent.next('call:transfer_state', (p: { state: string }) => p.state === 'consulting', 15_000);
   await new Promise((r) => setTimeout(r, 2000)); // the agent and the colleague talk; the caller hears hold music
