@@ -92,6 +92,8 @@ declare module 'drachtio-fsmrf' {
 
     class MediaServer extends EventEmitter {
       readonly address: string;
+      /** The inbound (control) event socket; FreeSWITCH's HEARTBEAT events arrive on it. */
+      readonly conn: EslConnection;
       readonly maxSessions: number;
       readonly currentSessions: number;
       createEndpoint(opts?: EndpointOptions): Promise<Endpoint>;

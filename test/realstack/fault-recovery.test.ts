@@ -37,7 +37,8 @@ beforeAll(async () => {
   let app: TestAppOf<FsSwitch, RealClock> | undefined;
   const registrar = new Registrar({ redis, ns: `rsfault${process.pid}`, clock, log, realm: 'dcc-cti', secret, mayRegister: async (u) => !!(await app?.app.models.User.exists({ username: u })) });
   const relayed = { ...env, drachtio: { ...env.drachtio, host: '127.0.0.1', port: drachtioRelay.port }, freeswitch: { ...env.freeswitch, host: '127.0.0.1', port: eslRelay.port } };
-  const sw = realStackSwitch(relayed, { clock, log, registrar, trunkPort: phone.port });
+  // FreeSWITCH heartbeats every 5 s (freeswitch/autoload_configs/switch.conf.xml); a hung one is noticed after 12 s here
+  const sw = realStackSwitch(relayed, { clock, log, registrar, trunkPort: phone.port, heartbeatTimeoutMs: 12_000 });
   app = await startAppOn({ clock, sw, authSecret: secret });
   t = app;
   if (!sw.isConnected()) throw new Error('the app did not connect to drachtio-server and FreeSWITCH');
@@ -100,4 +101,14 @@ test('FreeSWITCH and drachtio-server lost and back: readiness follows, new calls
     return r?.status === 'ended' ? r : undefined;
   }, 'the call record to end', 10_000);
   expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'fault1', endedBy: 'caller' });
+});
+
+test('a FreeSWITCH that hangs (its control connection open, silent) is taken as lost once its heartbeats stop, and reconnected', async () => {
+  const changes: { connected: boolean; reason?: string }[] = [];
+  t.sw.on('switch.connection', (c) => changes.push(c));
+  eslRelay.freeze();
+  await eventually(() => changes.length >= 2 || undefined, 'the switch to be lost and found again', 30_000);
+  expect(changes[0]).toEqual({ connected: false, reason: 'no heartbeat from FreeSWITCH in 12000 ms' });
+  expect(changes[1]).toMatchObject({ connected: true });
+  expect(await readyz()).toMatchObject({ status: 200, body: { ready: true } });
 });

@@ -46,8 +46,9 @@ export function realStackEnv(env: NodeJS.ProcessEnv = process.env): RealStackEnv
 }
 
 /** The production adapter pointed at the real stack; numbers are sent to `trunkPort` on this host, which also counts as the trunk. */
-export function realStackSwitch(env: RealStackEnv, deps: { clock: Clock; log: Logger; registrar: Registrar; trunkPort: number }): FsSwitch {
+export function realStackSwitch(env: RealStackEnv, deps: { clock: Clock; log: Logger; registrar: Registrar; trunkPort: number; heartbeatTimeoutMs?: number }): FsSwitch {
   return new FsSwitch({
+    ...(deps.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: deps.heartbeatTimeoutMs } : {}),
     clock: deps.clock,
     log: deps.log,
     drachtio: env.drachtio,

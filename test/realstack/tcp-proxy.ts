@@ -44,6 +44,17 @@ export class TcpProxy {
     for (const s of this.open) s.destroy();
   }
 
+  /**
+   * The server hangs: connections stay open but nothing more passes either way (a deadlocked process
+   * keeps its sockets). New connections are relayed.
+   */
+  freeze(): void {
+    for (const s of this.open) {
+      s.unpipe();
+      s.pause();
+    }
+  }
+
   /** The server is back. */
   restore(): void {
     this.up = true;

@@ -66,6 +66,11 @@ export interface FsSwitchOptions {
   machineDetection?: MachineDetectionOptions;
   /** How long start() waits for drachtio and FreeSWITCH before returning (they keep being retried). */
   startWaitMs?: number;
+  /**
+   * FreeSWITCH silent this long on its control connection (no HEARTBEAT, sent every
+   * event-heartbeat-interval: 5 s in freeswitch/) counts as lost: a hung FreeSWITCH keeps its sockets open.
+   */
+  heartbeatTimeoutMs?: number;
 }
 
 type LegState = 'offered' | 'ringing' | 'answered' | 'ended';
@@ -136,6 +141,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
   private stopping = false;
   private mediaAttempt = 0;
   private mediaTimer: TimerHandle | undefined;
+  private heartbeatWatch: TimerHandle | undefined;
   private readonly log: Logger;
   private readonly amd: MachineDetectionOptions;
 
@@ -187,7 +193,8 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
         this.mediaAttempt = 0;
         this.log.info({ address: ms.address }, 'connected to FreeSWITCH');
         ms.on('error', (err) => this.log.warn({ err: err.message }, 'FreeSWITCH connection error'));
-        ms.on('end', () => this.onMediaLost());
+        ms.on('end', () => this.onMediaLost('FreeSWITCH lost'));
+        this.watchHeartbeat(ms);
         this.refreshConnected('FreeSWITCH connected');
       })
       .catch((err: unknown) => {
@@ -197,10 +204,26 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       });
   }
 
-  private onMediaLost(): void {
+  /** FreeSWITCH must be heard from: a HEARTBEAT, or any event, on its control connection re-arms the watch. */
+  private watchHeartbeat(ms: Mrf.MediaServer): void {
+    const timeoutMs = this.o.heartbeatTimeoutMs ?? 30_000;
+    const arm = (): void => {
+      this.o.clock.clearTimer(this.heartbeatWatch);
+      this.heartbeatWatch = this.o.clock.setTimer('fs-switch:heartbeat-watch', timeoutMs, () => {
+        if (this.ms !== ms) return;
+        this.log.error({ silentMs: timeoutMs }, 'FreeSWITCH sent no heartbeat: its control connection is taken as lost');
+        this.onMediaLost(`no heartbeat from FreeSWITCH in ${timeoutMs} ms`);
+      });
+    };
+    ms.conn.on('esl::event::HEARTBEAT::*', arm);
+    arm();
+  }
+
+  private onMediaLost(reason: string): void {
     if (!this.ms) return;
     const lost = this.ms;
     this.ms = undefined;
+    this.o.clock.clearTimer(this.heartbeatWatch);
     try {
       lost.disconnect();
     } catch {
@@ -209,8 +232,8 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     // Calls in progress are left alone: each has its own event socket with FreeSWITCH, and if FreeSWITCH
     // itself is gone those close too and end their legs (endpoint 'destroy'). A lost control connection
     // alone (a restart of the link, a network blip) must not cut conversations.
-    this.log.error({ callsInProgress: this.legs.size }, 'lost the FreeSWITCH control connection: new calls refused until it is back');
-    this.refreshConnected('FreeSWITCH lost');
+    this.log.error({ callsInProgress: this.legs.size, reason }, 'lost the FreeSWITCH control connection: new calls refused until it is back');
+    this.refreshConnected(reason);
     if (!this.stopping) this.mediaTimer = this.o.clock.setTimer('fs-switch:media-reconnect', 1000, () => this.connectMedia());
   }
 
@@ -258,6 +281,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.stopping = true;
     this.accepting = false;
     this.o.clock.clearTimer(this.mediaTimer);
+    this.o.clock.clearTimer(this.heartbeatWatch);
     await Promise.all([...this.legs.values()].map((leg) => this.hangupLeg(leg, 'system_shutdown').catch(() => undefined)));
     this.ms?.disconnect();
     this.ms = undefined;
