@@ -29,16 +29,17 @@ import { dialTarget, isWebRtcSdp } from './dial-target';
 import { fsCauseFor, hangupCauseForFs } from './fs-causes';
 import { classifyInbound, inCidr, type SourcePolicy } from './inbound-source';
 import { recordingPath } from '../recording-path';
-import { classifyGreeting, DEFAULT_MACHINE_DETECTION, greetingFromWaitForSilence, PAUSE_FRAMES, SPEECH_ENERGY, SPEECH_FRAMES, type MachineDetectionOptions } from './machine-detection';
+import { DEFAULT_MACHINE_DETECTION, type MachineDetectionOptions } from './machine-detection';
+import { untilEnded, type FsLeg, type LegState } from './fs-leg';
+import { callBrowser, callPhone, detectMachine, ringControl, ringingStopped, type AnsweredLeg, type OutboundDeps } from './outbound-legs';
 import { holdMusicPlayback, promptPlayback } from './prompt-file';
 import type { Registrar } from './registrar';
 import { dtmfFromSipInfo } from './sip-info-dtmf';
 import { conferenceSettings } from '../monitor-audio';
-import { nextRecordStop, type RecordStop } from './record-stop';
+import { nextRecordStop } from './record-stop';
 import { bridgeEstablished } from './channel-events';
-import { byeQuietly, optionsInDialog, rehomeDialog, withGaps, type UacOptions, type UacProgress } from './srf-gaps';
+import { byeQuietly, optionsInDialog, rehomeDialog, withGaps, type UacOptions } from './srf-gaps';
 import { DIALOG_KEEPALIVE_MS, farEndVerdict } from './dialog-keepalive';
-import { answerBrowserOffer } from './browser-media';
 
 export interface FsSwitchOptions {
   clock: Clock;
@@ -73,52 +74,9 @@ export interface FsSwitchOptions {
   heartbeatTimeoutMs?: number;
 }
 
-type LegState = 'offered' | 'ringing' | 'answered' | 'ended';
-
-interface FsLeg {
-  id: LegId;
-  state: LegState;
-  input: DigitInput;
-  /** An inbound call not answered yet. */
-  pending?: { req: Srf.SrfRequest; res: Srf.SrfResponse };
-  /** The far end's dialog (caller, agent phone, customer). */
-  dialog?: Srf.Dialog;
-  /** The far end sent BYE: drachtio has forgotten the dialog. */
-  dialogEnded?: boolean;
-  /** The FreeSWITCH channel that carries the leg's media. */
-  endpoint?: Mrf.Endpoint;
-  bridgedTo?: LegId;
-  holdMusic: boolean;
-  /** Cancels a ringing outbound leg. */
-  cancel?: () => void;
-  /** Asks the far end now and then whether the call is still there (its dialog outlived a drachtio connection). */
-  keepalive?: TimerHandle;
-  /** A member of a monitored conversation's conference. */
-  conference?: { room: string; memberId: number };
-  recording?: {
-    name: string;
-    file: string;
-    startedAt: number;
-    maskedMs: number;
-    maskedSince: number | undefined;
-    reported: boolean;
-    /** Settles with FreeSWITCH's RECORD_STOP for this file. */
-    stopped: Promise<RecordStop>;
-  };
-}
-
 /** How long bridge() waits for FreeSWITCH to have both channels in the bridge. */
 const BRIDGE_WAIT_MS = 2000;
 
-/** The dial result of a leg whose ringing we stopped: cancelled by us, or not answered in time. */
-function ringingStopped(why: 'cancel' | 'timeout'): DialResult {
-  return why === 'cancel' ? { outcome: 'cancelled', cause: 'originator_cancel', sipStatus: 487 } : { outcome: 'no_answer', cause: 'no_answer', sipStatus: 487 };
-}
-
-/** Long-running media applications must not outlive their leg: races them with its end. */
-function untilEnded(leg: FsLeg): Promise<'ended'> {
-  return waitForKey(leg.input, undefined).done.then(() => 'ended' as const);
-}
 
 /**
  * The Switch port over drachtio-server (SIP) and FreeSWITCH (media): every leg is a SIP dialog with
@@ -144,12 +102,14 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
   private heartbeatWatch: TimerHandle | undefined;
   private readonly log: Logger;
   private readonly amd: MachineDetectionOptions;
+  private readonly outbound: OutboundDeps;
 
   constructor(private readonly o: FsSwitchOptions) {
     super();
     this.log = o.log.child({ component: 'fs-switch' });
     this.mrf = new Mrf(this.srf, { customEvents: ['avmd::beep'] });
     this.amd = o.machineDetection ?? DEFAULT_MACHINE_DETECTION;
+    this.outbound = { srf: this.srf, clock: o.clock, log: this.log };
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -481,14 +441,14 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     }
     const leg: FsLeg = { id: `fs-${randomUUID()}`, state: 'ringing', input: new DigitInput(), holdMusic: false };
     this.legs.set(leg.id, leg);
-    const ringing = this.ringing(leg, request.ringTimeoutMs, signal);
+    const ringing = ringControl(this.outbound, leg, request.ringTimeoutMs, signal);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.startsWith('x-') ? `X-${k.slice(2)}` : k] = v;
     const uac: UacOptions = { headers, callingNumber: request.callerId, ...(target.proxy ? { proxy: target.proxy } : {}) };
 
-    let answered: { dialog: Srf.Dialog; ep: Mrf.Endpoint };
+    let answered: AnsweredLeg;
     try {
-      answered = target.webrtc ? await this.callBrowser(ms, target.uri, uac, ringing.progress) : await this.callPhone(ms, leg, target.uri, uac, ringing.progress);
+      answered = target.webrtc ? await callBrowser(this.outbound, ms, target.uri, uac, ringing.progress) : await callPhone(this.outbound, ms, leg, target.uri, uac, ringing.progress);
     } catch (err) {
       ringing.done();
       this.dropUnanswered(leg);
@@ -511,7 +471,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.attach(leg, answered.dialog, answered.ep);
     const at = this.o.clock.now();
     if (!request.detectMachine) return { outcome: 'answered', legId: leg.id, at };
-    const answeredBy = await this.detectMachine(leg, answered.ep);
+    const answeredBy = await detectMachine(this.outbound, this.amd, leg, answered.ep);
     return { outcome: 'answered', legId: leg.id, at, answeredBy };
   }
 
@@ -520,126 +480,6 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.legs.delete(leg.id);
     leg.state = 'ended';
     leg.input.end();
-  }
-
-  /**
-   * A ringing leg stops on the ring timeout, on the caller's abort signal or on hangup(): by
-   * CANCEL, sent as soon as the INVITE has left.
-   */
-  private ringing(leg: FsLeg, ringTimeoutMs: number, signal: AbortSignal | undefined): { progress: UacProgress; stoppedBy: () => 'cancel' | 'timeout' | undefined; done: () => void } {
-    let uacReq: Srf.SrfRequest | undefined;
-    let stoppedBy: 'cancel' | 'timeout' | undefined;
-    const stop = (why: 'cancel' | 'timeout'): void => {
-      if (stoppedBy) return;
-      stoppedBy = why;
-      uacReq?.cancel(() => undefined);
-    };
-    leg.cancel = () => stop('cancel');
-    const onAbort = (): void => stop('cancel');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const ringTimer = this.o.clock.setTimer(`fs:${leg.id}:ring-timeout`, ringTimeoutMs, () => stop('timeout'));
-    return {
-      progress: {
-        cbRequest: (err, req) => {
-          if (err || !req) return; // createUAC rejects with it
-          uacReq = req;
-          if (stoppedBy) req.cancel(() => undefined); // cancelled before the INVITE left
-        },
-      },
-      stoppedBy: () => stoppedBy,
-      done: () => {
-        this.o.clock.clearTimer(ringTimer);
-        signal?.removeEventListener('abort', onAbort);
-        delete leg.cancel;
-      },
-    };
-  }
-
-  /** Phones and trunks: FreeSWITCH offers first (a 3PCC endpoint); early media flows into it. */
-  private async callPhone(ms: Mrf.MediaServer, leg: FsLeg, uri: string, uac: UacOptions, progress: UacProgress): Promise<{ dialog: Srf.Dialog; ep: Mrf.Endpoint }> {
-    const ep = await ms.createEndpoint({});
-    leg.endpoint = ep;
-    let earlySdp: string | undefined;
-    try {
-      const dialog = await withGaps(this.srf).createUAC(uri, { ...uac, localSdp: ep.local.sdp }, {
-        ...progress,
-        cbProvisional: (res) => {
-          // early media (ringback, carrier announcements) flows into the endpoint
-          if (res.status === 183 && res.body && !earlySdp) {
-            earlySdp = res.body;
-            void ep.modify(res.body).catch((err: unknown) => this.log.debug({ err }, 'early media not taken'));
-          }
-        },
-      });
-      if (dialog.remote.sdp && dialog.remote.sdp !== earlySdp) await ep.modify(dialog.remote.sdp);
-      return { dialog, ep };
-    } catch (err) {
-      void ep.destroy().catch(() => undefined);
-      throw err;
-    }
-  }
-
-  /**
-   * Browsers: late offer. The INVITE carries no SDP; the browser's 200 OK offers DTLS-SRTP with ICE;
-   * FreeSWITCH answers that offer and the answer goes to the browser in the ACK.
-   */
-  private async callBrowser(ms: Mrf.MediaServer, uri: string, uac: UacOptions, progress: UacProgress): Promise<{ dialog: Srf.Dialog; ep: Mrf.Endpoint }> {
-    const answer = await withGaps(this.srf).createUAC(uri, { ...uac, noAck: true }, progress);
-    if (!('ack' in answer)) {
-      byeQuietly(answer);
-      throw Object.assign(new Error('the browser answered without an SDP offer'), { status: 488 });
-    }
-    let media;
-    try {
-      media = await answerBrowserOffer(this.srf, ms, answer.sdp, this.o.clock);
-    } catch (err) {
-      await answer.destroy();
-      throw err;
-    }
-    let dialog: Srf.Dialog;
-    try {
-      dialog = await answer.ack(media.answerSdp);
-    } catch (err) {
-      // no dialog with the browser (its 200 OK had no Contact): FreeSWITCH's side goes too
-      byeQuietly(media.fsDialog);
-      void media.endpoint.then((ep) => ep.destroy()).catch(() => undefined);
-      throw err;
-    }
-    try {
-      return { dialog, ep: await media.endpoint };
-    } catch (err) {
-      byeQuietly(dialog);
-      throw err;
-    }
-  }
-
-  /** mod_avmd listens for a beep while wait_for_silence measures the greeting. */
-  private async detectMachine(leg: FsLeg, ep: Mrf.Endpoint): Promise<'human' | 'machine'> {
-    const listenMs = this.amd.longGreetingMs + 2000;
-    let beep = false;
-    const onBeep = (): void => {
-      beep = true;
-      void ep.api('uuid_break', ep.uuid).catch(() => undefined);
-    };
-    ep.addCustomEventListener('avmd::beep', onBeep);
-    const t0 = this.o.clock.now();
-    let result: Mrf.EslEvent | 'ended' | 'guard';
-    try {
-      await ep.execute('avmd_start').catch(() => undefined);
-      const listening = ep.execute('wait_for_silence', `${SPEECH_ENERGY} ${PAUSE_FRAMES} ${SPEECH_FRAMES} ${listenMs}`);
-      // FreeSWITCH counts the timeout in frames read; if none arrive it would wait forever
-      const guard = this.o.clock.sleep(`fs:${leg.id}:amd-guard`, listenMs + 1000).then(() => 'guard' as const);
-      result = await Promise.race([listening, untilEnded(leg), guard]);
-      if (result === 'guard') void ep.api('uuid_break', ep.uuid).catch(() => undefined);
-    } finally {
-      ep.removeCustomEventListener('avmd::beep', onBeep);
-      void ep.execute('avmd_stop').catch(() => undefined);
-    }
-    const elapsed = this.o.clock.now() - t0;
-    const greeting = greetingFromWaitForSilence(typeof result === 'object' ? result : undefined, elapsed, beep);
-    const answeredBy = classifyGreeting(greeting, this.amd);
-    this.log.debug({ leg: leg.id, greeting, elapsed, answeredBy }, 'machine detection');
-    return answeredBy;
   }
 
   async bridge(a: LegId, b: LegId): Promise<void> {
