@@ -12,6 +12,7 @@ import { callRecordOf, recordingStopped } from './call-records';
 import { realStackIvrDir } from './ivr-line';
 import { realStackEnv, realStackSwitch } from './realstack-env';
 import { sipp } from './sipp';
+import { SipPhone } from '../support/sip-phone';
 import { rms, soxi } from './wav';
 
 /**
@@ -121,4 +122,34 @@ test('an agent on the browser desk takes an IVR caller over WebRTC: both hear ea
     expect(rms(recording.file, 1, 1, 5)).toBeGreaterThan(0.01);
   }
   await page.close();
+});
+
+test("an agent's browser tab that dies mid-call (no BYE) is ended by FreeSWITCH's media timeout, and the caller is let go", async () => {
+  const page = await deskOf('web2');
+  await page.waitForSelector('#phone-state[data-state="registered"]', { timeout: 15_000 });
+  await page.click('#ready');
+  await page.waitForSelector('#agent-state:text-is("就绪")');
+  const phone = await SipPhone.start(env.localAddress);
+  try {
+    const caller = await phone.call(env.drachtioSip, '+8613800138301', '4008007777');
+    await caller.answered();
+    // the menu is playing: the caller presses 1 for sales
+    for (let i = 0; i < 100 && caller.rtpReceived < 50; i++) await new Promise((r) => setTimeout(r, 50));
+    await caller.sendDigits('1');
+    await page.waitForSelector('#offer:not([hidden])', { timeout: 20_000 });
+    await page.click('#accept');
+    await page.waitForSelector('#phone-call[data-state="talking"]', { timeout: 15_000 });
+    // the tab's renderer dies: no BYE, no more media from the browser
+    const cdp = await page.context().newCDPSession(page);
+    const diedAt = Date.now();
+    void cdp.send('Page.crash').catch(() => undefined);
+    // the dialplan gives browser legs a 30 s media timeout; the app then ends the conversation
+    expect(await Promise.race([caller.ended(), new Promise((r) => setTimeout(() => r('still up'), 50_000))])).toEqual({ sipStatus: 200 });
+    const waited = Date.now() - diedAt;
+    expect(waited).toBeGreaterThan(25_000);
+    const record = await callRecordOf(t.app.models, '+8613800138301', (r) => r.status === 'ended');
+    expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'web2', endCause: 'media_timeout' });
+  } finally {
+    await phone.close();
+  }
 });
