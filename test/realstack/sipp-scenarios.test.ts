@@ -86,10 +86,10 @@ async function deskPhone(username: string, port: number): Promise<ReturnType<typ
   return phone;
 }
 
-/** A SIPp caller who presses 1 in the IVR and talks for `talkMs`, offered to the agent, who accepts: they are talking. */
-async function callerTalkingTo(agent: Awaited<ReturnType<typeof readyAgent>>, from: string, talkMs: number): Promise<{ callId: string; caller: ReturnType<typeof sipp> }> {
+/** A SIPp caller who presses 1 in the IVR (RFC 2833, or SIP INFO) and talks for `talkMs`, offered to the agent, who accepts: they are talking. */
+async function callerTalkingTo(agent: Awaited<ReturnType<typeof readyAgent>>, from: string, talkMs: number, keys: 'rfc2833' | 'sip-info' = 'rfc2833'): Promise<{ callId: string; caller: ReturnType<typeof sipp> }> {
   const offer = agent.next<{ callId: string }>('call:offer', () => true, 20_000);
-  const caller = sipp('caller-ivr-dtmf.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', from, '-d', String(talkMs), drachtio]);
+  const caller = sipp(keys === 'rfc2833' ? 'caller-ivr-dtmf.xml' : 'caller-ivr-sipinfo.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', from, '-d', String(talkMs), drachtio]);
   const { callId } = await offer;
   expect((await agent.send('call:accept', { callId })).ok).toBe(true);
   await agent.state('talking', 15_000);
@@ -121,6 +121,16 @@ test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their r
     fs.rmSync(copy);
     await eventuallyValue(() => !fs.existsSync(recording.file) || undefined, 'the local copy removed after upload');
   }
+});
+
+test('a caller whose phone sends its keys as SIP INFO chooses from the IVR the same way', async () => {
+  const { agent, phone } = await agentOnDeskPhone('rs5');
+  const { caller } = await callerTalkingTo(agent, '+8613800138105', 3000, 'sip-info');
+  expect((await caller.done).code).toBe(0);
+  expect((await phone.done).code).toBe(0);
+  const record = await callRecordOf(t.app.models, '+8613800138105', (r) => r.status === 'ended');
+  expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'rs5' });
+  expect(JSON.stringify(record.ivr)).toContain('"1"'); // the menu took the INFO key, not its timeout
 });
 
 /** Polls (real time) until the value is there. */
