@@ -77,7 +77,6 @@ export interface FsSwitchOptions {
 /** How long bridge() waits for FreeSWITCH to have both channels in the bridge. */
 const BRIDGE_WAIT_MS = 2000;
 
-
 /**
  * The Switch port over drachtio-server (SIP) and FreeSWITCH (media): every leg is a SIP dialog with
  * the far end plus a FreeSWITCH endpoint created through drachtio-fsmrf; bridging, prompts, digits
@@ -164,7 +163,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       });
   }
 
-  /** FreeSWITCH must be heard from: a HEARTBEAT, or any event, on its control connection re-arms the watch. */
+  /** FreeSWITCH must be heard from: each HEARTBEAT on its control connection re-arms the watch. */
   private watchHeartbeat(ms: Mrf.MediaServer): void {
     const timeoutMs = this.o.heartbeatTimeoutMs ?? 30_000;
     const arm = (): void => {
