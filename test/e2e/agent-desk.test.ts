@@ -3,6 +3,7 @@ import { hashPassword } from '../../src/auth/passwords';
 import { armed, callIn } from '../support/call-steps';
 import { openDesk } from '../support/desk';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { eventually } from '../support/wait';
 
 /**
  * The agent desk (agent-ui/) in Chromium against the app on the simulated switch: what a DCC agent
@@ -66,7 +67,11 @@ test('an agent logs in, goes ready, sees the caller on the offer, accepts, talks
   await page.click('#hangup');
   await stateIs(page, '话后处理');
   expect(await page.isHidden('#call')).toBe(true);
-  const record = await t.app.models.CallRecord.findOne({ from: '+8613800138900' }).lean();
+  // the record's end is written off the call's path: read it once it has landed
+  const record = await eventually(async () => {
+    const r = await t.app.models.CallRecord.findOne({ from: '+8613800138900' }).lean();
+    return r?.status === 'ended' ? r : undefined;
+  }, 'the ended call record');
   expect(record).toMatchObject({ agentUsername: 'desk1', outcome: 'answered', holdCount: 1 });
 
   // English is one switch away and stays chosen
