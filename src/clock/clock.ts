@@ -55,3 +55,17 @@ export class RealClock implements Clock {
     return [...this.timers.values()].map((t) => t.handle).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
   }
 }
+
+/**
+ * `work`'s value, or `otherwise` once `ms` of the clock's time have passed first (work keeps running).
+ * The timer is cleared as soon as work settles, so a wait that ends early leaves nothing armed.
+ */
+export async function within<T, U>(clock: Clock, owner: string, ms: number, work: Promise<T>, otherwise: U): Promise<T | U> {
+  let timer: TimerHandle | undefined;
+  const timeout = new Promise<U>((resolve) => (timer = clock.setTimer(owner, ms, () => resolve(otherwise))));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clock.clearTimer(timer);
+  }
+}

@@ -1,3 +1,4 @@
+import { within } from '../../src/clock/clock';
 import { VirtualClock } from '../../src/clock/virtual-clock';
 
 test('timers fire in due order as time is advanced, never before', async () => {
@@ -57,4 +58,18 @@ test('an async timer callback finishes before the next timer fires', async () =>
   clock.setTimer('next', 11, () => log.push('next'));
   await clock.advance(20);
   expect(log).toEqual(['slow done', 'next']);
+});
+
+test('a wait with a time limit gives the work its value and leaves no timer behind, or the fallback once the limit passes', async () => {
+  const clock = new VirtualClock(0);
+  let finish: (v: string) => void = () => undefined;
+  const early = within(clock, 'bridge-wait', 2000, new Promise<string>((r) => (finish = r)), 'timed out');
+  finish('bridged');
+  expect(await early).toBe('bridged');
+  expect(clock.pending()).toEqual([]);
+  const late = within(clock, 'record-stop', 2000, new Promise<string>(() => undefined), 'timed out');
+  await clock.advance(1999);
+  expect(clock.pending().map((t) => t.owner)).toEqual(['record-stop']);
+  await clock.advance(1);
+  expect(await late).toBe('timed out');
 });

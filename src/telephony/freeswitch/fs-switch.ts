@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Srf from 'drachtio-srf';
 import Mrf from 'drachtio-fsmrf';
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../../clock/clock';
+import { within, type Clock, type TimerHandle } from '../../clock/clock';
 import { TypedEmitter } from '../../util/typed-emitter';
 import { retryDelayMs } from '../../util/backoff';
 import { dialFailureForSipStatus, sipStatusForCause } from '../causes';
@@ -402,7 +402,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     if (first === 'key') void ep.api('uuid_record', `${ep.uuid} stop ${file}`).catch(() => undefined);
     key.abort();
     // RECORD_STOP follows a stop or a hang-up within moments; when FreeSWITCH is gone it never comes
-    const stopped = await Promise.race([stop.done, this.o.clock.sleep(`fs:${legId}:voicemail-stop`, 3000).then(() => undefined)]);
+    const stopped = await within(this.o.clock, `fs:${legId}:voicemail-stop`, 3000, stop.done, undefined);
     stop.cancel();
     const durationMs = stopped?.durationMs ?? this.o.clock.now() - started;
     if (durationMs < 1000) return { outcome: 'empty' };
@@ -493,7 +493,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     const t0 = this.o.clock.now();
     try {
       await epA.bridge(epB);
-      const inBridge = await Promise.race([established.done, this.o.clock.sleep(`fs:${a}:bridge`, BRIDGE_WAIT_MS).then(() => false)]);
+      const inBridge = await within(this.o.clock, `fs:${a}:bridge`, BRIDGE_WAIT_MS, established.done, false);
       if (!inBridge && legA.state === 'answered' && legB.state === 'answered') this.log.warn({ a, b }, `FreeSWITCH did not report the bridge within ${BRIDGE_WAIT_MS} ms`);
       else this.log.debug({ a, b, ms: this.o.clock.now() - t0 }, 'bridged');
     } finally {
@@ -655,7 +655,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     if (r && !r.reported) {
       const endedAt = this.o.clock.now();
       if (ep.connected) await ep.api('uuid_record', `${ep.uuid} stop ${r.file}`).catch(() => undefined);
-      const stop = await Promise.race([r.stopped, this.o.clock.sleep(`fs:${leg.id}:record-stop`, 2000).then(() => undefined)]);
+      const stop = await within(this.o.clock, `fs:${leg.id}:record-stop`, 2000, r.stopped, undefined);
       this.reportRecording(leg, stop?.durationMs, stop?.file, stop ? this.o.clock.now() : endedAt);
     }
     // FreeSWITCH ended the channel itself (its socket is closing): nothing to hang up

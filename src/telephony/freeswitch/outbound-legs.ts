@@ -1,7 +1,7 @@
 import type Srf from 'drachtio-srf';
 import type Mrf from 'drachtio-fsmrf';
 import type { Logger } from 'pino';
-import type { Clock } from '../../clock/clock';
+import { within, type Clock } from '../../clock/clock';
 import type { DialResult } from '../switch';
 import { answerBrowserOffer } from './browser-media';
 import { untilEnded, type FsLeg } from './fs-leg';
@@ -138,8 +138,7 @@ export async function detectMachine(d: OutboundDeps, amd: MachineDetectionOption
     await ep.execute('avmd_start').catch(() => undefined);
     const listening = ep.execute('wait_for_silence', `${SPEECH_ENERGY} ${PAUSE_FRAMES} ${SPEECH_FRAMES} ${listenMs}`);
     // FreeSWITCH counts the timeout in frames read; if none arrive it would wait forever
-    const guard = d.clock.sleep(`fs:${leg.id}:amd-guard`, listenMs + 1000).then(() => 'guard' as const);
-    result = await Promise.race([listening, untilEnded(leg), guard]);
+    result = await within(d.clock, `fs:${leg.id}:amd-guard`, listenMs + 1000, Promise.race([listening, untilEnded(leg)]), 'guard' as const);
     if (result === 'guard') void ep.api('uuid_break', ep.uuid).catch(() => undefined);
   } finally {
     ep.removeCustomEventListener('avmd::beep', onBeep);
