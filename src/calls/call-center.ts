@@ -340,7 +340,7 @@ export class CallCenter {
     return call;
   }
 
-  /** Control totals go through the live session's ordered writes; a finished call's straight to the record. */
+  /** Control totals join the live session's writes (with its deferred fields); a finished call's go to the record writer alone. */
   private amendRecord(callId: string, fields: ControlFields): void {
     const live = this.calls.get(callId);
     if (live) return live.amendRecord(fields);

@@ -45,7 +45,7 @@ export class CallRecorder {
     return { ...started, file: e.file, stoppedAt: new Date(e.at), durationMs: e.durationMs, channels: e.channels, maskedMs: e.maskedMs };
   }
 
-  /** A recording whose call session is over: saved on the call record directly. */
+  /** A recording whose call session is over: saved through the call record's ordered writes, without the session. */
   saveLate(e: RecordingStopped): void {
     const set = { 'recording.file': e.file, 'recording.stoppedAt': new Date(e.at), 'recording.durationMs': e.durationMs, 'recording.channels': e.channels, 'recording.maskedMs': e.maskedMs };
     void this.d.records.write(e.name, set);
