@@ -10,6 +10,7 @@ import type { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
 import { Registrar } from '../../src/telephony/freeswitch/registrar';
 import { readyAgent } from '../support/call-steps';
 import { startAppOn, testServices, type TestAppOf } from '../support/test-app';
+import { eventually } from '../support/wait';
 import { realStackEnv, realStackSwitch } from './realstack-env';
 import { callRecordOf, recordingStopped } from './call-records';
 import { realStackIvrDir } from './ivr-line';
@@ -113,13 +114,13 @@ test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their r
   if (fs.existsSync(env.recordingsDir)) {
     // FreeSWITCH runs on this host: the app uploaded the file to the archive and removed its copy
     const rel = recording.file.slice(env.recordingsDir.replace(/\/+$/, '').length);
-    const uploaded = await eventuallyValue(() => archived.get(`/archive${rel}`), 'the recording in the archive');
+    const uploaded = await eventually(() => archived.get(`/archive${rel}`), 'the recording in the archive', 15_000);
     const copy = path.join(os.tmpdir(), `archived-${path.basename(recording.file)}`);
     fs.writeFileSync(copy, uploaded);
     expect(soxi('-c', copy)).toBe(2);
     expect(Math.abs(soxi('-D', copy) * 1000 - recording.durationMs)).toBeLessThan(1000);
     fs.rmSync(copy);
-    await eventuallyValue(() => !fs.existsSync(recording.file) || undefined, 'the local copy removed after upload');
+    await eventually(() => !fs.existsSync(recording.file), 'the local copy removed after upload', 15_000);
   }
 });
 
@@ -132,18 +133,6 @@ test('a caller whose phone sends its keys as SIP INFO chooses from the IVR the s
   expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'rs5' });
   expect(JSON.stringify(record.ivr)).toContain('"1"'); // the menu took the INFO key, not its timeout
 });
-
-/** Polls (real time) until the value is there. */
-async function eventuallyValue<T>(get: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 
 test('the agent transfers the caller blind to a number: the caller talks to that phone, the agent goes to wrap-up', async () => {
   const { agent, phone } = await agentOnDeskPhone('rs2');
