@@ -1,12 +1,22 @@
 'use strict';
 // `npm test`: set up what is missing (tests always start their own redis-server and FerretDB),
-// type-check everything, run jest, and end with one plain summary line.
+// type-check everything, lint, run jest, and end with one plain summary line.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { bootstrap, ROOT } = require('./bootstrap.cjs');
 
 bootstrap({ redis: true, ferretdb: true, chromium: true });
+// Lint (zero warnings): floating promises, misused promises, `any` across modules.
+{
+  const started = Date.now();
+  const lint = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--max-warnings', '0', '.'], { stdio: 'inherit', cwd: ROOT });
+  if (lint.status !== 0) {
+    process.stdout.write('lint: failed (eslint above); jest not run\n');
+    process.exit(1);
+  }
+  process.stderr.write(`[setup] eslint clean in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
 const results = path.join(ROOT, 'var', 'test-results.json');
 fs.mkdirSync(path.dirname(results), { recursive: true });
 fs.rmSync(results, { force: true });

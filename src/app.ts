@@ -38,6 +38,7 @@ import { SimSwitch } from './telephony/sim/sim-switch';
 import { CallRecorder } from './calls/call-recorder';
 import { CallRecordWriter } from './calls/call-record-writer';
 import type { Switch } from './telephony/switch';
+import { Metrics } from './observability/metrics';
 
 export interface AppOptions {
   redisUrl: string;
@@ -63,6 +64,10 @@ export interface AppOptions {
   recordCalls?: boolean;
   /** Upload and retention of recordings (see AppConfig['recordings']); undefined: left where they are. */
   recordings?: AppConfig['recordings'];
+  /** Prometheus figures (default: a registry of its own, without process metrics). */
+  metrics?: Metrics;
+  /** Bearer token for GET /metrics; undefined: /metrics answers 404. */
+  metricsToken?: string | undefined;
   /** Agents' phones: digest realm and the WSS address browsers register at (default realm dcc-cti). */
   sip?: { realm: string; wsUri: string | undefined };
   log: Logger;
@@ -107,6 +112,7 @@ export class App {
 
   static async create(o: AppOptions): Promise<App> {
     const log = o.log;
+    const metrics = o.metrics ?? new Metrics({ processMetrics: false });
     const redis = connectRedis(o.redisUrl, 'cc-app', log.child({ module: 'redis' }));
     let mongo: Connection | undefined;
     let writeback: CrmWriteback | undefined;
@@ -227,6 +233,7 @@ export class App {
           campaigns,
           dnc,
           readiness: () => readiness(redis, mongo as Connection, o.sw),
+          metrics: { registry: metrics.registry, token: o.metricsToken },
           sim,
           agentUiDir: agentUiDir(o.projectRoot),
           sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
@@ -278,7 +285,7 @@ export class App {
     this.gateway.stop();
     const left = await this.inflight.drain(timeoutMs);
     if (left > 0) log.warn({ left }, 'writes still in flight at shutdown');
-    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    await this.io.close(); // also closes the HTTP server it is attached to
     if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.options.sw.stop();
     await this.writeback?.stop();

@@ -11,6 +11,10 @@ import { seedDemoData } from './seed/demo-seed';
 import { FlowError } from './ivr/flow-loader';
 import { PromptCatalogError } from './ivr/prompt-catalog';
 import { makeSwitch, type MadeSwitch } from './telephony/make-switch';
+import { Metrics } from './observability/metrics';
+import { installFaultPolicy } from './process/fault-policy';
+import { acquireInstanceLock, InstanceLockError } from './process/instance-lock';
+import { detach } from './util/detach';
 
 /** One line on stderr, exit non-zero: for problems a person fixes before trying again. */
 function die(message: string, code = 2): never {
@@ -18,7 +22,7 @@ function die(message: string, code = 2): never {
   process.exit(code);
 }
 
-async function run(config: AppConfig, log: Logger): Promise<void> {
+async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<void> {
   const children: ChildService[] = [];
   const stopChildren = async (): Promise<void> => {
     for (const c of children.reverse()) await c.stop().catch((err: unknown) => log.error({ err, service: c.spec.name }, 'stopping embedded service failed'));
@@ -26,6 +30,7 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
   let app: App | undefined;
   let made: MadeSwitch | undefined;
   let stopping = false;
+  let releaseLock = (): void => undefined;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
@@ -37,21 +42,21 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
       log.error({ err }, 'error while stopping the app');
     }
     await stopChildren();
+    releaseLock();
     log.info('stopped');
     process.exit(0);
   };
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => detach(shutdown(signal), log, 'shutdown failed'));
   // If whatever started us (npm, a shell) dies without passing a signal on, shut down the same way
   // rather than leave the embedded servers running with no owner.
   const parent = process.ppid;
   setInterval(() => {
-    if (process.ppid !== parent) void shutdown('parent exited');
+    if (process.ppid !== parent) detach(shutdown('parent exited'), log, 'shutdown failed');
   }, 1000).unref();
 
   try {
-    if (config.switch.kind === 'freeswitch') {
-      throw new ConfigError('SWITCH=freeswitch: the drachtio/FreeSWITCH adapter is not in this build yet; use SWITCH=sim');
-    }
+    // The embedded servers belong to one server per data folder (a second would stop them under the first).
+    if (!config.redisUrl || !config.mongodbUri) releaseLock = acquireInstanceLock(config.varDir).release;
     const embedded = { varDir: config.varDir, projectRoot: config.projectRoot, binaries: config.binaries, log: log.child({ module: 'embedded' }) };
     let redisUrl = config.redisUrl;
     if (!redisUrl) {
@@ -92,6 +97,8 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
       notReadyReasons: config.notReadyReasons,
       clock,
       sw: made.sw,
+      metrics,
+      metricsToken: config.metricsToken,
       sip: config.sip,
       log,
     });
@@ -106,6 +113,8 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
     await app?.stop(1000).catch(() => undefined);
     await made?.close().catch(() => undefined);
     await stopChildren();
+    releaseLock();
+    if (err instanceof InstanceLockError) die(err.message, 1);
     if (err instanceof ConfigError || err instanceof MissingBinaryError || err instanceof ChildServiceError || err instanceof FlowError || err instanceof PromptCatalogError) die(err.message, 1);
     die(`start-up failed: ${(err as Error).message}`, 1);
   }
@@ -118,4 +127,7 @@ try {
   if (err instanceof ConfigError) die(err.message);
   throw err;
 }
-void run(config, createLogger(config.logLevel, { app: 'dcc-cti' }));
+const rootLog = createLogger(config.logLevel, { app: 'dcc-cti' });
+const metrics = new Metrics();
+installFaultPolicy(rootLog, () => metrics.unhandledRejections.inc());
+run(config, rootLog, metrics).catch((err: unknown) => die(`start-up failed: ${(err as Error).message}`, 1));

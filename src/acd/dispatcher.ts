@@ -45,9 +45,10 @@ export class Dispatcher {
       for (;;) {
         const m = await this.queues.reserve(queueId, this.now(), this.reservationTtlMs(queueId));
         if (!m) return;
-        const offer = this.onMatch({ queueId, ...m }).catch((err: unknown) => this.log.error({ err, queueId, callId: m.callId }, 'offer failed'));
+        const offer: Promise<void> = this.onMatch({ queueId, ...m })
+          .catch((err: unknown) => this.log.error({ err, queueId, callId: m.callId }, 'offer failed'))
+          .then(() => void this.offering.delete(offer));
         this.offering.add(offer);
-        void offer.finally(() => this.offering.delete(offer));
       }
     } catch (err) {
       this.log.error({ err, queueId }, 'dispatch failed');

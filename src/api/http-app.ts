@@ -7,6 +7,8 @@ import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import type { SimSwitch } from '../telephony/sim/sim-switch';
 import type { Readiness } from './health';
+import type { Registry } from 'prom-client';
+import { timingSafeEqual } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { CustomerDirectory } from '../crm/screen-pop';
 import type { CampaignRunner } from '../dialer/campaign-runner';
@@ -28,6 +30,8 @@ export interface HttpDeps extends AdminDeps {
   projectRoot: string;
   tokens: TokenSigner;
   readiness: () => Promise<Readiness>;
+  /** GET /metrics (Prometheus text), for whoever holds the scrape token. */
+  metrics: { registry: Registry; token: string | undefined };
   /** Present when the simulated switch runs: lets a user place a simulated inbound call. */
   sim: SimSwitch | undefined;
   agentUiDir: string;
@@ -58,6 +62,15 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.get('/readyz', async (_req, res) => {
     const r = await deps.readiness();
     res.status(r.ready ? 200 : 503).json(r);
+  });
+
+  app.get('/metrics', async (req, res) => {
+    const token = deps.metrics.token;
+    if (!token) throw new HttpError(404, 'metrics are off: set METRICS_TOKEN');
+    const given = Buffer.from(/^bearer (.+)$/i.exec(req.header('authorization') ?? '')?.[1] ?? '');
+    const wanted = Buffer.from(token);
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw new HttpError(401, 'metrics need the scrape token (Authorization: Bearer <METRICS_TOKEN>)');
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
   app.post('/api/auth/login', async (req, res) => {

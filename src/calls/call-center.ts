@@ -23,6 +23,7 @@ import { ConversationControls, type MonitorNotices } from './conversation-contro
 import { toE164 } from '../crm/phone';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
+import { detach } from '../util/detach';
 
 export interface CallCenterDeps {
   /** Recordings after the call (upload, retention), when configured. */
@@ -313,7 +314,7 @@ export class CallCenter {
     if (call) call.recordingStopped(e);
     else this.deps.recorder.saveLate(e);
     const archive = this.deps.archive;
-    if (archive) void this.deps.inflight.track(archive.recorded(e.name, e.file, new Date(e.at)).catch((err: unknown) => this.deps.log.error({ err, callId: e.name }, 'recording not queued for the archive')));
+    if (archive) detach(this.deps.inflight.track(archive.recorded(e.name, e.file, new Date(e.at))), this.deps.log, 'recording not queued for the archive', { callId: e.name });
   };
 
   private readonly onHangup = (h: LegHangup): void => {
@@ -344,7 +345,7 @@ export class CallCenter {
   private amendRecord(callId: string, fields: ControlFields): void {
     const live = this.calls.get(callId);
     if (live) return live.amendRecord(fields);
-    void this.deps.records.write(callId, fields);
+    this.deps.records.queue(callId, fields);
   }
 
   /** A connected conversation; a call of another store is "not found", as in the REST API. */
@@ -362,8 +363,8 @@ export class CallCenter {
 
   private forget(call: CallSession): void {
     this.calls.delete(call.callId);
-    void this.controls.callEnded(call.callId);
-    this.deps.leases.release('calls', call.callId).catch((err: unknown) => this.deps.log.warn({ err }, 'call lease release failed'));
+    detach(this.controls.callEnded(call.callId), this.deps.log, 'ending monitoring and hold failed', { callId: call.callId });
+    this.deps.leases.release('calls', call.callId).catch((err: unknown) => this.deps.log.warn({ err, callId: call.callId }, 'call lease release failed'));
     for (const [leg, c] of this.byLeg) if (c === call) this.byLeg.delete(leg);
   }
 }

@@ -2,6 +2,7 @@ import type { InflightWrites } from '../lifecycle/inflight';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
+import { detach } from '../util/detach';
 
 /**
  * Every write this process makes to a call record, one at a time per call, in the order asked.
@@ -18,10 +19,15 @@ export class CallRecordWriter {
 
   constructor(private readonly d: { models: Models; inflight: InflightWrites; log: Logger }) {}
 
+  /** Queues a write nobody waits for: as write(), its failure logged here with the call id. */
+  queue(callId: string, fields: object, opts: { create?: boolean } = {}): void {
+    this.write(callId, fields, opts).catch(() => undefined); // logged by write's own tail
+  }
+
   /**
    * Queues a write of `fields` ($set, or the document's creation) behind the call's earlier writes.
-   * Resolves when it has landed; rejects when it failed (after retrying passing errors). Callers
-   * that do not wait for it need not catch: a failure is logged here.
+   * Resolves when it has landed; rejects when it failed (after retrying passing errors), and the
+   * failure is logged here too.
    */
   write(callId: string, fields: object, opts: { create?: boolean } = {}): Promise<void> {
     const { CallRecord } = this.d.models;
@@ -30,10 +36,10 @@ export class CallRecordWriter {
     });
     const tail = run.catch((err: unknown) => this.d.log.error({ err, callId, fields: Object.keys(fields) }, 'call record write failed'));
     this.tails.set(callId, tail);
-    void tail.then(() => {
+    const forget = tail.then(() => {
       if (this.tails.get(callId) === tail) this.tails.delete(callId);
     });
-    void this.d.inflight.track(tail);
+    detach(this.d.inflight.track(forget), this.d.log, 'call record bookkeeping failed', { callId });
     // `tail` handles a failure of `run` (logs it); a caller that waits gets the error too
     return run;
   }

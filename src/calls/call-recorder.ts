@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CallRecordDoc } from '../store/models';
 import type { LegId, RecordingStopped, Switch } from '../telephony/switch';
 import type { CallRecordWriter } from './call-record-writer';
+import { detach } from '../util/detach';
 
 export type RecordingMeta = NonNullable<CallRecordDoc['recording']>;
 
@@ -48,6 +49,6 @@ export class CallRecorder {
   /** A recording whose call session is over: saved through the call record's ordered writes, without the session. */
   saveLate(e: RecordingStopped): void {
     const set = { 'recording.file': e.file, 'recording.stoppedAt': new Date(e.at), 'recording.durationMs': e.durationMs, 'recording.channels': e.channels, 'recording.maskedMs': e.maskedMs };
-    void this.d.records.write(e.name, set);
+    detach(this.d.records.write(e.name, set), this.d.log, 'late recording metadata not saved', { callId: e.name });
   }
 }

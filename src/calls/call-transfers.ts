@@ -6,6 +6,7 @@ import type { ControlFields, LiveConversation } from './call-session';
 import type { ConversationControls } from './conversation-controls';
 import { hangupQuietly } from './hangup-quietly';
 import { CallActionError } from './inbound-call';
+import { detach } from '../util/detach';
 
 /** Whom the customer is transferred to: a colleague's registered phone, or a phone number. */
 export type TransferTarget = { agent: string } | { number: string };
@@ -102,7 +103,7 @@ export class CallTransfers {
     if (h) {
       this.handedOver.delete(legId);
       this.handedOver.delete(h.other);
-      void this.hangup(h.other);
+      detach(this.hangup(h.other), this.d.log, 'hang-up after a transfer failed', { callId: h.callId });
       const now = this.d.clock.now();
       this.d.amendRecord(h.callId, { transfer: { ...h.transfer, endedAt: new Date(now), talkMs: now - h.transfer.at.getTime() } });
       return h.isTarget;
@@ -118,7 +119,7 @@ export class CallTransfers {
         // the conversation is over (its session handles that): the transfer goes with it
         this.pending.delete(p.c.callId);
         p.abort.abort();
-        if (p.targetLeg) void this.hangup(p.targetLeg);
+        if (p.targetLeg) detach(this.hangup(p.targetLeg), this.d.log, 'transfer target hang-up failed', { callId: p.c.callId });
         return false;
       }
     }

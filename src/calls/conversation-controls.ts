@@ -5,6 +5,7 @@ import { LegGoneError, type LegId, type MonitorMode, type Switch } from '../tele
 import type { ControlFields } from './call-session';
 import { hangupQuietly } from './hangup-quietly';
 import { CallActionError } from './inbound-call';
+import { detach } from '../util/detach';
 
 /** The two parties of a connected conversation. */
 export interface Conversation {
@@ -120,7 +121,7 @@ export class ConversationControls {
   legEnded(legId: LegId): boolean {
     const partyOf = this.partyLegs.get(legId);
     if (partyOf) {
-      void this.callEnded(partyOf);
+      detach(this.callEnded(partyOf), this.d.log, 'ending monitoring and hold failed', { callId: partyOf });
       return false;
     }
     const callId = this.supervisorLegs.get(legId);

@@ -22,6 +22,7 @@ import { DispositionError, type DispositionService, type OutcomeDetails } from '
 import { CallRecorder, type RecordingMeta } from './call-recorder';
 import type { CallRecordWriter } from './call-record-writer';
 import type { ControlFields, LiveConversation } from './call-session';
+import { detach } from '../util/detach';
 
 export interface CallContext {
   sw: Switch;
@@ -406,7 +407,7 @@ export class InboundCall {
     this.ctx.clock.clearTimer(this.announceTimer);
     if (every === undefined || this.callbackNumber !== undefined) return;
     this.announceTimer = this.ctx.clock.setTimer(`call:${this.callId}:announce`, every, () => {
-      void this.serial(async () => {
+      this.background(async () => {
         try {
           await this.announce();
         } catch (err) {
@@ -442,7 +443,7 @@ export class InboundCall {
     if (this.queue.maxWaitMs !== undefined) {
       const left = Math.max(0, this.enqueuedAt + this.queue.maxWaitMs - now);
       this.maxWaitTimer = this.ctx.clock.setTimer(`call:${this.callId}:max-wait`, left, () => {
-        void this.serial(() => this.overflow());
+        this.background(() => this.overflow());
       });
     }
   }
@@ -541,14 +542,15 @@ export class InboundCall {
       if (r.done) pop.customer = mergeCards(builtIn, r.value);
       else {
         pop.customerPending = true;
-        void lookup.then((ext) => {
+        const late = lookup.then((ext) => {
           const recipients = this.agentId ? [this.agentId] : this.offeredTo;
           for (const a of recipients) this.ctx.channel.offerUpdate(a, this.callId, ext ? mergeCards(builtIn, ext) : builtIn);
         });
+        detach(late, this.log, 'late screen-pop update failed');
       }
     }
     this.offerTimer = this.ctx.clock.setTimer(`call:${this.callId}:offer`, this.queue.offerTimeoutMs, () => {
-      void this.serial(() => this.offerExpired());
+      this.background(() => this.offerExpired());
     });
     for (const agentId of agentIds) this.ctx.channel.offer(agentId, pop);
   }
@@ -771,7 +773,7 @@ export class InboundCall {
   private armWrapUpTimer(): void {
     this.ctx.clock.clearTimer(this.wrapUpTimer);
     this.wrapUpTimer = this.ctx.clock.setTimer(`call:${this.callId}:wrap-up`, Math.max(0, this.wrapUpUntil - this.ctx.clock.now()), () => {
-      void this.serial(() => this.finishWrapUp());
+      this.background(() => this.finishWrapUp());
     });
   }
 
@@ -808,6 +810,11 @@ export class InboundCall {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  /** A step nobody waits for (a timer's): its failure is logged by serial's chain. */
+  private background(step: () => Promise<unknown>): void {
+    this.serial(step).catch(() => undefined);
+  }
 
   private serial<T>(step: () => Promise<T>): Promise<T> {
     const run = this.chain.then(step);
@@ -861,7 +868,7 @@ export class InboundCall {
   private writeRecord(fields: RecordUpdate, create = false): void {
     const update: RecordUpdate = create ? fields : { ...this.pendingRecord, ...fields };
     if (!create) this.pendingRecord = {};
-    void this.ctx.records.write(this.callId, update, { create });
+    this.ctx.records.queue(this.callId, update, { create });
     if (update.status === 'ended' && this.customerId) this.endedOutcome = { outcome: update.outcome ?? undefined, at: this.offered.receivedAt };
   }
 
@@ -883,7 +890,7 @@ export class InboundCall {
       agent: this.agentId,
       disposition: this.dispositionCode,
     };
-    void this.ctx.inflight.track(this.ctx.crm.rememberCall(this.customerId, entry).catch((err: unknown) => this.log.warn({ err }, 'recent calls cache update failed')));
+    detach(this.ctx.inflight.track(this.ctx.crm.rememberCall(this.customerId, entry)), this.log, 'recent calls cache update failed');
   }
 
 }

@@ -273,7 +273,7 @@ export class OutboundCall implements CallSession {
     this.wrapUntil = until;
     this.ctx.clock.clearTimer(this.wrapTimer);
     this.wrapTimer = this.ctx.clock.setTimer(`outbound:${this.callId}:wrap-up`, Math.max(0, until - this.ctx.clock.now()), () => {
-      void this.step(() => this.done());
+      this.step(() => this.done()).catch(() => undefined); // logged by step's chain
     });
   }
 
@@ -305,6 +305,6 @@ export class OutboundCall implements CallSession {
 
   /** Call-record writes, in order, off the call's path (as for inbound calls). */
   private record(fields: Record<string, unknown>, create = false): void {
-    void this.ctx.records.write(this.callId, fields, { create });
+    this.ctx.records.queue(this.callId, fields, { create });
   }
 }

@@ -92,6 +92,7 @@ const schema = z
     RECORDING_UPLOAD_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://archive.example.com/recordings' }).optional(),
     RECORDING_UPLOAD_TOKEN: z.string().min(1).optional(),
     RECORDING_RETENTION_DAYS: z.coerce.number({ error: 'RECORDING_RETENTION_DAYS must be a number of days' }).int('RECORDING_RETENTION_DAYS must be a whole number').min(0, 'RECORDING_RETENTION_DAYS must be 0 (keep) or more').default(180),
+    METRICS_TOKEN: secret('METRICS_TOKEN').optional(),
     SIP_REALM: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a host-like name, e.g. cti.dealer.example.com').default('dcc-cti'),
     SIP_WS_URI: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
     SIP_TRUNK_URI: z.string().regex(/^sips?:/, 'must be a SIP URI, e.g. sip:{number}@carrier.example.com').optional(),
@@ -145,6 +146,8 @@ export interface AppConfig {
         trunkUri: string | undefined;
         sources: { trunkCidrs: string[]; vehicleCidrs: string[]; vehicleHeader: string };
       };
+  /** Bearer token Prometheus sends to GET /metrics; undefined: /metrics is off. */
+  metricsToken: string | undefined;
   /** Agents' phones: digest realm and the WebSocket address browsers register at. */
   sip: { realm: string; wsUri: string | undefined };
   demoSeed: boolean;
@@ -207,6 +210,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
             trunkUri: e.SIP_TRUNK_URI,
             sources: { trunkCidrs: parseCidrList(e.SIP_TRUNK_CIDRS, 'SIP_TRUNK_CIDRS'), vehicleCidrs: parseCidrList(e.VEHICLE_GATEWAY_CIDRS, 'VEHICLE_GATEWAY_CIDRS'), vehicleHeader: e.VEHICLE_HEADER.toLowerCase() },
           },
+    metricsToken: e.METRICS_TOKEN,
     sip: { realm: e.SIP_REALM, wsUri: e.SIP_WS_URI },
     demoSeed: e.DEMO_SEED === undefined ? e.NODE_ENV !== 'production' : ['1', 'true', 'yes'].includes(e.DEMO_SEED),
     acd: { offerTimeoutMs: e.OFFER_TIMEOUT_MS, wrapUpMs: e.WRAP_UP_MS },

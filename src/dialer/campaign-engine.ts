@@ -4,6 +4,7 @@ import { LegGoneError, type DialResult, type Switch } from '../telephony/switch'
 import type { Pacer, PacingSnapshot } from './pacing/pacer';
 import { LiveStats } from './pacing/live-stats';
 import type { AbandonLedger, AgentPool, DialLead, DialOutcome, LeadSource } from './ports';
+import { detach } from '../util/detach';
 
 export interface CampaignSettings {
   campaignId: string;
@@ -108,7 +109,7 @@ export class CampaignEngine {
           if (this.callsInProgress === 0 && (await this.deps.leads.exhausted(now))) this.stop('exhausted');
           break;
         }
-        void this.place(lead);
+        detach(this.place(lead), this.deps.log, 'placing a lead failed', { campaignId: this.s.campaignId, leadId: lead.leadId });
       }
     } catch (err) {
       this.deps.log.error({ err, campaignId: this.s.campaignId }, 'dialer tick failed');
@@ -228,10 +229,11 @@ export class CampaignEngine {
         resolve(agentId);
       };
       const unsubscribe = agents.onReady(() => {
-        void agents.take().then((a) => {
-          if (a && done) void agents.release?.(a);
+        const taken = agents.take().then(async (a) => {
+          if (a && done) await agents.release?.(a);
           else if (a) finish(a);
         });
+        detach(taken, this.deps.log, 'taking an agent for an answered lead failed', { campaignId: this.s.campaignId });
       });
       const timer = clock.setTimer(`dialer:${this.s.campaignId}:safe-harbor`, this.s.safeHarborMs, () => finish(undefined));
     });

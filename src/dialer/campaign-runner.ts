@@ -17,6 +17,7 @@ import type { DoNotCall } from './dnc';
 import type { DialLead, DialOutcome } from './ports';
 import { progressivePacer, type Pacer } from './pacing/pacer';
 import { predictivePacer } from './pacing/predictive';
+import { detach } from '../util/detach';
 
 export class CampaignError extends Error {}
 
@@ -146,7 +147,7 @@ export class CampaignRunner {
         log,
         onStop: (reason) => {
           this.running.delete(campaignId);
-          void this.setStatus(campaignId, reason === 'exhausted' ? 'exhausted' : 'stopped');
+          detach(this.setStatus(campaignId, reason === 'exhausted' ? 'exhausted' : 'stopped'), log, 'campaign status not saved');
         },
       },
     );

@@ -11,7 +11,7 @@ function peerOf(party: SimParty): PeerCall {
       return { sipStatus: party.sipStatus ?? 0 };
     },
     sendDigits: (digits) => {
-      void party.sendDigits(digits);
+      party.sendDigits(digits).catch((err: unknown) => console.error('sending keys failed', err));
       return Promise.resolve();
     },
     hangup: async () => party.hangup(),

@@ -64,7 +64,7 @@ test('writes made at once by different parts of the app all land on the call rec
 
 test('writes of one field land in the order they were asked, even when nobody waits for them', async () => {
   const callId = await created();
-  for (let n = 1; n <= 20; n++) void writer.write(callId, { holdCount: n });
+  for (let n = 1; n <= 20; n++) writer.queue(callId, { holdCount: n });
   await writer.settled(callId);
   expect((await models.CallRecord.findById(callId).lean())?.holdCount).toBe(20);
   expect(inflight.size).toBe(0);

@@ -56,7 +56,7 @@ test('a lead who answers is connected to the campaign agent, whose desktop shows
   expect(started).toMatchObject({ status: 200, body: { status: 'running', mode: 'progressive' } });
 
   let pop: { callId: string; phone: string; customer: { name: string } | null; script?: string } | undefined;
-  void agent.next<NonNullable<typeof pop>>('call:outbound', () => true, 20_000).then((p) => (pop = p));
+  agent.next<NonNullable<typeof pop>>('call:outbound', () => true, 20_000).then((p) => (pop = p), () => undefined); // advanceUntil fails if it never comes
   await advanceUntil(() => pop !== undefined, 'the lead on the desktop');
   expect(pop).toMatchObject({ phone: '+8613600000001', customer: { name: '郑伟' }, script: expect.stringContaining('浦东4S店') });
   await agent.state('talking');
@@ -139,7 +139,7 @@ test('preview: the agent takes a lead card, may skip it (not counted as an attem
   expect(second.name).toBe('李雷');
   const dialled = agent.send('preview:dial', { leadId: second.leadId });
   let pop: { callId: string } | undefined;
-  void agent.next<{ callId: string }>('call:outbound', () => true, 20_000).then((p) => (pop = p));
+  agent.next<{ callId: string }>('call:outbound', () => true, 20_000).then((p) => (pop = p), () => undefined); // advanceUntil fails if it never comes
   await advanceUntil(() => pop !== undefined, 'the lead to answer');
   expect(await dialled).toEqual({ ok: true });
   expect(await agent.next('preview:result')).toEqual({ leadId: second.leadId, outcome: 'connected' });
@@ -165,7 +165,7 @@ test('a personal callback is made by the agent who promised it, not by whoever i
   await setUp('phone,grade\n13600000021,B\n', { agents: ['ob1', 'ob2'] });
   await api('POST', '/api/campaigns/win-back/start');
   let pop: { callId: string } | undefined;
-  void ob1.next<{ callId: string }>('call:outbound', () => true, 20_000).then((p) => (pop = p));
+  ob1.next<{ callId: string }>('call:outbound', () => true, 20_000).then((p) => (pop = p), () => undefined); // advanceUntil fails if it never comes
   await advanceUntil(() => pop !== undefined, 'the first call');
   await ob1.send('call:hangup', { callId: pop?.callId });
   await ob1.state('wrap_up');
@@ -180,7 +180,7 @@ test('a personal callback is made by the agent who promised it, not by whoever i
   expect(ob2.received.some((r) => r.event === 'call:outbound')).toBe(false);
   expect((await ob1.send('agent:ready')).ok).toBe(true);
   let again: { phone: string } | undefined;
-  void ob1.next<{ phone: string }>('call:outbound', () => true, 20_000).then((p) => (again = p));
+  ob1.next<{ phone: string }>('call:outbound', () => true, 20_000).then((p) => (again = p), () => undefined); // advanceUntil fails if it never comes
   await advanceUntil(() => again !== undefined, 'the personal callback');
   expect(again?.phone).toBe('+8613600000021');
 });
@@ -209,7 +209,7 @@ test('a running campaign is taken over by the next instance when the one diallin
     next.sw.registerEndpoint('+8613600000032', { answer: 'auto', afterMs: 3000 });
     const agent = await readyAgent(next, 'ob1', { queueIds: [] });
     let phone: string | undefined;
-    void agent.next<{ phone: string }>('call:outbound', () => true, 20_000).then((p) => (phone = p.phone));
+    agent.next<{ phone: string }>('call:outbound', () => true, 20_000).then((p) => (phone = p.phone), () => undefined); // checked below
     for (let waited = 0; phone === undefined && waited < 60_000; waited += 1000) {
       await next.clock.advance(1000);
       await new Promise((r) => setTimeout(r, 10));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AgentClient } from '../support/agent-client';
 import { acceptAndConnect, armed, callIn, readyAgent, type Offer } from '../support/call-steps';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { detach } from '../../src/util/detach';
 import { eventually } from '../support/wait';
 import type { SimParty } from '../../src/telephony/sim/sim-party';
 import { findProjectRoot } from '../../src/util/project-root';
@@ -69,7 +70,7 @@ test('a caller who presses nothing hears "no input" twice, then reaches the DCC 
   const dcc = await readyAgent(t, 'dc', { queueIds: ['dcc-inbound'] });
   const caller = t.sw.placeCall({ from: '13900001112', to: MAIN_LINE });
   let o: IvrOffer | undefined;
-  void dcc.next<IvrOffer>('call:offer', () => true, 20_000).then((x) => (o = x));
+  dcc.next<IvrOffer>('call:offer', () => true, 20_000).then((x) => (o = x), () => undefined); // advanceUntil fails if it never comes
   await advanceUntil(() => o !== undefined, 'the offer');
   if (!o) throw new Error('no offer');
   expect(caller.heard.filter((h) => h === 'prompt:no_input')).toHaveLength(2);
@@ -186,7 +187,7 @@ test('the DCC callback line collects the booking number and shows it on the pop'
   const agent = await readyAgent(t, 'bk', { queueIds: ['dcc-callback'] });
   const caller = t.sw.placeCall({ from: '13900005555', to: CALLBACK_LINE });
   await eventually(() => heard(caller, 'callback_line'), 'the greeting');
-  void caller.sendDigits('123456#'); // keys 150 ms apart on the clock; barges in on the greeting, the collect takes the type-ahead
+  detach(caller.sendDigits('123456#'), console, 'sending keys failed'); // keys 150 ms apart on the clock; barges in on the greeting, the collect takes the type-ahead
   await advanceUntil(() => agent.received.some((r) => r.event === 'call:offer'), 'the offer', 30_000);
   const offer = await agent.next<IvrOffer>('call:offer');
   expect(offer.ivr?.vars.booking).toBe('123456');

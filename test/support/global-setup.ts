@@ -7,7 +7,6 @@ import { findProjectRoot } from '../../src/util/project-root';
 import type { ChildService } from '../../src/embedded/child-service';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __testServices: { services: ChildService[]; dir: string } | undefined;
 }
 

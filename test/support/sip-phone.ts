@@ -261,7 +261,7 @@ export class SipPhone {
     if (!behaviour) return this.respond(m, 404, rinfo);
     if (behaviour === 'busy') return this.respond(m, 486, rinfo);
     const callId = h(m, 'call-id');
-    void this.newDialog(callId, false, h(m, 'to'), h(m, 'from'), /<([^>]+)>/.exec(h(m, 'contact'))?.[1] ?? `sip:${rinfo.address}:${rinfo.port}`).then((d) => {
+    const dialog = this.newDialog(callId, false, h(m, 'to'), h(m, 'from'), /<([^>]+)>/.exec(h(m, 'contact'))?.[1] ?? `sip:${rinfo.address}:${rinfo.port}`).then((d) => {
       this.lastInvite.set(callId, m);
       this.incoming.push(d.call);
       d.remoteTag = /;tag=([^;\s]+)/.exec(h(m, 'from'))?.[1] ?? '';
@@ -277,6 +277,7 @@ export class SipPhone {
           d.resolveAnswered();
         }, 500);
     });
+    dialog.catch((err: unknown) => console.error('test phone: incoming call not set up', err));
   }
 
   private respondInvite(d: Dialog, status: number, rinfo: dgram.RemoteInfo): void {

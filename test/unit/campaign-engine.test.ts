@@ -68,7 +68,7 @@ const burst = (n: number): Pacer => {
 function setup(agents: AgentPool, leads: DialLead[], pacer: Pacer, answer: Record<string, { afterMs: number; by?: 'human' | 'machine' } | 'busy'>) {
   const clock = new VirtualClock();
   const sw = new SimSwitch({ clock, promptDurationMs: () => 3000 });
-  void sw.start();
+  sw.start().catch((err: unknown) => console.error('sim switch did not start', err));
   const parties = new Map<string, SimParty>();
   for (const l of leads) {
     const a = answer[l.phone];

@@ -25,7 +25,7 @@ test('a timer set by a firing timer, within the advanced span, fires in the same
 test('work awaited between timers runs before the next timer', async () => {
   const clock = new VirtualClock(0);
   const log: string[] = [];
-  void (async () => {
+  const sleeper = (async () => {
     await clock.sleep('x', 10);
     log.push('slept');
     await Promise.resolve();
@@ -33,6 +33,7 @@ test('work awaited between timers runs before the next timer', async () => {
   })();
   clock.setTimer('later', 20, () => log.push('later'));
   await clock.advance(30);
+  await sleeper;
   expect(log).toEqual(['slept', 'after await', 'later']);
 });
 

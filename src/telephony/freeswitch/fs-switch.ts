@@ -40,6 +40,7 @@ import { nextRecordStop } from './record-stop';
 import { bridgeEstablished } from './channel-events';
 import { byeQuietly, optionsInDialog, rehomeDialog, withGaps, type UacOptions } from './srf-gaps';
 import { DIALOG_KEEPALIVE_MS, farEndVerdict } from './dialog-keepalive';
+import { detach } from '../../util/detach';
 
 export interface FsSwitchOptions {
   clock: Clock;
@@ -595,7 +596,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     // RECORD_STOP arrives on the endpoint's own event socket when the recording is closed
     const stopped = nextRecordStop(ep, file).done;
     leg.recording = { name: options.name, file, startedAt: now, maskedMs: 0, maskedSince: undefined, reported: false, stopped };
-    void stopped.then((r) => this.reportRecording(leg, r.durationMs, r.file));
+    detach(stopped.then((r) => this.reportRecording(leg, r.durationMs, r.file)), this.log, 'recording stop not reported', { leg: leg.id, callId: options.name });
     // both directions, customer left and agent right
     await this.fsApi(ep, 'uuid_setvar_multi', `${ep.uuid} RECORD_STEREO=true;RECORD_READ_ONLY=false`);
     await this.fsApi(ep, 'uuid_record', `${ep.uuid} start ${file}`);
@@ -672,7 +673,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.o.clock.clearTimer(leg.keepalive);
     const partner = leg.bridgedTo ? this.legs.get(leg.bridgedTo) : undefined;
     if (partner?.bridgedTo === leg.id) delete partner.bridgedTo;
-    if (leg.endpoint) void this.releaseMedia(leg, leg.endpoint, cause);
+    if (leg.endpoint) detach(this.releaseMedia(leg, leg.endpoint, cause), this.log, 'releasing a leg\'s media failed', { leg: leg.id });
     // a dialog the far end ended (BYE) is gone already in drachtio
     if (leg.dialog && !leg.dialogEnded) byeQuietly(leg.dialog);
     leg.input.end();
