@@ -263,6 +263,11 @@ export class App {
     return this.reload();
   }
 
+  /** Ends a user's open desks (logout everywhere, deactivation): each is told why and disconnected. */
+  endSessions(username: string, code: 'session_expired' | 'account_disabled', error: string): void {
+    this.gateway.endSessions(username, code, error);
+  }
+
   get ivr(): IvrDirectory | undefined {
     return this.routing.ivr;
   }

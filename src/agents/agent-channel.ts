@@ -1,14 +1,9 @@
 import type { CustomerCard, ScreenPop } from '../crm/screen-pop';
 import type { AgentStatus } from './agent-state';
 
-export interface CallEndedNotice {
-  callId: string;
-  endedBy: 'caller' | 'agent' | 'system';
-  cause: string;
-  talkMs: number;
-  wrapUpUntil: number;
-  dispositionCodes: string[];
-}
+import type { AppointmentNotice, CallEndedNotice, OutboundPop, TransferState } from '../shared/agent-events';
+
+export type { AppointmentNotice, CallEndedNotice, OutboundPop, TransferState } from '../shared/agent-events';
 
 /** What the call logic tells an agent's desktop(s). Implemented over socket.io by the gateway. */
 export interface AgentChannel {
@@ -33,34 +28,3 @@ export interface AgentChannel {
   appointment(username: string, booking: AppointmentNotice): void;
 }
 
-/**
- * dialling: the target's phone rings (the customer holds) · consulting: the agent talks to the target ·
- * completed: the customer is with the target, the agent's part ended · failed: the target did not
- * answer, the customer is back with the agent · cancelled: the agent gave up · consult_ended: the
- * target hung up while consulting (the customer still holds).
- */
-export type TransferState =
-  | { state: 'dialling' | 'consulting' | 'completed' | 'cancelled' | 'consult_ended' }
-  | { state: 'failed'; reason: string };
-
-export interface AppointmentNotice {
-  callId: string;
-  customerId: string | undefined;
-  storeId: string;
-  at: string;
-  bookedBy: string;
-  notes: string;
-}
-
-export interface OutboundPop {
-  callId: string;
-  campaignId: string;
-  campaignName: string;
-  leadId: string;
-  phone: string;
-  customer: CustomerCard | null;
-  dispositionCodes: string[];
-  /** The campaign's call script for the agent. */
-  script: string | undefined;
-  connectedAt: number;
-}

@@ -3,18 +3,9 @@
  * Storage (Redis, with leases) and side effects live elsewhere; this module decides only.
  */
 
-export const AGENT_STATES = ['logged_out', 'not_ready', 'ready', 'reserved', 'ringing', 'talking', 'hold', 'wrap_up', 'outbound'] as const;
-export type AgentState = (typeof AGENT_STATES)[number];
+import type { AgentState, AgentStatus } from '../shared/agent-events';
 
-export interface AgentStatus {
-  state: AgentState;
-  /** When the agent entered this state (ms since epoch, clock time). */
-  since: number;
-  /** Not-ready reason code, or why the system moved the agent. */
-  reason: string;
-  /** The call the agent is reserved for, talking on or wrapping up. */
-  callId: string;
-}
+export { AGENT_STATES, type AgentState, type AgentStatus } from '../shared/agent-events';
 
 export type AgentEvent =
   | { type: 'login' }

@@ -196,19 +196,19 @@ export class CallCenter {
   /** The agent puts the customer on hold (hold music) or takes them back. */
   async hold(agentId: string, callId: string, on: boolean): Promise<void> {
     const c = this.conversation(callId);
-    if (c.agentId !== agentId) throw new CallActionError('you are not talking on this call');
+    if (c.agentId !== agentId) throw new CallActionError('not_your_call', 'you are not talking on this call');
     await this.controls.hold(c, on);
   }
 
   /** The agent transfers the customer: blind, or after talking to the target first (consult). */
   async transfer(agentId: string, callId: string, target: TransferTarget, kind: 'blind' | 'consult'): Promise<void> {
     const c = this.conversation(callId);
-    if (c.agentId !== agentId) throw new CallActionError('you are not talking on this call');
+    if (c.agentId !== agentId) throw new CallActionError('not_your_call', 'you are not talking on this call');
     const session = this.session(callId);
     let to: TransferTarget = target;
     if ('number' in target) {
       const e164 = toE164(target.number);
-      if (!e164) throw new CallActionError(`"${target.number}" is not a phone number`);
+      if (!e164) throw new CallActionError('not_a_phone_number', `"${target.number}" is not a phone number`);
       to = { number: e164 };
     }
     const label = 'agent' in to ? `agent:${to.agent}` : to.number;
@@ -229,7 +229,7 @@ export class CallCenter {
    */
   async monitor(supervisorId: string, stores: readonly string[] | 'all', callId: string, mode: MonitorMode): Promise<void> {
     const c = this.conversation(callId, stores);
-    if (c.agentId === supervisorId) throw new CallActionError('you cannot monitor your own call');
+    if (c.agentId === supervisorId) throw new CallActionError('monitor_refused', 'you cannot monitor your own call');
     await this.controls.monitor(c, supervisorId, mode);
   }
 
@@ -262,7 +262,7 @@ export class CallCenter {
     // Wrap-up time ran out before the agent saved: the outcome is still accepted, once.
     const { CallRecord } = this.deps.models;
     const record = await CallRecord.findById(callId).lean();
-    if (!record || record.agentUsername !== agentId || record.status !== 'ended') throw new CallActionError('you can record an outcome only for your own call, after it ends');
+    if (!record || record.agentUsername !== agentId || record.status !== 'ended') throw new CallActionError('not_in_wrap_up', 'you can record an outcome only for your own call, after it ends');
     const queue = this.deps.queueDirectory.get(record.queueId ?? '');
     if (queue && !queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${queue.dispositionCodes.join(', ')}`);
     await this.deps.outcomes.record({ ...details, callId, agentId, code, notes, at: new Date(this.deps.clock.now()), customerId: record.customerId ?? undefined, queueId: record.queueId ?? '' });
@@ -337,7 +337,7 @@ export class CallCenter {
 
   private session(callId: string): CallSession {
     const call = this.calls.get(callId);
-    if (!call) throw new CallActionError(`no live call ${callId}`);
+    if (!call) throw new CallActionError('no_such_call', `no live call ${callId}`);
     return call;
   }
 
@@ -351,13 +351,13 @@ export class CallCenter {
   /** A connected conversation; a call of another store is "not found", as in the REST API. */
   private conversation(callId: string, stores: readonly string[] | 'all' = 'all'): LiveConversation {
     const c = this.calls.get(callId)?.liveConversation();
-    if (!c || !inStores(c.storeId, stores)) throw new CallActionError(`no connected call ${callId}`);
+    if (!c || !inStores(c.storeId, stores)) throw new CallActionError('no_such_call', `no connected call ${callId}`);
     return c;
   }
 
   private inbound(callId: string): InboundCall {
     const call = this.session(callId);
-    if (!(call instanceof InboundCall)) throw new CallActionError(`call ${callId} is not an offer`);
+    if (!(call instanceof InboundCall)) throw new CallActionError('no_such_call', `call ${callId} is not an offer`);
     return call;
   }
 

@@ -58,9 +58,9 @@ export class CallTransfers {
 
   /** Starts a transfer: the customer goes on hold at once; the result comes as call:transfer_state. */
   async start(c: LiveConversation, target: TransferTarget, kind: 'blind' | 'consult', handOver: () => Promise<void>): Promise<void> {
-    if (this.pending.has(c.callId)) throw new CallActionError('a transfer of this call is already under way');
+    if (this.pending.has(c.callId)) throw new CallActionError('transfer_busy', 'a transfer of this call is already under way');
     const to = 'agent' in target ? `agent:${target.agent}` : target.number;
-    if ('agent' in target && target.agent === c.agentId) throw new CallActionError('you cannot transfer a call to yourself');
+    if ('agent' in target && target.agent === c.agentId) throw new CallActionError('transfer_not_allowed', 'you cannot transfer a call to yourself');
     const p: Pending = { c, kind, to, state: 'dialling', targetLeg: undefined, abort: new AbortController(), handOver };
     this.pending.set(c.callId, p);
     try {
@@ -80,7 +80,7 @@ export class CallTransfers {
   /** Consult: the agent hands the customer to the target they are talking to. */
   async complete(callId: string, agentId: string): Promise<void> {
     const p = this.mine(callId, agentId);
-    if (p.state !== 'consulting') throw new CallActionError('the person you transfer to has not answered yet');
+    if (p.state !== 'consulting') throw new CallActionError('transfer_busy', 'the person you transfer to has not answered yet');
     await this.connect(p);
   }
 
@@ -183,7 +183,7 @@ export class CallTransfers {
 
   private mine(callId: string, agentId: string): Pending {
     const p = this.pending.get(callId);
-    if (!p || p.c.agentId !== agentId) throw new CallActionError('no transfer of yours is under way on this call');
+    if (!p || p.c.agentId !== agentId) throw new CallActionError('transfer_busy', 'no transfer of yours is under way on this call');
     return p;
   }
 

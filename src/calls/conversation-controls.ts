@@ -78,23 +78,23 @@ export class ConversationControls {
   /** Rings the supervisor's phone (the first time) and joins them to the conversation in this mode. */
   async monitor(c: Conversation, supervisorId: string, mode: MonitorMode): Promise<void> {
     const s = this.state(c);
-    if (s.supervisor && s.supervisor.id !== supervisorId) throw new CallActionError(`${s.supervisor.id} is already monitoring this call`);
+    if (s.supervisor && s.supervisor.id !== supervisorId) throw new CallActionError('monitor_refused', `${s.supervisor.id} is already monitoring this call`);
     if (!s.supervisor) {
       const dialled = await this.d.sw.dial({ to: `agent:${supervisorId}`, callerId: c.callId.slice(0, 8), purpose: 'supervisor', ringTimeoutMs: SUPERVISOR_RING_MS });
-      if (dialled.outcome !== 'answered') throw new CallActionError(`your phone did not answer (${dialled.outcome}); monitoring needs your phone registered and answering`);
+      if (dialled.outcome !== 'answered') throw new CallActionError('monitor_refused', `your phone did not answer (${dialled.outcome}); monitoring needs your phone registered and answering`);
       const current = this.calls.get(c.callId);
       if (current !== s || s.supervisor) {
         // the call ended, or another supervisor got there first, while the phone rang
         await this.hangup(dialled.legId);
-        throw new CallActionError('the call ended before your phone answered');
+        throw new CallActionError('monitor_refused', 'the call ended before your phone answered');
       }
       s.supervisor = { id: supervisorId, leg: dialled.legId, mode, since: this.d.clock.now() };
       this.supervisorLegs.set(dialled.legId, c.callId);
     }
     return this.serial(c, async (st) => {
       const sup = st.supervisor;
-      if (!sup) throw new CallActionError('monitoring ended');
-      if (st.heldSince !== undefined) throw new CallActionError('the customer is on hold; try again when the agent takes them back');
+      if (!sup) throw new CallActionError('monitor_refused', 'monitoring ended');
+      if (st.heldSince !== undefined) throw new CallActionError('monitor_refused', 'the customer is on hold; try again when the agent takes them back');
       await this.d.sw.monitor(sup.leg, c.agentLeg, mode);
       const changed = sup.mode !== mode;
       sup.mode = mode;
@@ -109,7 +109,7 @@ export class ConversationControls {
   /** The supervisor leaves: their leg is hung up; the conversation goes on. */
   async stopMonitor(callId: string, supervisorId: string): Promise<void> {
     const sup = this.calls.get(callId)?.supervisor;
-    if (!sup || sup.id !== supervisorId) throw new CallActionError('you are not monitoring this call');
+    if (!sup || sup.id !== supervisorId) throw new CallActionError('monitor_refused', 'you are not monitoring this call');
     await this.hangup(sup.leg);
   }
 
@@ -188,7 +188,7 @@ export class ConversationControls {
       try {
         await step(s);
       } catch (err) {
-        if (err instanceof LegGoneError) throw new CallActionError('the call has ended');
+        if (err instanceof LegGoneError) throw new CallActionError('monitor_refused', 'the call has ended');
         throw err;
       }
     });

@@ -1,35 +1,24 @@
 import type { Types } from 'mongoose';
-import { z } from 'zod';
 import type { AgentChannel } from '../agents/agent-channel';
 import type { CustomerDirectory } from '../crm/screen-pop';
 import type { InflightWrites } from '../lifecycle/inflight';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
+import { UserError } from '../util/user-error';
 import type { CallRecordWriter } from './call-record-writer';
 
-export class DispositionError extends Error {}
+/** An outcome the agent must correct (unknown code, appointment in the past…) or one already recorded. */
+export class DispositionError extends UserError {
+  constructor(message: string, code: 'disposition_invalid' | 'disposition_duplicate' = 'disposition_invalid') {
+    super(code, message);
+  }
+}
 
 export const GRADES = ['A', 'B', 'C', 'H', 'O', 'F'] as const;
 
-/** What an agent records after a call, beyond the code and notes (validated at the socket/API edge). */
-export const outcomeDetailsSchema = z.strictObject({
-  /** A store visit booked for the customer with a sales consultant, who is told at once. */
-  appointment: z
-    .strictObject({
-      storeId: z.string().min(1).max(60),
-      consultant: z.string().min(1).max(64),
-      at: z.iso.datetime({ offset: true, error: 'must be an ISO date-time, e.g. 2026-11-28T10:00:00+08:00' }),
-    })
-    .optional(),
-  /** When the customer should be called next (the dialer's follow-up cadence starts from it). */
-  nextFollowUpAt: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).optional(),
-  /** On a campaign call with nextFollowUpAt: personal — this agent makes that call; team (default) — whoever is free. */
-  callbackScope: z.enum(['personal', 'team']).optional(),
-  /** The customer's new funnel grade, when the conversation changed it. */
-  grade: z.enum(GRADES).optional(),
-});
-export type OutcomeDetails = z.infer<typeof outcomeDetailsSchema>;
+export { outcomeDetailsSchema, type OutcomeDetails } from '../shared/agent-events';
+import type { OutcomeDetails } from '../shared/agent-events';
 
 export interface DispositionInput extends OutcomeDetails {
   callId: string;
@@ -92,7 +81,7 @@ export class DispositionService {
         ),
       );
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw new DispositionError(`a disposition for call ${d.callId} is already recorded`);
+      if ((err as { code?: number }).code === 11000) throw new DispositionError(`a disposition for call ${d.callId} is already recorded`, 'disposition_duplicate');
       throw err;
     }
     // behind the call record's own writes (its end): see CallRecordWriter

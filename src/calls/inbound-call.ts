@@ -23,6 +23,7 @@ import { CallRecorder, type RecordingMeta } from './call-recorder';
 import type { CallRecordWriter } from './call-record-writer';
 import type { ControlFields, LiveConversation } from './call-session';
 import { detach } from '../util/detach';
+import { UserError } from '../util/user-error';
 
 export interface CallContext {
   sw: Switch;
@@ -75,7 +76,8 @@ const VOICEMAIL_MAX_MS = 120_000;
 /** How long the customer's phone rings when an agent calls back a queued-callback caller. */
 const CALLBACK_RING_MS = 30_000;
 
-export class CallActionError extends Error {}
+/** A desk command the call's state refuses (not offered to you, not your call…): answered with its code. */
+export class CallActionError extends UserError {}
 
 type RecordUpdate = Partial<Omit<CallRecordDoc, 'callId' | 'ivr' | 'monitors'>> & { ivr?: { flowId: string; path: unknown; vars: unknown } } & ControlFields;
 
@@ -168,7 +170,7 @@ export class InboundCall {
 
   agentHangup(agentId: string): Promise<void> {
     return this.serial(async () => {
-      if (this.phase !== 'connected' || this.agentId !== agentId || !this.agentLeg) throw new CallActionError('you are not talking on this call');
+      if (this.phase !== 'connected' || this.agentId !== agentId || !this.agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
       await this.ctx.sw.hangup(this.agentLeg, 'normal_clearing');
     });
   }
@@ -185,7 +187,7 @@ export class InboundCall {
   handOver(agentId: string, to: string): Promise<void> {
     return this.serial(async () => {
       const agentLeg = this.agentLeg;
-      if (this.phase !== 'connected' || this.agentId !== agentId || !agentLeg) throw new CallActionError('you are not talking on this call');
+      if (this.phase !== 'connected' || this.agentId !== agentId || !agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
       this.writeRecord({ transferredTo: to });
       await this.conversationEnded('agent', 'normal_clearing', 'transferred');
       await this.hangupQuietly(agentLeg, 'normal_clearing');
@@ -203,7 +205,7 @@ export class InboundCall {
   }
 
   customerLegFor(agentId: string): LegId {
-    if (this.phase !== 'connected' || this.agentId !== agentId) throw new CallActionError('you are not talking on this call');
+    if (this.phase !== 'connected' || this.agentId !== agentId) throw new CallActionError('not_your_call', 'you are not talking on this call');
     return this.customerLeg ?? this.callerLeg;
   }
 
@@ -556,10 +558,10 @@ export class InboundCall {
   }
 
   private async acceptOffer(agentId: string): Promise<void> {
-    if (this.phase !== 'offered' || !this.offeredTo.includes(agentId)) throw new CallActionError('this call is not offered to you (it may have been withdrawn or taken)');
+    if (this.phase !== 'offered' || !this.offeredTo.includes(agentId)) throw new CallActionError('not_offered', 'this call is not offered to you (it may have been withdrawn or taken)');
     this.ctx.clock.clearTimer(this.offerTimer);
     const accepted = await this.ctx.agents.apply(agentId, { type: 'accept' });
-    if (!accepted.ok) throw new CallActionError(accepted.error);
+    if (!accepted.ok) throw new CallActionError('state_refused', accepted.error);
     this.agentId = agentId;
     await this.releaseOthers(agentId, 'taken');
     this.phase = 'connecting';
@@ -652,7 +654,7 @@ export class InboundCall {
   }
 
   private async withdrawOffer(agentId: string, reason: 'declined'): Promise<void> {
-    if (this.phase !== 'offered' || !this.offeredTo.includes(agentId)) throw new CallActionError('this call is not offered to you');
+    if (this.phase !== 'offered' || !this.offeredTo.includes(agentId)) throw new CallActionError('not_offered', 'this call is not offered to you');
     await this.ctx.agents.apply(agentId, { type: 'decline' });
     this.ctx.channel.offerWithdrawn(agentId, this.callId, reason);
     this.offeredTo = this.offeredTo.filter((a) => a !== agentId);
@@ -779,9 +781,9 @@ export class InboundCall {
 
   /** The agent needs more after-call time: up to the queue's limit in total. Returns the new end. */
   private async extend(agentId: string, ms: number): Promise<number> {
-    if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('you can extend wrap-up only for your own call, during wrap-up');
+    if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can extend wrap-up only for your own call, during wrap-up');
     const left = this.queue.wrapUpExtendMaxMs - this.wrapUpExtendedMs;
-    if (left <= 0) throw new CallActionError(`wrap-up can be extended by at most ${Math.round(this.queue.wrapUpExtendMaxMs / 1000)} s in total for this queue`);
+    if (left <= 0) throw new CallActionError('wrap_up_extension_exhausted', `wrap-up can be extended by at most ${Math.round(this.queue.wrapUpExtendMaxMs / 1000)} s in total for this queue`);
     const granted = Math.min(ms, left);
     this.wrapUpExtendedMs += granted;
     this.wrapUpUntil += granted;
@@ -791,7 +793,7 @@ export class InboundCall {
   }
 
   private async recordDisposition(agentId: string, code: string, notes: string, details: OutcomeDetails): Promise<void> {
-    if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('you can record an outcome only for your own call, after it ends');
+    if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can record an outcome only for your own call, after it ends');
     if (!this.queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${this.queue.dispositionCodes.join(', ')}`);
     await this.ctx.outcomes.record({ ...details, callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: this.queue.queueId });
     this.dispositionCode = code;

@@ -105,7 +105,7 @@ export class OutboundCall implements CallSession {
 
   agentHangup(agentId: string): Promise<void> {
     return this.step(async () => {
-      if (agentId !== this.agentId || this.phase !== 'connected' || !this.agentLeg) throw new CallActionError('you are not talking on this call');
+      if (agentId !== this.agentId || this.phase !== 'connected' || !this.agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
       await this.ctx.sw.hangup(this.agentLeg, 'normal_clearing');
     });
   }
@@ -118,7 +118,7 @@ export class OutboundCall implements CallSession {
   handOver(agentId: string, to: string): Promise<void> {
     return this.step(async () => {
       const agentLeg = this.agentLeg;
-      if (agentId !== this.agentId || this.phase !== 'connected' || !agentLeg) throw new CallActionError('you are not talking on this call');
+      if (agentId !== this.agentId || this.phase !== 'connected' || !agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
       this.record({ transferredTo: to });
       await this.ended('agent', 'normal_clearing', 'transferred');
       await this.quietly(() => this.ctx.sw.hangup(agentLeg, 'normal_clearing'));
@@ -135,15 +135,15 @@ export class OutboundCall implements CallSession {
   }
 
   customerLegFor(agentId: string): LegId {
-    if (agentId !== this.agentId || this.phase !== 'connected' || !this.customerLeg) throw new CallActionError('you are not talking on this call');
+    if (agentId !== this.agentId || this.phase !== 'connected' || !this.customerLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
     return this.customerLeg;
   }
 
   extendWrapUp(agentId: string, ms: number): Promise<number> {
     return this.step(async () => {
-      if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('you can extend wrap-up only for your own call, during wrap-up');
+      if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can extend wrap-up only for your own call, during wrap-up');
       const granted = Math.min(ms, this.campaign.wrapUpExtendMaxMs - this.extendedMs);
-      if (granted <= 0) throw new CallActionError(`wrap-up can be extended by at most ${Math.round(this.campaign.wrapUpExtendMaxMs / 1000)} s in total for this campaign`);
+      if (granted <= 0) throw new CallActionError('wrap_up_extension_exhausted', `wrap-up can be extended by at most ${Math.round(this.campaign.wrapUpExtendMaxMs / 1000)} s in total for this campaign`);
       this.extendedMs += granted;
       this.armWrap(this.wrapUntil + granted);
       this.ctx.channel.wrapUpExtended(agentId, this.callId, this.wrapUntil);
@@ -153,7 +153,7 @@ export class OutboundCall implements CallSession {
 
   disposition(agentId: string, code: string, notes: string, details: OutcomeDetails = {}): Promise<void> {
     return this.step(async () => {
-      if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('you can record an outcome only for your own call, after it ends');
+      if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can record an outcome only for your own call, after it ends');
       if (!this.campaign.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this campaign uses: ${this.campaign.dispositionCodes.join(', ')}`);
       const at = details.nextFollowUpAt ? Date.parse(details.nextFollowUpAt) : undefined;
       if (at !== undefined && at <= this.ctx.clock.now()) throw new DispositionError('nextFollowUpAt must be in the future');

@@ -1,64 +1,10 @@
-import type { IvrStep } from '../ivr/ivr-session';
 import type Redis from 'ioredis';
 import { Types } from 'mongoose';
 import type { RedisKeys } from '../redis/keys';
 import type { Models } from '../store/models';
-import type { CallSource } from '../telephony/switch';
 
-export interface FunnelEntry {
-  at: string;
-  kind: string;
-  storeId?: string;
-  model?: string;
-  grade?: string;
-  note?: string;
-}
-
-export interface PastCall {
-  callId: string;
-  at: string;
-  direction: string;
-  outcome?: string;
-  agent?: string;
-  disposition?: string;
-  notes?: string;
-}
-
-export interface CustomerCard {
-  id: string;
-  /** The customer's id in the dealer's own CRM, when the card came from there. */
-  externalId?: string;
-  name: string;
-  phones: string[];
-  grade?: string;
-  status: string;
-  defeatReason?: string;
-  owningStoreId?: string;
-  owningUser?: string;
-  modelsConsidered: string[];
-  funnel: FunnelEntry[];
-  lastCalls: PastCall[];
-}
-
-/** Everything the agent's desktop shows the moment a call is offered, in one push. */
-export interface ScreenPop {
-  callId: string;
-  from: string;
-  to: string;
-  source: CallSource;
-  queueId: string;
-  queueName: string;
-  waitedMs: number;
-  offerExpiresAt: number;
-  customer: CustomerCard | null;
-  dispositionCodes: string[];
-  /** The IVR path the caller took (nodes, keys pressed, variables), when the number has a flow. */
-  ivr: { flowId: string; path: IvrStep[]; vars: Record<string, string> } | null;
-  /** A queued callback: accepting rings the agent first, then the customer. */
-  callback: boolean;
-  /** The dealer's CRM had not answered within the pop budget: a `call:offer_update` follows. */
-  customerPending: boolean;
-}
+export type { FunnelEntry, PastCall, CustomerCard, ScreenPop } from '../shared/agent-events';
+import type { CustomerCard, PastCall } from '../shared/agent-events';
 
 /** What routing and the IVR need to know about a caller. */
 export interface CustomerRouting {

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { AgentService } from '../agents/agent-service';
 import type { CallCenter } from '../calls/call-center';
 import type { OutboundCampaign } from '../calls/outbound-call';
-import type { CustomerCard, CustomerDirectory } from '../crm/screen-pop';
+import type { CustomerDirectory } from '../crm/screen-pop';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { Logger } from '../log';
 import type { CampaignDoc, Models } from '../store/models';
@@ -18,8 +18,14 @@ import type { DialLead, DialOutcome } from './ports';
 import { progressivePacer, type Pacer } from './pacing/pacer';
 import { predictivePacer } from './pacing/predictive';
 import { detach } from '../util/detach';
+import { UserError } from '../util/user-error';
 
-export class CampaignError extends Error {}
+/** A campaign command refused (not running here, no lead due, not your lead…). */
+export class CampaignError extends UserError {
+  constructor(message: string, code: 'campaign_refused' | 'no_lead_due' = 'campaign_refused') {
+    super(code, message);
+  }
+}
 
 interface Running {
   engine: CampaignEngine;
@@ -35,17 +41,8 @@ interface Previewing {
   campaign: OutboundCampaign;
 }
 
-/** The lead card an agent sees in preview before choosing to dial or skip. */
-export interface PreviewLead {
-  campaignId: string;
-  leadId: string;
-  phone: string;
-  name: string | undefined;
-  grade: string | undefined;
-  defeatReason: string | undefined;
-  customer: CustomerCard | null;
-  script: string | undefined;
-}
+export type { PreviewLead } from '../shared/agent-events';
+import type { PreviewLead } from '../shared/agent-events';
 
 /** A campaign's owner key lasts this long unless renewed (an instance that dies hands the campaign over). */
 const OWNER_TTL_MS = 15_000;
@@ -245,7 +242,7 @@ export class CampaignRunner {
     if (!lead) {
       await this.d.agents.apply(agentId, { type: 'call_gone' });
       this.d.calls.dropOutboundCallId(callId);
-      throw new CampaignError('no lead is due now in this campaign');
+      throw new CampaignError('no lead is due now in this campaign', 'no_lead_due');
     }
     this.held.set(agentId, { campaignId, lead, callId });
     const doc = await this.d.models.Lead.findById(lead.leadId).lean();

@@ -1,18 +1,20 @@
 import type { Namespace, Server, Socket } from 'socket.io';
-import { z } from 'zod';
 import type { AgentChannel, AppointmentNotice, CallEndedNotice, OutboundPop, TransferState } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
 import type { AgentStatus } from '../agents/agent-state';
 import type { Leases } from '../agents/leases';
 import type { Clock, TimerHandle } from '../clock/clock';
-import type { TokenClaims, TokenSigner } from '../auth/tokens';
+import type { TokenSigner } from '../auth/tokens';
+import type { Role } from '../store/models';
 import type { CallCenter } from '../calls/call-center';
 import { CallActionError } from '../calls/inbound-call';
-import { DispositionError, outcomeDetailsSchema } from '../calls/dispositions';
-import { CampaignError, type CampaignRunner } from '../dialer/campaign-runner';
+import type { CampaignRunner } from '../dialer/campaign-runner';
 import type { CustomerCard, ScreenPop } from '../crm/screen-pop';
 import type { Logger } from '../log';
-import { onCommand } from './socket-commands';
+import { bindCommands } from './socket-commands';
+import { agentCommands } from '../shared/agent-events';
+import { refusal } from './refusal';
+import { detach } from '../util/detach';
 import type { Models } from '../store/models';
 
 /** Hooks for where the agent's phone lives (the simulated switch registers a softphone here). */
@@ -22,36 +24,12 @@ export interface AgentPresence {
 }
 
 
-const callRef = z.object({ callId: z.string().uuid() });
-const schemas = {
-  'agent:ready': z.object({}).optional(),
-  'agent:not_ready': z.object({ reason: z.string().min(1).max(40) }),
-  'agent:logout': z.object({}).optional(),
-  'call:accept': callRef,
-  'call:decline': callRef,
-  'call:hangup': callRef,
-  'call:disposition': callRef.extend({ code: z.string().min(1).max(60), notes: z.string().max(4000).default('') }).extend(outcomeDetailsSchema.shape).strict(),
-  'call:extend_wrap_up': callRef.extend({ seconds: z.number().int().min(10).max(600) }),
-  'call:pci_mask': callRef.extend({ masked: z.boolean() }),
-  'call:hold': callRef,
-  'call:unhold': callRef,
-  'call:transfer': callRef.extend({
-    to: z.union([z.object({ agent: z.string().min(1).max(60) }).strict(), z.object({ number: z.string().min(3).max(32) }).strict()]),
-    mode: z.enum(['blind', 'consult']),
-  }),
-  'call:transfer_complete': callRef,
-  'call:transfer_cancel': callRef,
-  'preview:next': z.object({ campaignId: z.string().min(1).max(60) }),
-  'preview:dial': z.object({ leadId: z.string().min(1).max(200) }),
-  'preview:skip': z.object({ leadId: z.string().min(1).max(200) }),
-} as const;
-type ClientEvent = keyof typeof schemas;
-
-const CALL_TAKING_ROLES: ReadonlySet<TokenClaims['roles'][number]> = new Set(['agent', 'sales_consultant', 'supervisor']);
+const CALL_TAKING_ROLES: ReadonlySet<Role> = new Set(['agent', 'sales_consultant', 'supervisor']);
 
 interface SocketData {
   agentId: string;
   queueIds: string[];
+  skills: { skill: string; level: number }[];
 }
 
 /** The agent desktop's live connection: socket.io namespace /agent, one room per agent. */
@@ -110,98 +88,89 @@ export class AgentGateway implements AgentChannel {
     this.nsp.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.token;
       const claims = typeof token === 'string' ? this.tokens.verify(token) : undefined;
-      if (!claims) return next(new Error('unauthorized: log in again'));
-      if (!claims.roles.some((r) => CALL_TAKING_ROLES.has(r))) return next(new Error('forbidden: this account does not take calls'));
-      (socket.data as SocketData).agentId = claims.sub;
-      next();
+      if (!claims) return next(refusal('session_expired', 'your session has expired: log in again'));
+      // roles and queues come from the user record, not the token
+      this.models.User.findOne({ username: claims.sub }, { roles: 1, queueIds: 1, skills: 1 })
+        .lean()
+        .then((user) => {
+          if (!user) return next(refusal('session_expired', 'this account no longer exists'));
+          if (!user.roles.some((r) => CALL_TAKING_ROLES.has(r as Role))) return next(refusal('not_a_call_taker', 'this account does not take calls'));
+          Object.assign(socket.data as SocketData, { agentId: claims.sub, queueIds: user.queueIds, skills: user.skills.map((k) => ({ skill: k.skill, level: k.level })) });
+          next();
+        })
+        .catch((err: unknown) => {
+          this.log.error({ err }, 'desk login check failed');
+          next(refusal('unavailable', 'the server cannot check your account now; retrying'));
+        });
     });
-    this.nsp.on('connection', (socket) => {
-      void this.onConnection(socket, agents, calls, presence).catch((err: unknown) => {
-        this.log.error({ err }, 'agent connection setup failed');
-        socket.disconnect(true);
-      });
-    });
+    this.nsp.on('connection', (socket) => this.onConnection(socket, agents, calls, presence));
   }
 
-  private async onConnection(socket: Socket, agents: AgentService, calls: CallCenter, presence: AgentPresence): Promise<void> {
+  /**
+   * Binds every command first, synchronously: a command sent right after connecting (or replayed by
+   * the client after a reconnect) waits for the set-up below instead of being lost.
+   */
+  private onConnection(socket: Socket, agents: AgentService, calls: CallCenter, presence: AgentPresence): void {
     const data = socket.data as SocketData;
-    const user = await this.models.User.findOne({ username: data.agentId }).lean();
-    if (!user) {
-      socket.emit('error', { message: 'unknown user' });
-      socket.disconnect(true);
-      return;
-    }
-    data.queueIds = user.queueIds;
     const agentId = data.agentId;
     const log = this.log.child({ agentId, socket: socket.id });
-    await socket.join(this.room(agentId));
-    this.here.set(agentId, (this.here.get(agentId) ?? 0) + 1);
-    await this.renewPresence([agentId]);
-    await agents.setProfile(agentId, user.queueIds, user.skills.map((k) => ({ skill: k.skill, level: k.level })));
-    presence.online(agentId);
-    const current = await agents.get(agentId);
-    if (current.state === 'logged_out') await agents.apply(agentId, { type: 'login' });
-    else socket.emit('agent:state', current);
-    log.info('agent desktop connected');
-
-    const isUserError = (err: unknown): err is Error => err instanceof CallActionError || err instanceof DispositionError;
-    const handle = <E extends ClientEvent>(event: E, run: (payload: z.infer<(typeof schemas)[E]>) => Promise<void>): void => onCommand(socket, schemas, event, run, { log, isUserError });
+    const ready = this.setUp(socket, agents, presence, log);
+    ready.catch((err: unknown) => {
+      log.error({ err }, 'agent connection setup failed');
+      socket.emit('session:ended', { code: 'session_expired', error: 'the server could not set up your desk; log in again' });
+      setImmediate(() => socket.disconnect(true)); // after the refused commands' answers
+    });
     const applyOrThrow = async (event: Parameters<AgentService['apply']>[1]): Promise<void> => {
       const r = await agents.apply(agentId, event);
-      if (!r.ok) throw new CallActionError(r.error);
+      if (!r.ok) throw new CallActionError('state_refused', r.error);
     };
-
-    handle('agent:ready', async () => {
-      await applyOrThrow({ type: 'ready' });
-      calls.agentAvailable(data.queueIds);
-    });
-    handle('agent:not_ready', async (p) => {
-      const allowed = this.presenceOptions.notReadyReasons;
-      if (!allowed.includes(p.reason)) throw new CallActionError(`unknown not-ready reason "${p.reason}"; use one of: ${allowed.join(', ')}`);
-      await applyOrThrow({ type: 'not_ready', reason: p.reason });
-    });
-    handle('agent:logout', async () => applyOrThrow({ type: 'logout' }));
-    handle('call:accept', async (p) => calls.accept(agentId, p.callId));
-    handle('call:decline', async (p) => calls.decline(agentId, p.callId));
-    handle('call:hangup', async (p) => calls.hangup(agentId, p.callId));
-    handle('call:disposition', async ({ callId, code, notes, ...details }) => calls.disposition(agentId, callId, code, notes, details));
-    const previewing = async (fn: () => Promise<void>): Promise<void> => {
-      try {
-        await fn();
-      } catch (err) {
-        if (err instanceof CampaignError) throw new CallActionError(err.message);
-        throw err;
-      }
-    };
-    handle('preview:next', (p) =>
-      previewing(async () => {
-        socket.emit('preview:lead', await (this.campaigns as CampaignRunner).previewNext(agentId, p.campaignId));
-      }),
+    const runner = (): CampaignRunner => this.campaigns as CampaignRunner;
+    bindCommands(
+      socket,
+      agentCommands,
+      {
+        'agent:ready': async () => {
+          await applyOrThrow({ type: 'ready' });
+          calls.agentAvailable(data.queueIds);
+        },
+        'agent:not_ready': async (p) => {
+          const allowed = this.presenceOptions.notReadyReasons;
+          if (!allowed.includes(p.reason)) throw new CallActionError('unknown_not_ready_reason', `unknown not-ready reason "${p.reason}"; use one of: ${allowed.join(', ')}`);
+          await applyOrThrow({ type: 'not_ready', reason: p.reason });
+        },
+        'agent:logout': async () => applyOrThrow({ type: 'logout' }),
+        'call:accept': async (p) => calls.accept(agentId, p.callId),
+        'call:decline': async (p) => calls.decline(agentId, p.callId),
+        'call:hangup': async (p) => calls.hangup(agentId, p.callId),
+        'call:disposition': async ({ callId, code, notes, ...details }) => calls.disposition(agentId, callId, code, notes, details),
+        'call:extend_wrap_up': async (p) => ({ wrapUpUntil: await calls.extendWrapUp(agentId, p.callId, p.seconds * 1000) }),
+        'call:pci_mask': async (p) => calls.maskRecording(agentId, p.callId, p.masked),
+        'call:hold': async (p) => calls.hold(agentId, p.callId, true),
+        'call:unhold': async (p) => calls.hold(agentId, p.callId, false),
+        'call:transfer': async (p) => calls.transfer(agentId, p.callId, p.to, p.mode),
+        'call:transfer_complete': async (p) => calls.completeTransfer(agentId, p.callId),
+        'call:transfer_cancel': async (p) => calls.cancelTransfer(agentId, p.callId),
+        'preview:next': async (p) => {
+          const lead = await runner().previewNext(agentId, p.campaignId);
+          socket.emit('preview:lead', lead);
+          return lead;
+        },
+        'preview:dial': async (p) => {
+          const outcome = await runner().previewDial(agentId, p.leadId);
+          socket.emit('preview:result', { leadId: p.leadId, outcome });
+          return { leadId: p.leadId, outcome };
+        },
+        'preview:skip': async (p) => runner().previewSkip(agentId, p.leadId),
+      },
+      { log, ready },
     );
-    handle('preview:dial', (p) =>
-      previewing(async () => {
-        const outcome = await (this.campaigns as CampaignRunner).previewDial(agentId, p.leadId);
-        socket.emit('preview:result', { leadId: p.leadId, outcome });
-      }),
-    );
-    handle('preview:skip', (p) => previewing(() => (this.campaigns as CampaignRunner).previewSkip(agentId, p.leadId)));
-    handle('call:extend_wrap_up', async (p) => {
-      await calls.extendWrapUp(agentId, p.callId, p.seconds * 1000);
-    });
-    handle('call:pci_mask', async (p) => {
-      await calls.maskRecording(agentId, p.callId, p.masked);
-    });
-    handle('call:hold', async (p) => calls.hold(agentId, p.callId, true));
-    handle('call:unhold', async (p) => calls.hold(agentId, p.callId, false));
-    handle('call:transfer', async (p) => calls.transfer(agentId, p.callId, p.to, p.mode));
-    handle('call:transfer_complete', async (p) => calls.completeTransfer(agentId, p.callId));
-    handle('call:transfer_cancel', async (p) => calls.cancelTransfer(agentId, p.callId));
 
     socket.on('disconnect', () => {
       const left = (this.here.get(agentId) ?? 1) - 1;
       if (left > 0) this.here.set(agentId, left);
       else this.here.delete(agentId); // the lease now runs out after the grace period unless they come back
-      void (async () => {
+      const gone = (async () => {
+        await ready.catch(() => undefined);
         const remaining = await this.nsp.in(this.room(agentId)).fetchSockets();
         if (remaining.length > 0) return;
         presence.offline(agentId);
@@ -209,8 +178,33 @@ export class AgentGateway implements AgentChannel {
         const s = await agents.get(agentId);
         if (s.state === 'ready') await agents.apply(agentId, { type: 'not_ready', reason: 'desktop_disconnected' });
         log.info('agent desktop disconnected');
-      })().catch((err: unknown) => log.error({ err }, 'disconnect handling failed'));
+      })();
+      detach(gone, log, 'disconnect handling failed');
     });
+  }
+
+  /** The connection's set-up: the user's queues and skills, presence, login, the current state pushed. */
+  private async setUp(socket: Socket, agents: AgentService, presence: AgentPresence, log: Logger): Promise<void> {
+    const data = socket.data as SocketData;
+    const agentId = data.agentId;
+    await socket.join(this.room(agentId));
+    this.here.set(agentId, (this.here.get(agentId) ?? 0) + 1);
+    await this.renewPresence([agentId]);
+    await agents.setProfile(agentId, data.queueIds, data.skills);
+    presence.online(agentId);
+    const current = await agents.get(agentId);
+    if (current.state === 'logged_out') await agents.apply(agentId, { type: 'login' });
+    else socket.emit('agent:state', current);
+    log.info('agent desktop connected');
+  }
+
+  /**
+   * Ends this user's desk sessions now (logged out elsewhere, account disabled, token revoked): each
+   * desk is told why, then disconnected.
+   */
+  endSessions(username: string, code: 'session_expired' | 'account_disabled', error: string): void {
+    this.to(username).emit('session:ended', { code, error });
+    this.to(username).disconnectSockets(true);
   }
 
   // ---- AgentChannel ------------------------------------------------------------------------

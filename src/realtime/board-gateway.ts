@@ -1,5 +1,4 @@
 import type { Namespace, Server, Socket } from 'socket.io';
-import { z } from 'zod';
 import type { TokenSigner } from '../auth/tokens';
 import type { CallCenter } from '../calls/call-center';
 import type { MonitorNotices } from '../calls/conversation-controls';
@@ -9,15 +8,13 @@ import type { CampaignRunner } from '../dialer/campaign-runner';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import type { MonitorMode } from '../telephony/switch';
-import { onCommand } from './socket-commands';
+import { bindCommands } from './socket-commands';
+import { boardCommands } from '../shared/board-events';
+import { refusal } from './refusal';
+import { detach } from '../util/detach';
 
 const BOARD_ROLES = new Set(['supervisor', 'manager', 'admin']);
 
-const callRef = z.object({ callId: z.string().uuid() });
-const commands = {
-  'monitor:start': callRef.extend({ mode: z.enum(['listen', 'whisper', 'barge']) }),
-  'monitor:stop': callRef,
-} as const;
 
 /** Rings the supervisor's softphone in the simulation (the real stack rings their registered phone). */
 export interface BoardPresence {
@@ -47,14 +44,12 @@ export class BoardGateway implements MonitorNotices {
     this.nsp.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.token;
       const claims = typeof token === 'string' ? this.d.tokens.verify(token) : undefined;
-      if (!claims) return next(new Error('unauthorized: log in again'));
-      if (!claims.roles.some((r) => BOARD_ROLES.has(r))) return next(new Error('forbidden: boards are for supervisors, managers and admins'));
+      if (!claims) return next(refusal('session_expired', 'your session has expired: log in again'));
+      if (!claims.roles.some((r) => BOARD_ROLES.has(r))) return next(refusal('forbidden', 'boards are for supervisors, managers and admins'));
       socket.data = { username: claims.sub };
       next();
     });
-    this.nsp.on('connection', (socket) => {
-      void this.onConnection(socket).catch((err: unknown) => this.d.log.warn({ err }, 'board connection setup failed'));
-    });
+    this.nsp.on('connection', (socket) => this.onConnection(socket));
     this.d.calls.setMonitorNotices(this);
     this.arm();
   }
@@ -63,21 +58,31 @@ export class BoardGateway implements MonitorNotices {
     this.nsp.to(userRoom(supervisorId)).emit('monitor:state', { callId, ...state });
   }
 
-  private async onConnection(socket: Socket): Promise<void> {
+  /** Commands are bound before anything is awaited; they wait for the set-up (room, first push). */
+  private onConnection(socket: Socket): void {
     const username = (socket.data as { username: string }).username;
     const log = this.d.log.child({ username, socket: socket.id });
-    await socket.join(userRoom(username));
-    this.d.presence.online(username);
-    const ctx = { log, isUserError: (err: unknown): err is Error => err instanceof CallActionError };
-    onCommand(socket, commands, 'monitor:start', async (p) => this.d.calls.monitor(username, await this.storesOf(username), p.callId, p.mode), ctx);
-    onCommand(socket, commands, 'monitor:stop', async (p) => this.d.calls.stopMonitor(username, p.callId), ctx);
-    await this.push(socket.id);
+    const ready = (async () => {
+      await socket.join(userRoom(username));
+      this.d.presence.online(username);
+      await this.push(socket.id);
+    })();
+    detach(ready, log, 'board connection setup failed');
+    bindCommands(
+      socket,
+      boardCommands,
+      {
+        'monitor:start': async (p) => this.d.calls.monitor(username, await this.storesOf(username), p.callId, p.mode),
+        'monitor:stop': async (p) => this.d.calls.stopMonitor(username, p.callId),
+      },
+      { log, ready },
+    );
   }
 
   /** The stores a user oversees ('all' for an admin). */
   private async storesOf(username: string): Promise<readonly string[] | 'all'> {
     const user = await this.d.models.User.findOne({ username }, { storeIds: 1, roles: 1 }).lean();
-    if (!user) throw new CallActionError('unknown user');
+    if (!user) throw new CallActionError('unauthorized', 'this account no longer exists');
     return user.roles.includes('admin') ? 'all' : user.storeIds;
   }
 

@@ -11,7 +11,8 @@
 export type LegId = string;
 
 /** Where an inbound call came from: a carrier trunk, an in-car terminal, or an agent's phone. */
-export type CallSource = 'trunk' | 'vehicle' | 'agent';
+export type { CallSource, MonitorMode } from '../shared/agent-events';
+import type { CallSource, MonitorMode } from '../shared/agent-events';
 
 export interface CallOffered {
   legId: LegId;
@@ -119,11 +120,10 @@ export type RecordResult =
 
 export type DialPurpose = 'agent' | 'customer' | 'third_party' | 'supervisor';
 
-/**
- * How a supervisor joins an agent's conversation: listen (hears both sides, heard by nobody), whisper
- * (heard by the agent only: coaching), barge (heard by both).
+/*
+ * MonitorMode (shared): how a supervisor joins an agent's conversation: listen (hears both sides,
+ * heard by nobody), whisper (heard by the agent only: coaching), barge (heard by both).
  */
-export type MonitorMode = 'listen' | 'whisper' | 'barge';
 
 export interface DialRequest {
   /** An agent endpoint (`agent:<userId>`) or a phone number. */

@@ -19,7 +19,7 @@ test('a connected call is recorded until it ends, the masked stretch is counted,
   expect(t.sw.isRecording(caller.legId)).toBe(true);
   // someone who is not on the call cannot mask it
   const stranger = await readyAgent(t, 'rec2');
-  expect(await stranger.send('call:pci_mask', { callId: offer.callId, masked: true })).toMatchObject({ ok: false, error: 'you are not talking on this call' });
+  expect(await stranger.send('call:pci_mask', { callId: offer.callId, masked: true })).toMatchObject({ ok: false, code: 'not_your_call', error: 'you are not talking on this call' });
   await t.clock.advance(30_000);
   expect(await agent.send('call:pci_mask', { callId: offer.callId, masked: true })).toMatchObject({ ok: true });
   await t.clock.advance(20_000);

@@ -117,7 +117,8 @@ test('a manager\'s live board receives the campaign view over socket.io; an agen
   const agentToken = (await t.agent('ag9')).socket.auth as { token: string };
   const refused = ioClient(`${t.url}/board`, { auth: { token: agentToken.token }, transports: ['websocket'], reconnection: false, forceNew: true });
   const err = await new Promise<Error>((resolve) => refused.once('connect_error', resolve));
-  expect(err.message).toContain('forbidden');
+  expect(err.message).toBe('boards are for supervisors, managers and admins');
+  expect((err as Error & { data?: { code: string } }).data?.code).toBe('forbidden');
   refused.close();
 });
 
@@ -126,11 +127,11 @@ test('preview: the agent takes a lead card, may skip it (not counted as an attem
   t.sw.registerEndpoint('+8613600000012', { answer: 'auto', afterMs: 4000 });
   await setUp('phone,grade,name\n13600000011,A,韩梅\n13600000012,B,李雷\n', { mode: 'preview' });
   expect((await api('POST', '/api/campaigns/win-back/start')).body.status).toBe('running');
-  expect(await agent.send('preview:next', { campaignId: 'win-back' })).toEqual({ ok: true });
+  expect(await agent.send('preview:next', { campaignId: 'win-back' })).toMatchObject({ ok: true, data: { leadId: 'q4:+8613600000011', name: '韩梅' } });
   const first = await agent.next<{ leadId: string; name: string; grade: string; script: string }>('preview:lead');
   expect(first).toMatchObject({ leadId: 'q4:+8613600000011', name: '韩梅', grade: 'A', script: expect.stringContaining('浦东4S店') });
   await agent.state('reserved');
-  expect(await agent.send('preview:next', { campaignId: 'win-back' })).toEqual({ ok: false, error: 'dial or skip the lead you hold first' });
+  expect(await agent.send('preview:next', { campaignId: 'win-back' })).toEqual({ ok: false, code: 'campaign_refused', error: 'dial or skip the lead you hold first' });
   expect(await agent.send('preview:skip', { leadId: first.leadId })).toEqual({ ok: true });
   await agent.state('ready');
 
@@ -141,7 +142,7 @@ test('preview: the agent takes a lead card, may skip it (not counted as an attem
   let pop: { callId: string } | undefined;
   agent.next<{ callId: string }>('call:outbound', () => true, 20_000).then((p) => (pop = p), () => undefined); // advanceUntil fails if it never comes
   await advanceUntil(() => pop !== undefined, 'the lead to answer');
-  expect(await dialled).toEqual({ ok: true });
+  expect(await dialled).toEqual({ ok: true, data: { leadId: second.leadId, outcome: 'connected' } });
   expect(await agent.next('preview:result')).toEqual({ leadId: second.leadId, outcome: 'connected' });
   await agent.state('talking');
   await t.clock.advance(30_000);
@@ -155,7 +156,7 @@ test('preview: the agent takes a lead card, may skip it (not counted as an attem
   const b = await t.app.models.Lead.findById('q4:+8613600000012').lean();
   expect(b).toMatchObject({ attempts: 1, lastOutcome: 'connected', status: 'in_progress' });
   expect(b?.nextDialAt?.toISOString()).toBe(callbackAt);
-  expect(await agent.send('preview:next', { campaignId: 'win-back' })).toEqual({ ok: false, error: 'no lead is due now in this campaign' });
+  expect(await agent.send('preview:next', { campaignId: 'win-back' })).toEqual({ ok: false, code: 'no_lead_due', error: 'no lead is due now in this campaign' });
   await agent.state('ready');
 });
 

@@ -27,8 +27,8 @@ test('on hold the customer hears music instead of the agent, then the agent agai
   t = await startTestApp();
   const { agent, caller, callId, agentLeg } = await connectedCall('hold1', '13800006666');
   const stranger = await readyAgent(t, 'hold2');
-  expect(await stranger.send('call:hold', { callId })).toMatchObject({ ok: false, error: 'you are not talking on this call' });
-  expect(await agent.send('call:hold', { callId: 'not-a-uuid' })).toMatchObject({ ok: false, error: expect.stringContaining('invalid call:hold') });
+  expect(await stranger.send('call:hold', { callId })).toMatchObject({ ok: false, code: 'not_your_call', error: 'you are not talking on this call' });
+  expect(await agent.send('call:hold', { callId: 'not-a-uuid' })).toMatchObject({ ok: false, code: 'invalid_request', error: expect.stringContaining('invalid call:hold') });
 
   expect(await agent.send('call:hold', { callId })).toEqual({ ok: true });
   expect(await agent.next('call:hold_state')).toEqual({ callId, onHold: true });
@@ -75,7 +75,7 @@ test("a supervisor of the store listens, whispers and barges in from the live bo
   expect(t.sw.hears(caller.legId)).toEqual([agentLeg]);
   expect(t.sw.hears(agentLeg)).toEqual([caller.legId]);
 
-  expect(await elsewhere.send('monitor:start', { callId, mode: 'barge' })).toEqual({ ok: false, error: `no connected call ${callId}` });
+  expect(await elsewhere.send('monitor:start', { callId, mode: 'barge' })).toEqual({ ok: false, code: 'no_such_call', error: `no connected call ${callId}` });
 
   expect(await sup.send('monitor:start', { callId, mode: 'whisper' })).toEqual({ ok: true });
   expect(await agent.next('call:monitored')).toEqual({ callId, mode: 'whisper' });
@@ -125,7 +125,7 @@ test('blind transfer to a number: the customer holds while it rings, then talks 
   const { agent, caller, callId, agentLeg } = await connectedCall('xfer1', '13800008888');
   let target: SimParty | undefined;
   t.sw.registerEndpoint('+8613900001111', { answer: 'manual', onRing: (p) => (target = p) });
-  expect(await agent.send('call:transfer', { callId, to: { number: 'not a number' }, mode: 'blind' })).toEqual({ ok: false, error: '"not a number" is not a phone number' });
+  expect(await agent.send('call:transfer', { callId, to: { number: 'not a number' }, mode: 'blind' })).toEqual({ ok: false, code: 'not_a_phone_number', error: '"not a number" is not a phone number' });
   expect(await agent.send('call:transfer', { callId, to: { number: '139 0000 1111' }, mode: 'blind' })).toEqual({ ok: true });
   expect(await agent.next<TransferNotice>('call:transfer_state')).toEqual({ callId, state: 'dialling', to: '+8613900001111', kind: 'blind' });
   expect(t.sw.isHearingHoldMusic(caller.legId)).toBe(true);
@@ -162,11 +162,11 @@ test('consult transfer to a colleague: the agent talks to them first while the c
   const { agent, caller, callId, agentLeg } = await connectedCall('xfer2', '13800009999');
   let colleague: SimParty | undefined;
   t.sw.registerEndpoint('agent:consultant1', { answer: 'manual', onRing: (p) => (colleague = p) });
-  expect(await agent.send('call:transfer', { callId, to: { agent: 'xfer2' }, mode: 'consult' })).toEqual({ ok: false, error: 'you cannot transfer a call to yourself' });
+  expect(await agent.send('call:transfer', { callId, to: { agent: 'xfer2' }, mode: 'consult' })).toEqual({ ok: false, code: 'transfer_not_allowed', error: 'you cannot transfer a call to yourself' });
   expect(await agent.send('call:transfer', { callId, to: { agent: 'consultant1' }, mode: 'consult' })).toEqual({ ok: true });
   expect(await agent.next<TransferNotice>('call:transfer_state')).toMatchObject({ state: 'dialling', to: 'agent:consultant1', kind: 'consult' });
-  expect(await agent.send('call:transfer', { callId, to: { number: '13900002222' }, mode: 'blind' })).toEqual({ ok: false, error: 'a transfer of this call is already under way' });
-  expect(await agent.send('call:transfer_complete', { callId })).toEqual({ ok: false, error: 'the person you transfer to has not answered yet' });
+  expect(await agent.send('call:transfer', { callId, to: { number: '13900002222' }, mode: 'blind' })).toEqual({ ok: false, code: 'transfer_busy', error: 'a transfer of this call is already under way' });
+  expect(await agent.send('call:transfer_complete', { callId })).toEqual({ ok: false, code: 'transfer_busy', error: 'the person you transfer to has not answered yet' });
   colleague?.answer();
   await t.clock.advance(100);
   expect(await agent.next<TransferNotice>('call:transfer_state')).toMatchObject({ state: 'consulting' });
@@ -212,6 +212,6 @@ test('a transfer nobody answers, and one the agent cancels, put the customer bac
   expect(await agent.next<TransferNotice>('call:transfer_state', (p) => p.state === 'cancelled')).toMatchObject({ to: 'agent:consultant2' });
   expect(colleague?.state).toBe('ended');
   expect(t.sw.hears(caller.legId)).toEqual([agentLeg]);
-  expect(await agent.send('call:transfer_cancel', { callId })).toEqual({ ok: false, error: 'no transfer of yours is under way on this call' });
+  expect(await agent.send('call:transfer_cancel', { callId })).toEqual({ ok: false, code: 'transfer_busy', error: 'no transfer of yours is under way on this call' });
   expect((await t.app.agents.get('xfer3')).state).toBe('talking');
 });

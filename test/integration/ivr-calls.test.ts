@@ -228,7 +228,7 @@ test('an agent may extend wrap-up, up to the queue limit', async () => {
   const capped = await agent.next<{ wrapUpUntil: number }>('call:wrap_up_extended', (p) => p.wrapUpUntil > ext.wrapUpUntil);
   expect(capped.wrapUpUntil).toBe(ended.wrapUpUntil + 90_000);
   const refused = await agent.send('call:extend_wrap_up', { callId: offer.callId, seconds: 30 });
-  expect(refused).toMatchObject({ ok: false, error: expect.stringContaining('at most 90 s') });
+  expect(refused).toMatchObject({ ok: false, code: 'wrap_up_extension_exhausted', error: expect.stringContaining('at most 90 s') });
   await t.clock.advance(30_000 + 89_000);
   await t.app.calls.idle();
   expect((await t.app.agents.get('wx')).state).toBe('wrap_up');

@@ -180,9 +180,9 @@ test('bad input from the desktop gets a clear error and changes nothing', async 
   const noReason = await agent.send('agent:not_ready', {});
   expect(noReason.ok === false && noReason.error).toMatch(/reason/);
   const unknownReason = await agent.send('agent:not_ready', { reason: 'nap' });
-  expect(unknownReason).toEqual({ ok: false, error: 'unknown not-ready reason "nap"; use one of: break, lunch, meeting, training, admin_work, outbound_work' });
+  expect(unknownReason).toEqual({ ok: false, code: 'unknown_not_ready_reason', error: 'unknown not-ready reason "nap"; use one of: break, lunch, meeting, training, admin_work, outbound_work' });
   expect((await t.app.agents.get('5001')).state).toBe('ready');
-  await expect(AgentClient.connect(t.url, 'forged.token')).rejects.toThrow(/unauthorized/);
+  await expect(AgentClient.connect(t.url, 'forged.token')).rejects.toMatchObject({ message: 'your session has expired: log in again', data: { code: 'session_expired' } });
 });
 
 test('a desktop that disconnects stops receiving calls: its agent is made not ready', async () => {

@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 
-type Ack = { ok: true } | { ok: false; error: string };
+type Ack = { ok: true; data?: unknown } | { ok: false; code: string; error: string };
 
 /** An agent desktop as the browser runs it: a socket.io client on /agent that records what it is told. */
 export class AgentClient {
