@@ -7,6 +7,10 @@ import { correction } from './reconcile';
 
 export interface ReconcilerOptions {
   intervalMs: number;
+  /** After-call work of a call nobody runs any more ends after this long. */
+  orphanWrapUpMs: number;
+  /** Leases read right after a Redis outage prove nothing: no pass until Redis has been up a while. */
+  health: { settled(): boolean };
 }
 
 /**
@@ -40,6 +44,7 @@ export class Reconciler {
 
   /** One pass over every known agent; returns how many were corrected. */
   async runOnce(): Promise<number> {
+    if (!this.options.health.settled()) return 0;
     const now = this.clock.now();
     let corrected = 0;
     for (const [agentId, status] of await this.store.listStatuses()) {
@@ -48,9 +53,9 @@ export class Reconciler {
         status.callId ? this.leases.alive('calls', status.callId, now) : Promise.resolve(false),
         this.leases.alive('presence', agentId, now),
       ]);
-      const fix = correction(status, { callLive, present });
+      const fix = correction(status, { callLive, present, inStateMs: now - status.since, orphanWrapUpMs: this.options.orphanWrapUpMs });
       if (!fix) continue;
-      const r = await this.agents.apply(agentId, fix);
+      const r = await this.agents.apply(agentId, fix, status.callId || undefined);
       if (r.ok) {
         corrected++;
         this.log.warn({ agentId, was: status.state, callId: status.callId || undefined, now: r.status.state, callLive, present }, 'agent state corrected');

@@ -6,6 +6,8 @@ import type { Switch } from '../telephony/switch';
 export type PartState = 'up' | 'down';
 export interface Readiness {
   ready: boolean;
+  /** standby: a hot standby of the active instance; it serves when that one's leader lock runs out. */
+  role?: 'standby';
   redis: PartState;
   mongodb: PartState;
   switch: PartState;
