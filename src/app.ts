@@ -302,7 +302,7 @@ export class App {
       });
       const dnc = new DoNotCall(redis, o.redisNamespace);
       const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, customers, dnc, log: log.child({ module: 'dialer' }) });
-      const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs, orphanWrapUpMs: 0, health });
+      const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs, orphanWrapUpMs: 0, health, unswept: (callId) => live.exists(callId) });
       const wrapUpFor = async (queueId: string | undefined): Promise<{ dispositionCodes: string[]; wrapUpMs: number }> => {
         if (queueId?.startsWith('campaign:')) {
           const c = await models.Campaign.findById(queueId.slice('campaign:'.length), { dispositionCodes: 1, wrapUpMs: 1 }).lean();

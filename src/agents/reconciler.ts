@@ -11,6 +11,8 @@ export interface ReconcilerOptions {
   orphanWrapUpMs: number;
   /** Leases read right after a Redis outage prove nothing: no pass until Redis has been up a while. */
   health: { settled(): boolean };
+  /** A call the sweeper has not closed yet: its agents are the sweeper's to free (it tells their desks why). */
+  unswept(callId: string): Promise<boolean>;
 }
 
 /**
@@ -50,7 +52,7 @@ export class Reconciler {
     for (const [agentId, status] of await this.store.listStatuses()) {
       if (status.state === 'logged_out') continue;
       const [callLive, present] = await Promise.all([
-        status.callId ? this.leases.alive('calls', status.callId, now) : Promise.resolve(false),
+        status.callId ? this.callLive(status.callId, now) : Promise.resolve(false),
         this.leases.alive('presence', agentId, now),
       ]);
       const fix = correction(status, { callLive, present, inStateMs: now - status.since, orphanWrapUpMs: this.options.orphanWrapUpMs });
@@ -62,6 +64,10 @@ export class Reconciler {
       }
     }
     return corrected;
+  }
+
+  private async callLive(callId: string, now: number): Promise<boolean> {
+    return (await this.leases.alive('calls', callId, now)) || (await this.options.unswept(callId));
   }
 
   private arm(): void {

@@ -91,6 +91,11 @@ export class LiveCalls {
     await this.redis.multi().del(this.key(callId)).srem(this.index, callId).exec();
   }
 
+  /** True while Redis still has the call (it ran, or the sweeper has not closed it yet). */
+  async exists(callId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(callId))) === 1;
+  }
+
   async get(callId: string): Promise<LiveCallState | undefined> {
     const raw = await this.redis.hgetall(this.key(callId));
     return parse(raw);
