@@ -84,14 +84,14 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
       clock,
       log,
       redisUrl,
-      redisNamespace: 'cc',
+      redisNamespace: config.redisPrefix,
       authSecret,
       mayRegister: async (userId) => !!(await users()?.models.User.exists({ username: userId })),
     });
     app = await App.create({
       redisUrl,
       mongodbUri,
-      redisNamespace: 'cc',
+      redisNamespace: config.redisPrefix,
       http: config.http,
       authSecret,
       tokenTtlMs: config.auth.tokenTtlMs,
@@ -117,7 +117,7 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
     // takes over when this one's leader lock runs out.
     const active = app;
     const redisLink = connectRedis(redisUrl, 'cc-leader', log.child({ module: 'redis-leader' }));
-    leadership = new Leadership(redisLink, `cc:leader`, active.instanceId, clock, new RedisHealth(redisLink, clock, 4000), { ttlMs: 3000, renewMs: 1000, log: log.child({ module: 'leadership' }) });
+    leadership = new Leadership(redisLink, `${config.redisPrefix}:leader`, active.instanceId, clock, new RedisHealth(redisLink, clock, 4000), { ttlMs: 3000, renewMs: 1000, log: log.child({ module: 'leadership' }) });
     closeLeadership = async () => {
       await leadership?.stop();
       await redisLink.quit().catch(() => redisLink.disconnect());

@@ -21,6 +21,9 @@ import { docsPage, openApiFile } from './openapi';
 import { canSeeStore, requireStore, scopeMiddleware, type Scoped } from './scope';
 import { sipPasswordFor } from '../telephony/freeswitch/digest-auth';
 import { softphoneBundleRoute } from './softphone-bundle';
+import { simRoutes } from './sim-routes';
+import type { Clock } from '../clock/clock';
+import { isTransient } from '../store/retry';
 
 export interface HttpDeps extends AdminDeps {
   models: Models;
@@ -34,6 +37,8 @@ export interface HttpDeps extends AdminDeps {
   metrics: { registry: Registry; token: string | undefined };
   /** Present when the simulated switch runs: lets a user place a simulated inbound call. */
   sim: SimSwitch | undefined;
+  /** The app's clock (simulated callers' scripts run on it). */
+  clock: Clock;
   agentUiDir: string;
   /** Agents' phones register with these (digest realm; the WSS address browsers use). */
   sip: { realm: string; wsUri: string | undefined; secret: string };
@@ -41,12 +46,6 @@ export interface HttpDeps extends AdminDeps {
 }
 
 const loginSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
-const simCallSchema = z.object({
-  from: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number'),
-  to: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number'),
-  source: z.enum(['trunk', 'vehicle']).default('trunk'),
-  headers: z.record(z.string(), z.string()).default({}),
-});
 
 export function createHttpApp(deps: HttpDeps): express.Express {
   const app = express();
@@ -124,13 +123,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     res.type('application/yaml').sendFile(openApiFile(deps.projectRoot));
   });
 
-  app.post('/api/sim/calls', requireAuth(), (req, res) => {
-    if (!deps.sim) throw new HttpError(409, 'simulated calls exist only with SWITCH=sim');
-    const body = parseBody(simCallSchema, req.body);
-    const party = deps.sim.placeCall(body);
-    if (party.state === 'ended') throw new HttpError(503, 'the switch is not taking calls now');
-    res.status(201).json({ legId: party.legId });
-  });
+  simRoutes(app, deps.sim, deps.clock, requireAuth);
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'no such API route')));
   softphoneBundleRoute(app);
@@ -148,6 +141,10 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     }
     if (e.type === 'entity.too.large') {
       res.status(413).json({ error: 'request body too large' });
+      return;
+    }
+    if (isTransient(err)) {
+      res.status(503).set('Retry-After', '5').json({ error: 'the database is unreachable just now; try again in a moment', code: 'unavailable' });
       return;
     }
     deps.log.error({ err }, 'request failed');

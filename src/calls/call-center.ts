@@ -51,6 +51,8 @@ export interface CallCenterDeps {
   /** This instance's id, written as the owner of its calls. */
   owner: string;
   metrics: Metrics;
+  /** False while MongoDB or Redis is unreachable: new calls are then refused (503) rather than answered and dropped. */
+  storesUp?: () => boolean;
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
   /** A live call's lease lasts this long; it is renewed every heartbeatMs while the session runs. */
@@ -344,8 +346,11 @@ export class CallCenter {
   private readonly onOffered = (offer: CallOffered): void => {
     const log = this.deps.log.child({ leg: offer.legId });
     const queue = this.deps.queueDirectory.forDialled(offer.to);
-    if (!this.accepting || !queue) {
-      log.warn({ to: offer.to, accepting: this.accepting }, queue ? 'refusing call: shutting down' : 'refusing call: no queue configured');
+    const storesUp = this.deps.storesUp?.() ?? true;
+    if (!this.accepting || !queue || !storesUp) {
+      const reason = !queue ? 'no_queue' : !this.accepting ? 'shutting_down' : 'stores_down';
+      log.warn({ to: offer.to, reason }, 'refusing call');
+      this.deps.metrics.callsRefused.inc({ reason });
       this.deps.sw.reject(offer.legId, queue ? 503 : 480).catch((err: unknown) => log.warn({ err }, 'reject failed'));
       return;
     }

@@ -237,22 +237,22 @@ export class InboundCall implements CallSession {
   }
 
   accept(agentId: string): Promise<void> {
-    return this.chain.run(() => this.acceptOffer(agentId));
+    return this.chain.command(() => this.acceptOffer(agentId));
   }
 
   decline(agentId: string): Promise<void> {
-    return this.chain.run(() => this.withdrawOffer(agentId, 'declined'));
+    return this.chain.command(() => this.withdrawOffer(agentId, 'declined'));
   }
 
   agentHangup(agentId: string): Promise<void> {
-    return this.chain.run(async () => {
+    return this.chain.command(async () => {
       if (this.phase !== 'connected' || this.agentId !== agentId || !this.agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
       await this.ctx.sw.hangup(this.agentLeg, 'normal_clearing');
     });
   }
 
   extendWrapUp(agentId: string, ms: number): Promise<number> {
-    return this.chain.run(async () => {
+    return this.chain.command(async () => {
       if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can extend wrap-up only for your own call, during wrap-up');
       const until = this.wrapUp.extend(ms);
       this.ctx.channel.wrapUpExtended(agentId, this.callId, until);
@@ -262,7 +262,7 @@ export class InboundCall implements CallSession {
 
   /** The agent asks to go ready during this call's wrap-up: refused while a required outcome is missing. */
   leaveWrapUp(agentId: string): Promise<void> {
-    return this.chain.run(async () => {
+    return this.chain.command(async () => {
       if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'this call is not in wrap-up');
       this.wrapUp.checkMayLeave();
       await this.finishWrapUp();
@@ -275,7 +275,7 @@ export class InboundCall implements CallSession {
   }
 
   handOver(agentId: string, to: string): Promise<void> {
-    return this.chain.run(async () => {
+    return this.chain.command(async () => {
       const agentLeg = this.agentLeg;
       if (this.phase !== 'connected' || this.agentId !== agentId || !agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
       this.draft.defer({ transferredTo: to });
@@ -300,7 +300,7 @@ export class InboundCall implements CallSession {
   }
 
   disposition(agentId: string, code: string, notes: string, details: OutcomeDetails = {}): Promise<void> {
-    return this.chain.run(() => this.recordDisposition(agentId, code, notes, details));
+    return this.chain.command(() => this.recordDisposition(agentId, code, notes, details));
   }
 
   legEnded(legId: LegId, cause: HangupCause): Promise<void> {

@@ -146,7 +146,7 @@ export class OutboundCall implements CallSession {
   }
 
   agentHangup(agentId: string): Promise<void> {
-    return this.chain.run(async () => {
+    return this.chain.command(async () => {
       if (agentId !== this.agentId || this.phase !== 'connected' || !this.agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
       await this.ctx.sw.hangup(this.agentLeg, 'normal_clearing');
     });
@@ -158,7 +158,7 @@ export class OutboundCall implements CallSession {
   }
 
   handOver(agentId: string, to: string): Promise<void> {
-    return this.chain.run(async () => {
+    return this.chain.command(async () => {
       const agentLeg = this.agentLeg;
       if (agentId !== this.agentId || this.phase !== 'connected' || !agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
       this.draft.defer({ transferredTo: to });
@@ -182,7 +182,7 @@ export class OutboundCall implements CallSession {
   }
 
   extendWrapUp(agentId: string, ms: number): Promise<number> {
-    return this.chain.run(async () => {
+    return this.chain.command(async () => {
       if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can extend wrap-up only for your own call, during wrap-up');
       const until = this.wrapUp.extend(ms);
       this.ctx.channel.wrapUpExtended(agentId, this.callId, until);
@@ -191,7 +191,7 @@ export class OutboundCall implements CallSession {
   }
 
   leaveWrapUp(agentId: string): Promise<void> {
-    return this.chain.run(async () => {
+    return this.chain.command(async () => {
       if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'this call is not in wrap-up');
       this.wrapUp.checkMayLeave();
       await this.done();
@@ -199,7 +199,7 @@ export class OutboundCall implements CallSession {
   }
 
   disposition(agentId: string, code: string, notes: string, details: OutcomeDetails = {}): Promise<void> {
-    return this.chain.run(async () => {
+    return this.chain.command(async () => {
       if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can record an outcome only for your own call, after it ends');
       if (!this.campaign.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this campaign uses: ${this.campaign.dispositionCodes.join(', ')}`);
       const at = details.nextFollowUpAt ? Date.parse(details.nextFollowUpAt) : undefined;

@@ -19,7 +19,8 @@ export function redactUrl(url: string): string {
 export function connectRedis(url: string, name: string, log: Logger): Redis {
   const redis = new Redis(url, {
     connectionName: name,
-    maxRetriesPerRequest: 2,
+    // a command waits through a Redis restart (about a minute of reconnect attempts) instead of failing at once
+    maxRetriesPerRequest: 20,
     retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000),
   });
   let down = false;

@@ -1,5 +1,8 @@
 import type { Logger } from '../../log';
 import { UserError } from '../../util/user-error';
+import { isTransient } from '../../store/retry';
+
+export const UNAVAILABLE = 'the database is unreachable just now; nothing was changed — try again in a moment';
 
 /**
  * A call session's steps, run strictly one at a time in the order they were asked for, so that a
@@ -42,6 +45,21 @@ export class StepChain {
       this.o.onFault(err);
     });
     return run;
+  }
+
+  /**
+   * A step a person asked for (a desk command): when the database or Redis is unreachable it is
+   * refused with `unavailable` (nothing changed, they can try again) instead of failing the session.
+   */
+  command<T>(step: () => Promise<T>): Promise<T> {
+    return this.run(async () => {
+      try {
+        return await step();
+      } catch (err) {
+        if (isTransient(err)) throw new UserError('unavailable', UNAVAILABLE);
+        throw err;
+      }
+    });
   }
 
   /** A step nobody waits for (a timer's, an event's): its failure is handled by the chain. */
