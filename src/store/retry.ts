@@ -1,15 +1,16 @@
 import { retryDelayMs } from '../util/backoff';
 
 /**
- * Retries a write that failed for a passing reason (the store busy or briefly unreachable), with
- * a short doubling delay. Anything else (a validation error, a duplicate key) fails at once.
+ * Retries a write the store refused because it was busy (SQLite's lock), with a short doubling delay.
+ * An unreachable store fails at once (the caller refuses the request or retries durably); anything
+ * else (a validation error, a duplicate key) fails at once too.
  */
 export async function withWriteRetry<T>(write: () => Promise<T>, attempts = 5, firstDelayMs = 25): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();
     } catch (err) {
-      if (attempt >= attempts || !isTransient(err)) throw err;
+      if (attempt >= attempts || !isBusy(err)) throw err;
       await new Promise((r) => setTimeout(r, firstDelayMs * 2 ** (attempt - 1)));
     }
   }
@@ -35,11 +36,17 @@ export async function withDurableRetry<T>(write: () => Promise<T>, forMs = 15 * 
 
 const TRANSIENT_NAMES = new Set(['MongoNetworkError', 'MongoServerSelectionError', 'MongooseServerSelectionError', 'MongoNotConnectedError', 'PoolClearedError', 'MongoPoolClearedError', 'MongoNetworkTimeoutError', 'MaxRetriesPerRequestError']);
 
+/** The store refused for now because it is busy (SQLite's write lock): try again in a moment. */
+export function isBusy(err: unknown): boolean {
+  const e = err as { message?: string; errorLabelSet?: Set<string> } | null;
+  return !!e && (e.errorLabelSet?.has('RetryableWriteError') === true || /SQLITE_BUSY|database is locked/.test(e.message ?? ''));
+}
+
 /** The store is busy or unreachable for now: trying again later may succeed (MongoDB/FerretDB or Redis). */
 export function isTransient(err: unknown): boolean {
-  const e = err as { name?: string; message?: string; code?: string; errorLabelSet?: Set<string> } | null;
+  const e = err as { name?: string; message?: string; code?: string } | null;
   if (!e) return false;
-  if (e.errorLabelSet?.has('RetryableWriteError')) return true;
+  if (isBusy(err)) return true;
   if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
-  return /SQLITE_BUSY|database is locked|buffering timed out|ECONNREFUSED|ECONNRESET|connection .* closed|Connection is closed|Topology is closed|client was closed/i.test(e.message ?? '') || e.code === 'ECONNREFUSED';
+  return /buffering timed out|ECONNREFUSED|ECONNRESET|connection .* closed|Connection is closed|Topology is closed|client was closed/i.test(e.message ?? '') || e.code === 'ECONNREFUSED';
 }
