@@ -126,7 +126,8 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
     await leadership.start({
       elected: async () => {
         await active.activate();
-        log.info({ url, switch: config.switch.kind }, 'ready to take calls');
+        if (made?.sw.isConnected()) log.info({ url, switch: config.switch.kind }, 'ready to take calls');
+        else log.warn({ url, switch: config.switch.kind, parts: made?.sw.parts?.() }, 'active, but the switch is not connected yet: calls are taken once it is (readyz names what is missing)');
       },
       // Two active instances would both act on the same calls: this one stops at once (a process
       // manager or compose restarts it, as a standby).
