@@ -217,6 +217,8 @@ export class App {
       const health = new RedisHealth(redis, o.clock, upkeep.redisGraceMs);
       instances = new Instances(redis, keys.instances(), o.clock, { ttlMs: upkeep.callLeaseMs, beatMs: upkeep.heartbeatMs, log: log.child({ module: 'instances' }) });
       await instances.start();
+      const owner = instances;
+      o.sw.setOwner?.({ id: owner.id, dead: (ids) => owner.dead(ids) });
       const writeback = o.crm
         ? new CrmWriteback({
             redisUrl: o.redisUrl,

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { App } from './app';
 import { resolveAuthSecret } from './auth/tokens';
 import { RealClock } from './clock/clock';
@@ -97,7 +96,7 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
       tokenTtlMs: config.auth.tokenTtlMs,
       acd: config.acd,
       projectRoot: config.projectRoot,
-      ivrDir: path.join(config.projectRoot, 'ivr'),
+      ivrDir: config.ivrDir,
       crm: config.crm,
       recordings: config.recordings,
       notReadyReasons: config.notReadyReasons,
