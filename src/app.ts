@@ -236,6 +236,7 @@ export class App {
           metrics: { registry: metrics.registry, token: o.metricsToken },
           sim,
           agentUiDir: agentUiDir(o.projectRoot),
+          desk: { clock: o.clock, agents, notReadyReasons: [...(o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS)] },
           sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
           log: log.child({ module: 'http' }),
         }),
