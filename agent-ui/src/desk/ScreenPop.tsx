@@ -1,0 +1,336 @@
+import { useLayoutEffect } from 'react';
+import { Alert, Button, Card, Descriptions, Empty, Skeleton, Space, Tag, Timeline, Tooltip, Typography } from 'antd';
+import {
+  CarOutlined,
+  CommentOutlined,
+  DollarOutlined,
+  EnvironmentOutlined,
+  FlagOutlined,
+  PhoneOutlined,
+  PlayCircleOutlined,
+  RiseOutlined,
+  ShopOutlined,
+  StopOutlined,
+  CalendarOutlined,
+  FileTextOutlined,
+  RetweetOutlined,
+  ArrowRightOutlined,
+} from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import type { CustomerCard, FunnelEntry, IvrStepView, PreviewLead } from '@shared/agent-events';
+import type { StoreRef } from '@shared/desk-api';
+import { clockText, gradePath, type CallView } from './model';
+import { NewCustomerForm } from './NewCustomerForm';
+import type { Api } from '../shell/api';
+
+const GRADE_COLOR: Record<string, string> = { A: '#cf1322', B: '#d46b08', C: '#1668dc', H: '#c41d7f', O: '#389e0d', F: '#8c8c8c' };
+
+const KIND_ICON: Record<string, React.ReactNode> = {
+  visit: <ShopOutlined />,
+  test_drive: <CarOutlined />,
+  quote: <DollarOutlined />,
+  grade_change: <RiseOutlined />,
+  defeat: <StopOutlined />,
+  call: <PhoneOutlined />,
+  appointment: <CalendarOutlined />,
+  note: <FileTextOutlined />,
+};
+
+function fmtDate(iso: string, lang: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' });
+}
+
+export function GradeTag({ grade }: { grade: string | undefined }): React.JSX.Element | null {
+  if (!grade) return null;
+  return (
+    <span className="grade-chip" style={{ background: GRADE_COLOR[grade] ?? '#8c8c8c' }}>
+      {grade}
+    </span>
+  );
+}
+
+/** The grades the customer went through, drawn C → B → A. */
+export function GradePath({ customer }: { customer: CustomerCard }): React.JSX.Element | null {
+  const path = gradePath(customer);
+  if (path.length === 0) return null;
+  return (
+    <span className="grade-path" data-testid="grade-path" aria-label={path.join('→')}>
+      {path.map((g, i) => (
+        <span key={`${g}${i}`} className="grade-step">
+          {i > 0 && <ArrowRightOutlined className="grade-arrow" />}
+          <GradeTag grade={g} />
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function storeName(stores: readonly StoreRef[], id: string | undefined): string | undefined {
+  if (!id) return undefined;
+  return stores.find((s) => s.storeId === id)?.name ?? id;
+}
+
+function FunnelTimeline({ funnel, stores }: { funnel: FunnelEntry[]; stores: readonly StoreRef[] }): React.JSX.Element {
+  const { t, i18n } = useTranslation();
+  if (funnel.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('common.none')} />;
+  return (
+    <Timeline
+      className="funnel"
+      data-testid="funnel"
+      items={[...funnel].reverse().map((f, i) => ({
+        key: `${f.at}:${i}`,
+        color: f.kind === 'defeat' ? 'red' : f.kind === 'grade_change' ? 'orange' : f.kind === 'appointment' ? 'green' : 'blue',
+        icon: KIND_ICON[f.kind],
+        content: (
+          <div className={`funnel-item kind-${f.kind}`} data-testid={`funnel-${f.kind}`}>
+            <Space size={6} wrap>
+              <Typography.Text strong>{t(`funnelKind.${f.kind}`, { defaultValue: f.kind })}</Typography.Text>
+              {f.grade && <GradeTag grade={f.grade} />}
+              {f.model && <Tag variant="filled">{f.model}</Tag>}
+              {f.storeId && (
+                <Typography.Text type="secondary">
+                  <EnvironmentOutlined /> {storeName(stores, f.storeId)}
+                </Typography.Text>
+              )}
+              <Typography.Text type="secondary" className="mono small">
+                {fmtDate(f.at, i18n.language)}
+              </Typography.Text>
+            </Space>
+            {f.note && <div className="funnel-note">{f.note}</div>}
+          </div>
+        ),
+      }))}
+    />
+  );
+}
+
+function LastCalls({ customer }: { customer: CustomerCard }): React.JSX.Element {
+  const { t, i18n } = useTranslation();
+  if (customer.lastCalls.length === 0) return <Typography.Text type="secondary">{t('pop.noCalls')}</Typography.Text>;
+  return (
+    <div className="last-calls" data-testid="last-calls">
+      {customer.lastCalls.map((c) => (
+        <div key={c.callId || c.at} className="last-call">
+          <Space size={6} wrap>
+            <Tag color={c.direction === 'outbound' ? 'cyan' : 'blue'}>{t(`direction.${c.direction}`, { defaultValue: c.direction })}</Tag>
+            <Typography.Text className="mono small">{fmtDate(c.at, i18n.language)}</Typography.Text>
+            {c.outcome && <Typography.Text type="secondary">{t(`callOutcome.${c.outcome}`, { defaultValue: c.outcome })}</Typography.Text>}
+            {c.disposition && <Tag color="geekblue">{t(`codes.${c.disposition}`, { defaultValue: c.disposition })}</Tag>}
+            {c.agent && (
+              <Typography.Text type="secondary">
+                {t('pop.agentLabel')} {c.agent}
+              </Typography.Text>
+            )}
+            <Tooltip title={t('pop.recordingSoon')}>
+              <Button size="small" type="text" icon={<PlayCircleOutlined />} disabled data-testid="recording-placeholder" aria-label={t('pop.recording')} />
+            </Tooltip>
+          </Space>
+          {c.notes && <div className="funnel-note">{c.notes}</div>}
+        </div>
+      ))}
+      <Typography.Text type="secondary" className="small">
+        {t('pop.recordingSoon')}
+      </Typography.Text>
+    </div>
+  );
+}
+
+function IvrPath({ ivr }: { ivr: CallView['ivr'] }): React.JSX.Element {
+  const { t } = useTranslation();
+  if (!ivr || ivr.path.length === 0) return <Typography.Text type="secondary">{t('pop.noIvr')}</Typography.Text>;
+  return (
+    <span className="ivr-path" data-testid="ivr-path">
+      {ivr.path.map((s: IvrStepView, i) => (
+        <span key={`${s.node}${i}`} className="ivr-step">
+          {i > 0 && <ArrowRightOutlined className="grade-arrow" />}
+          <Tag variant="outlined">
+            {s.node}
+            {s.digits ? ` · ${t('pop.ivrKeys', { keys: s.digits })}` : ''}
+          </Tag>
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function CustomerView({ customer, stores }: { customer: CustomerCard; stores: readonly StoreRef[] }): React.JSX.Element {
+  const { t } = useTranslation();
+  const defeated = customer.status === 'defeated';
+  return (
+    <div className="customer" data-testid="customer-card">
+      <div className="customer-head">
+        <Space size={10} align="center">
+          <Typography.Title level={4} style={{ margin: 0 }} data-testid="customer-name">
+            {customer.name}
+          </Typography.Title>
+          <GradeTag grade={customer.grade} />
+          <Tag color={defeated ? 'red' : customer.status === 'customer' ? 'green' : 'blue'} data-testid="customer-status">
+            {t(`customerStatus.${customer.status}`, { defaultValue: customer.status })}
+          </Tag>
+        </Space>
+        <span className="grade-path-wrap">
+          <Typography.Text type="secondary">{t('pop.gradePath')}</Typography.Text> <GradePath customer={customer} />
+        </span>
+      </div>
+      {customer.defeatReason && <Alert data-testid="defeat-reason" type="error" showIcon icon={<FlagOutlined />} className="defeat" title={<span>{t('pop.defeat')}：<strong>{customer.defeatReason}</strong></span>} />}
+      <Descriptions size="small" column={2} className="customer-facts">
+        <Descriptions.Item label={t('pop.owner')}>
+          <span data-testid="owner">{customer.owningUser ?? '—'}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('pop.store')}>
+          <span data-testid="owning-store">{storeName(stores, customer.owningStoreId) ?? '—'}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('pop.phones')}>{customer.phones.join(', ')}</Descriptions.Item>
+        <Descriptions.Item label={t('pop.models')}>{customer.modelsConsidered.length ? customer.modelsConsidered.join('、') : '—'}</Descriptions.Item>
+      </Descriptions>
+    </div>
+  );
+}
+
+/** Marks, once per call, when its pop has been painted (the bench reads these marks). */
+function useRenderedMark(callId: string | undefined, complete: boolean): void {
+  useLayoutEffect(() => {
+    if (!callId || !complete) return;
+    const name = `pop-rendered:${callId}`;
+    if (performance.getEntriesByName(name).length === 0) performance.mark(name);
+  }, [callId, complete]);
+}
+
+export interface ScreenPopProps {
+  call: CallView | undefined;
+  preview: PreviewLead | undefined;
+  stores: readonly StoreRef[];
+  api: Api;
+  agentState: string;
+  now: number;
+  previewControls: React.ReactNode;
+  onCustomerCreated(card: CustomerCard): void;
+}
+
+/** Inbound and outbound calls in one layout: the call's facts, the customer with the funnel, last contacts, IVR path, script. */
+export function ScreenPop(p: ScreenPopProps): React.JSX.Element {
+  const { t } = useTranslation();
+  const c = p.call;
+  useRenderedMark(c?.callId, !!c && !c.customerPending);
+
+  if (!c && p.preview) {
+    const lead = p.preview;
+    return (
+      <div className="pop" data-testid="preview-card">
+        <Card size="small" className="pop-head">
+          <Space size={10} wrap>
+            <Tag color="cyan">{t('outbound.preview')}</Tag>
+            <Typography.Title level={4} style={{ margin: 0 }} data-testid="preview-name">
+              {lead.name ?? lead.customer?.name ?? lead.phone}
+            </Typography.Title>
+            <Typography.Text className="mono" data-testid="preview-phone">
+              {lead.phone}
+            </Typography.Text>
+            <GradeTag grade={lead.grade} />
+          </Space>
+          {lead.defeatReason && <Alert type="error" showIcon icon={<FlagOutlined />} className="defeat" title={<span>{t('pop.defeat')}：<strong>{lead.defeatReason}</strong></span>} />}
+          <div className="preview-actions">{p.previewControls}</div>
+        </Card>
+        {lead.script && (
+          <Card size="small" title={t('pop.script')} className="script-card">
+            <div className="script" data-testid="script">
+              {lead.script}
+            </div>
+          </Card>
+        )}
+        {lead.customer && (
+          <Card size="small" className="pop-body">
+            <CustomerView customer={lead.customer} stores={p.stores} />
+            <Typography.Text strong>{t('pop.funnel')}</Typography.Text>
+            <FunnelTimeline funnel={lead.customer.funnel} stores={p.stores} />
+          </Card>
+        )}
+      </div>
+    );
+  }
+
+  if (!c) {
+    return (
+      <div className="pop empty" data-testid="pop-empty">
+        <Empty image={<PhoneOutlined className="empty-icon" />} description={<span>{t('pop.waitingTitle')}</span>}>
+          <Typography.Text type="secondary">{p.agentState === 'not_ready' ? t('pop.notReadyHint') : t('pop.waitingHint')}</Typography.Text>
+        </Empty>
+      </div>
+    );
+  }
+
+  return (
+    <div className="pop" data-testid="pop" data-call={c.callId}>
+      <Card size="small" className="pop-head">
+        <div className="pop-head-row">
+          <Space size={8} wrap>
+            <Tag color={c.direction === 'outbound' ? 'cyan' : 'blue'}>{c.direction === 'outbound' ? t('pop.outbound') : t('pop.inbound')}</Tag>
+            <Typography.Text strong className="mono pop-number" data-testid="pop-number">
+              {c.customerNumber}
+            </Typography.Text>
+            <Typography.Text type="secondary">
+              {c.direction === 'outbound' ? `${t('pop.campaign')} ${c.campaignName ?? ''}` : `${t('pop.queue')} ${c.queueName}`}
+            </Typography.Text>
+            {c.direction === 'inbound' && c.dealerNumber && (
+              <Typography.Text type="secondary">
+                {t('pop.dialled')} {c.dealerNumber}
+              </Typography.Text>
+            )}
+            {c.direction === 'inbound' && !c.restored && <Tag data-testid="waited">{t('pop.waited', { t: clockText(c.waitedMs) })}</Tag>}
+            {c.callback && (
+              <Tooltip title={t('pop.callbackHint')}>
+                <Tag color="magenta" icon={<RetweetOutlined />} data-testid="callback-flag">
+                  {t('pop.callbackFlag')}
+                </Tag>
+              </Tooltip>
+            )}
+            {c.restored && <Tag color="default">{t('pop.restored')}</Tag>}
+          </Space>
+        </div>
+        {c.direction === 'inbound' && (
+          <div className="ivr-row">
+            <Typography.Text type="secondary">{t('pop.ivr')}：</Typography.Text>
+            <IvrPath ivr={c.ivr} />
+          </div>
+        )}
+      </Card>
+      {c.direction === 'outbound' && c.script && (
+        <Card size="small" title={t('pop.script')} className="script-card">
+          <div className="script" data-testid="script">
+            {c.script}
+          </div>
+        </Card>
+      )}
+      <Card size="small" className="pop-body">
+        {c.customerPending ? (
+          <div className="customer-pending" data-testid="customer-pending">
+            <Typography.Text type="secondary">{t('pop.crmPending')}</Typography.Text>
+            <Skeleton active paragraph={{ rows: 6 }} />
+          </div>
+        ) : c.customer ? (
+          <>
+            <CustomerView customer={c.customer} stores={p.stores} />
+            <div className="pop-columns">
+              <div>
+                <Typography.Text strong className="section-title">
+                  {t('pop.funnel')}
+                </Typography.Text>
+                <FunnelTimeline funnel={c.customer.funnel} stores={p.stores} />
+              </div>
+              <div>
+                <Typography.Text strong className="section-title">
+                  <CommentOutlined /> {t('pop.lastCalls')}
+                </Typography.Text>
+                <LastCalls customer={c.customer} />
+              </div>
+            </div>
+          </>
+        ) : (
+          <NewCustomerForm api={p.api} phone={c.customerNumber} stores={p.stores} onCreated={p.onCustomerCreated} />
+        )}
+      </Card>
+    </div>
+  );
+}
