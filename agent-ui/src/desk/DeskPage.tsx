@@ -3,7 +3,7 @@ import { App, Badge, Tabs } from 'antd';
 import { BarChartOutlined, FormOutlined, PhoneOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import type { AgentCommandPayload, AgentServerEvents, CustomerCard, DialOutcomeView, PreviewLead } from '@shared/agent-events';
-import type { CallbackItem, DeskCampaign } from '@shared/desk-api';
+import type { CallbackItem, Colleague, DeskCampaign } from '@shared/desk-api';
 import { useShell } from '../shell/context';
 import { Softphone, type PhoneStatus } from '../phone/softphone';
 import { DispositionForm } from './DispositionForm';
@@ -23,7 +23,7 @@ type TabKey = 'disposition' | 'outbound' | 'myDay';
 /** The agent desk: state bar, softphone column, screen-pop, and the outcome / outbound / my-day tabs. */
 export default function DeskPage(): React.JSX.Element {
   const shell = useShell<AgentServerEvents>();
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { message, notification } = App.useApp();
   const [desk, dispatch] = useDeskState(shell);
   useRestoreCall(shell, desk, dispatch);
@@ -36,6 +36,9 @@ export default function DeskPage(): React.JSX.Element {
   const [dialling, setDialling] = useState(false);
   const [refreshKey, setRefreshKey] = useState(0);
   const [names, setNames] = useState<Record<string, string>>({});
+  const [people, setPeople] = useState<Record<string, string>>({});
+  const [transferLabel, setTransferLabel] = useState<string | undefined>();
+  const dateLocale = i18n.language === 'en' ? 'en-GB' : 'zh-CN';
   const [phoneStatus, setPhoneStatus] = useState<PhoneStatus>(shell.me.softphone === 'sim' ? 'sim' : shell.me.softphone === 'none' ? 'none' : 'off');
   const audioRef = useRef<HTMLAudioElement>(null);
   const phoneRef = useRef<Softphone | undefined>(undefined);
@@ -53,6 +56,13 @@ export default function DeskPage(): React.JSX.Element {
       if (window.softphone === phone) window.softphone = undefined;
     };
   }, [shell.me.softphone, shell.api]);
+
+  useEffect(() => {
+    shell.api
+      .get<Colleague[]>('/api/me/colleagues')
+      .then((list) => setPeople(Object.fromEntries(list.map((c) => [c.username, c.displayName]))))
+      .catch(() => undefined);
+  }, [shell.api]);
 
   useEffect(() => {
     shell.api
@@ -78,7 +88,7 @@ export default function DeskPage(): React.JSX.Element {
       notification.info({
         key: `appt:${lastNotice.callId}`,
         title: t('notices.appointmentTitle'),
-        description: <span data-testid="appointment-notice">{t('notices.appointment', { customer: name, at: new Date(lastNotice.at).toLocaleString(undefined, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' }), by: lastNotice.bookedBy })}</span>,
+        description: <span data-testid="appointment-notice">{t('notices.appointment', { customer: name, at: new Date(lastNotice.at).toLocaleString(dateLocale, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' }), by: lastNotice.bookedBy })}</span>,
         duration: 0,
         placement: 'topRight',
       });
@@ -175,6 +185,7 @@ export default function DeskPage(): React.JSX.Element {
   const transfer = async (to: TransferTarget, mode: 'blind' | 'consult'): Promise<void> => {
     if (!call) return;
     setTransferOpen(false);
+    setTransferLabel('agent' in to ? (people[to.agent] ?? to.agent) : to.number);
     await command('call:transfer', { callId: call.callId, to, mode });
   };
 
@@ -183,8 +194,8 @@ export default function DeskPage(): React.JSX.Element {
   const previewCampaign = campaigns.find((c) => c.campaignId === preview?.campaignId);
   const noticeText = useMemo(
     () => (n: DeskState['notices'][number]) =>
-      t('notices.appointment', { customer: (n.customerId && names[n.customerId]) || t('notices.unknownCustomer'), at: new Date(n.at).toLocaleString(undefined, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' }), by: n.bookedBy }),
-    [names, t],
+      t('notices.appointment', { customer: (n.customerId && names[n.customerId]) || t('notices.unknownCustomer'), at: new Date(n.at).toLocaleString(dateLocale, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' }), by: n.bookedBy }),
+    [names, t, dateLocale],
   );
 
   return (
@@ -212,6 +223,7 @@ export default function DeskPage(): React.JSX.Element {
             campaigns={campaigns}
             agentState={state}
             dialling={dialling}
+            transferLabel={transferLabel}
             onAccept={accept}
             onDecline={() => call && void command('call:decline', { callId: call.callId })}
             onHangup={hangup}
@@ -239,6 +251,7 @@ export default function DeskPage(): React.JSX.Element {
             call={call}
             preview={preview}
             stores={shell.me.stores}
+            people={people}
             api={shell.api}
             agentState={state}
             now={now}

@@ -123,7 +123,7 @@ export function DispositionForm(p: DispositionFormProps): React.JSX.Element {
   return (
     <div className={`disposition ${p.attention ? 'attention' : ''}`} key={p.attention} data-testid="disposition">
       {!canSave && <Alert type="info" showIcon title={t('disposition.editable')} className="mini-alert" />}
-      {canSave && <Alert data-testid="disposition-required" type="warning" showIcon title={t('disposition.required')} className="mini-alert" />}
+      {canSave && (p.attention > 0 ? <Alert data-testid="disposition-required" type="warning" showIcon title={t('disposition.required')} className="mini-alert" /> : <Alert type="info" showIcon title={t('disposition.fillIn')} className="mini-alert" />)}
       <div className="field">
         <div className="field-label">
           {t('disposition.code')} <Typography.Text type="secondary">· {t('disposition.hotkeyHint')}</Typography.Text>

@@ -26,6 +26,8 @@ export interface PhonePanelProps {
   campaigns: DeskCampaign[];
   agentState: string;
   dialling: boolean;
+  /** Who the transfer in progress goes to, as the agent chose them. */
+  transferLabel: string | undefined;
   onAccept(): void;
   onDecline(): void;
   onHangup(): void;
@@ -112,7 +114,7 @@ export function PhonePanel(p: PhonePanelProps): React.JSX.Element {
               type={transfer.state === 'failed' ? 'error' : transfer.state === 'cancelled' ? 'info' : 'warning'}
               showIcon
               className="mini-alert"
-              title={t(`transfer.state.${transfer.state}`, { to: transfer.to.replace(/^agent:/, '') })}
+              title={t(`transfer.state.${transfer.state}`, { to: p.transferLabel ?? transfer.to.replace(/^agent:/, '') })}
             />
           )}
           {transferLive ? (
@@ -212,6 +214,23 @@ export function PhonePanel(p: PhonePanelProps): React.JSX.Element {
               </Button>
             </>
           )}
+          <div className="shortcuts" data-testid="shortcuts">
+            <Typography.Text type="secondary" className="small">
+              {t('phone.shortcuts')}
+            </Typography.Text>
+            <div className="shortcut-grid">
+              <kbd>F2</kbd>
+              <span>{t('phone.keys.ready')}</span>
+              <kbd>F4</kbd>
+              <span>{t('phone.keys.answer')}</span>
+              <kbd>F6</kbd>
+              <span>{t('phone.keys.hold')}</span>
+              <kbd>F8</kbd>
+              <span>{t('phone.keys.hangup')}</span>
+              <kbd>1–9</kbd>
+              <span>{t('phone.keys.codes')}</span>
+            </div>
+          </div>
         </div>
       )}
     </Card>

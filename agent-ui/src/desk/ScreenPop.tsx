@@ -17,6 +17,7 @@ import {
   ArrowRightOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { CustomerCard, FunnelEntry, IvrStepView, PreviewLead } from '@shared/agent-events';
 import type { StoreRef } from '@shared/desk-api';
 import { clockText, gradePath, type CallView } from './model';
@@ -72,6 +73,14 @@ function storeName(stores: readonly StoreRef[], id: string | undefined): string 
   return stores.find((s) => s.storeId === id)?.name ?? id;
 }
 
+/** A call's funnel note is "<code>: notes": the code in the agent's language. */
+function callNote(note: string, t: TFunction): string {
+  const m = /^([a-z][a-z0-9_]*)(?::\s*([\s\S]*))?$/.exec(note);
+  if (!m?.[1]) return note;
+  const code = t(`codes.${m[1]}`, { defaultValue: m[1] });
+  return m[2] ? `${code}：${m[2]}` : code;
+}
+
 function FunnelTimeline({ funnel, stores }: { funnel: FunnelEntry[]; stores: readonly StoreRef[] }): React.JSX.Element {
   const { t, i18n } = useTranslation();
   if (funnel.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('common.none')} />;
@@ -98,7 +107,7 @@ function FunnelTimeline({ funnel, stores }: { funnel: FunnelEntry[]; stores: rea
                 {fmtDate(f.at, i18n.language)}
               </Typography.Text>
             </Space>
-            {f.note && <div className="funnel-note">{f.note}</div>}
+            {f.note && <div className="funnel-note">{f.kind === 'call' ? callNote(f.note, t) : f.note}</div>}
           </div>
         ),
       }))}
@@ -106,7 +115,7 @@ function FunnelTimeline({ funnel, stores }: { funnel: FunnelEntry[]; stores: rea
   );
 }
 
-function LastCalls({ customer }: { customer: CustomerCard }): React.JSX.Element {
+function LastCalls({ customer, people }: { customer: CustomerCard; people: Readonly<Record<string, string>> }): React.JSX.Element {
   const { t, i18n } = useTranslation();
   if (customer.lastCalls.length === 0) return <Typography.Text type="secondary">{t('pop.noCalls')}</Typography.Text>;
   return (
@@ -120,7 +129,7 @@ function LastCalls({ customer }: { customer: CustomerCard }): React.JSX.Element 
             {c.disposition && <Tag color="geekblue">{t(`codes.${c.disposition}`, { defaultValue: c.disposition })}</Tag>}
             {c.agent && (
               <Typography.Text type="secondary">
-                {t('pop.agentLabel')} {c.agent}
+                {t('pop.agentLabel')} {people[c.agent] ?? c.agent}
               </Typography.Text>
             )}
             <Tooltip title={t('pop.recordingSoon')}>
@@ -155,7 +164,7 @@ function IvrPath({ ivr }: { ivr: CallView['ivr'] }): React.JSX.Element {
   );
 }
 
-function CustomerView({ customer, stores }: { customer: CustomerCard; stores: readonly StoreRef[] }): React.JSX.Element {
+function CustomerView({ customer, stores, people }: { customer: CustomerCard; stores: readonly StoreRef[]; people: Readonly<Record<string, string>> }): React.JSX.Element {
   const { t } = useTranslation();
   const defeated = customer.status === 'defeated';
   return (
@@ -177,7 +186,7 @@ function CustomerView({ customer, stores }: { customer: CustomerCard; stores: re
       {customer.defeatReason && <Alert data-testid="defeat-reason" type="error" showIcon icon={<FlagOutlined />} className="defeat" title={<span>{t('pop.defeat')}：<strong>{customer.defeatReason}</strong></span>} />}
       <Descriptions size="small" column={2} className="customer-facts">
         <Descriptions.Item label={t('pop.owner')}>
-          <span data-testid="owner">{customer.owningUser ?? '—'}</span>
+          <span data-testid="owner">{customer.owningUser ? (people[customer.owningUser] ?? customer.owningUser) : '—'}</span>
         </Descriptions.Item>
         <Descriptions.Item label={t('pop.store')}>
           <span data-testid="owning-store">{storeName(stores, customer.owningStoreId) ?? '—'}</span>
@@ -202,6 +211,8 @@ export interface ScreenPopProps {
   call: CallView | undefined;
   preview: PreviewLead | undefined;
   stores: readonly StoreRef[];
+  /** Display names of colleagues by username (owning consultant, agents of past calls). */
+  people: Readonly<Record<string, string>>;
   api: Api;
   agentState: string;
   now: number;
@@ -215,7 +226,7 @@ export function ScreenPop(p: ScreenPopProps): React.JSX.Element {
   const c = p.call;
   useRenderedMark(c?.callId, !!c && !c.customerPending);
 
-  if (!c && p.preview) {
+  if (p.preview && (!c || c.phase === 'done')) {
     const lead = p.preview;
     return (
       <div className="pop" data-testid="preview-card">
@@ -242,7 +253,7 @@ export function ScreenPop(p: ScreenPopProps): React.JSX.Element {
         )}
         {lead.customer && (
           <Card size="small" className="pop-body">
-            <CustomerView customer={lead.customer} stores={p.stores} />
+            <CustomerView customer={lead.customer} stores={p.stores} people={p.people} />
             <Typography.Text strong>{t('pop.funnel')}</Typography.Text>
             <FunnelTimeline funnel={lead.customer.funnel} stores={p.stores} />
           </Card>
@@ -287,6 +298,11 @@ export function ScreenPop(p: ScreenPopProps): React.JSX.Element {
               </Tooltip>
             )}
             {c.restored && <Tag color="default">{t('pop.restored')}</Tag>}
+            {(c.phase === 'wrap_up' || c.phase === 'done') && (
+              <Tag color="default" data-testid="call-ended-tag">
+                {t('pop.ended')}
+              </Tag>
+            )}
           </Space>
         </div>
         {c.direction === 'inbound' && (
@@ -311,7 +327,7 @@ export function ScreenPop(p: ScreenPopProps): React.JSX.Element {
           </div>
         ) : c.customer ? (
           <>
-            <CustomerView customer={c.customer} stores={p.stores} />
+            <CustomerView customer={c.customer} stores={p.stores} people={p.people} />
             <div className="pop-columns">
               <div>
                 <Typography.Text strong className="section-title">
@@ -323,7 +339,7 @@ export function ScreenPop(p: ScreenPopProps): React.JSX.Element {
                 <Typography.Text strong className="section-title">
                   <CommentOutlined /> {t('pop.lastCalls')}
                 </Typography.Text>
-                <LastCalls customer={c.customer} />
+                <LastCalls customer={c.customer} people={p.people} />
               </div>
             </div>
           </>

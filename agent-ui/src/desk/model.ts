@@ -216,7 +216,7 @@ export function deskReducer(s: DeskState, e: DeskEvent): DeskState {
     case 'local:dismiss_call':
       return { ...s, call: undefined };
     case 'preview:lead':
-      return { ...s, preview: e.lead };
+      return { ...s, preview: e.lead, call: s.call?.phase === 'done' ? undefined : s.call };
     case 'preview:done':
       return s.preview?.leadId === e.leadId ? { ...s, preview: undefined } : s;
     case 'appointment:new':
