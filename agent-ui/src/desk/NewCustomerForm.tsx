@@ -10,7 +10,7 @@ import { ApiFailure, type Api } from '../shell/api';
 const GRADES = ['A', 'B', 'C', 'H', 'O', 'F'] as const;
 
 /** The 新客户 card: an unknown caller, created in the CRM from the desk (POST /api/customers). */
-export function NewCustomerForm({ api, phone, stores, onCreated }: { api: Api; phone: string; stores: readonly StoreRef[]; onCreated: (card: CustomerCard) => void }): React.JSX.Element {
+export function NewCustomerForm({ api, phone, name, grade, stores, onCreated }: { api: Api; phone: string; name?: string | undefined; grade?: string | undefined; stores: readonly StoreRef[]; onCreated: (card: CustomerCard) => void }): React.JSX.Element {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [busy, setBusy] = useState(false);
@@ -42,7 +42,7 @@ export function NewCustomerForm({ api, phone, stores, onCreated }: { api: Api; p
         layout="vertical"
         size="middle"
         requiredMark
-        initialValues={{ phone, gender: 'unknown', storeId: stores[0]?.storeId, modelsConsidered: [] }}
+        initialValues={{ phone, name, grade: grade as CreateCustomerBody['grade'], gender: 'unknown', storeId: stores[0]?.storeId, modelsConsidered: [] }}
         onFinish={(v) => void submit(v)}
         className="new-customer-form"
       >

@@ -344,7 +344,7 @@ export function ScreenPop(p: ScreenPopProps): React.JSX.Element {
             </div>
           </>
         ) : (
-          <NewCustomerForm api={p.api} phone={c.customerNumber} stores={p.stores} onCreated={p.onCustomerCreated} />
+          <NewCustomerForm api={p.api} phone={c.customerNumber} name={c.lead?.name} grade={c.lead?.grade} stores={p.stores} onCreated={p.onCustomerCreated} />
         )}
       </Card>
     </div>

@@ -55,6 +55,8 @@ export interface CallView {
   savedCode: string | undefined;
   /** Rebuilt from the server after a reload (details the offer had may be missing). */
   restored: boolean;
+  /** What the campaign's lead list says of a lead the CRM does not know (the new-customer form starts from it). */
+  lead: { name: string | undefined; grade: string | undefined } | undefined;
 }
 
 export interface DeskState {
@@ -117,6 +119,7 @@ function blankCall(callId: string, direction: 'inbound' | 'outbound'): CallView 
     ended: undefined,
     savedCode: undefined,
     restored: false,
+    lead: undefined,
   };
 }
 
@@ -180,7 +183,8 @@ export function deskReducer(s: DeskState, e: DeskEvent): DeskState {
       return onCall(s, e.callId, (c) => ({ ...c, phase: 'talking', connectedAt: e.at }));
     case 'call:outbound': {
       const prev = s.call?.callId === e.pop.callId ? s.call : undefined;
-      return { ...s, preview: undefined, call: { ...callFromOutbound(e.pop, prev?.dealerNumber ?? ''), customer: e.pop.customer ?? prev?.customer ?? null } };
+      const lead = s.preview?.leadId === e.pop.leadId ? { name: s.preview.name, grade: s.preview.grade } : undefined;
+      return { ...s, preview: undefined, call: { ...callFromOutbound(e.pop, prev?.dealerNumber ?? ''), customer: e.pop.customer ?? prev?.customer ?? null, lead } };
     }
     case 'call:ended':
       return onCall(s, e.notice.callId, (c) => ({

@@ -44,5 +44,6 @@ export function callFromRecord(r: CallRecordView, customer: CustomerCard | null,
     onHold: agentState === 'hold',
     savedCode: r.disposition?.code,
     restored: true,
+    lead: undefined,
   };
 }
