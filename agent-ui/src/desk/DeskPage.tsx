@@ -28,7 +28,10 @@ export default function DeskPage(): React.JSX.Element {
   const [desk, dispatch] = useDeskState(shell);
   useRestoreCall(shell, desk, dispatch);
   const command = useCommand(shell);
-  const now = useServerNow(shell.serverOffset);
+  // the page itself does not tick: the state bar and the phone column keep their own clocks
+  const nowMinute = useServerNow(shell.serverOffset, 60_000);
+  const offset = shell.serverOffset;
+  const clock = useCallback(() => Date.now() + offset, [offset]);
   const [tab, setTab] = useState<TabKey>('disposition');
   const [attention, setAttention] = useState(0);
   const [transferOpen, setTransferOpen] = useState(false);
@@ -43,6 +46,7 @@ export default function DeskPage(): React.JSX.Element {
   const audioRef = useRef<HTMLAudioElement>(null);
   const phoneRef = useRef<Softphone | undefined>(undefined);
   const call = desk.call;
+  const callId = call?.callId;
   const state = desk.status?.state ?? 'logged_out';
 
   // the phone
@@ -150,18 +154,28 @@ export default function DeskPage(): React.JSX.Element {
     if (ack.ok) dialResult(ack.data?.outcome);
   };
 
-  const dialCallback = async (item: CallbackItem): Promise<void> => {
-    setDialling(true);
-    const ack = await command<{ outcome: DialOutcomeView }>('callback:dial', { leadId: item.leadId });
-    setDialling(false);
-    if (ack.ok) dialResult(ack.data?.outcome);
-    setRefreshKey((k) => k + 1);
-  };
+  const dialCallback = useCallback(
+    (item: CallbackItem): void =>
+      void (async () => {
+        setDialling(true);
+        const ack = await command<{ outcome: DialOutcomeView }>('callback:dial', { leadId: item.leadId });
+        setDialling(false);
+        if (ack.ok && ack.data?.outcome && ack.data.outcome !== 'connected') void message.warning(t('outbound.dialled', { result: t(`phone.dialResult.${ack.data.outcome}`) }));
+        setRefreshKey((k) => k + 1);
+      })(),
+    [command, message, t],
+  );
 
-  const previewNext = async (campaignId: string): Promise<void> => {
-    const ack = await command<PreviewLead>('preview:next', { campaignId });
-    if (ack.ok && ack.data) dispatch({ type: 'preview:lead', lead: ack.data });
-  };
+  const previewNext = useCallback(
+    (campaignId: string): void =>
+      void (async () => {
+        const ack = await command<PreviewLead>('preview:next', { campaignId });
+        if (ack.ok && ack.data) dispatch({ type: 'preview:lead', lead: ack.data });
+      })(),
+    [command, dispatch],
+  );
+
+  const customerCreated = useCallback((card: CustomerCard) => callId && dispatch({ type: 'local:customer', callId, customer: card }), [callId, dispatch]);
 
   const preview = desk.preview;
   const previewDial = useCallback(async () => {
@@ -189,13 +203,54 @@ export default function DeskPage(): React.JSX.Element {
     await command('call:transfer', { callId: call.callId, to, mode });
   };
 
-  const saveDisposition = (payload: AgentCommandPayload<'call:disposition'>) => command('call:disposition', payload, true);
+  const saveDisposition = useCallback((payload: AgentCommandPayload<'call:disposition'>) => command('call:disposition', payload, true), [command]);
 
   const previewCampaign = campaigns.find((c) => c.campaignId === preview?.campaignId);
+  const previewControls = useMemo(
+    () => (preview ? <PreviewControls leadId={preview.leadId} countdownSeconds={previewCampaign?.previewCountdownSeconds} dialling={dialling} onDial={() => void previewDial()} onSkip={(r) => void previewSkip(r)} /> : null),
+    [preview, previewCampaign, dialling, previewDial], // eslint-disable-line react-hooks/exhaustive-deps -- previewSkip reads the same preview
+  );
   const noticeText = useMemo(
     () => (n: DeskState['notices'][number]) =>
       t('notices.appointment', { customer: (n.customerId && names[n.customerId]) || t('notices.unknownCustomer'), at: new Date(n.at).toLocaleString(dateLocale, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' }), by: n.bookedBy }),
     [names, t, dateLocale],
+  );
+
+  const offered = call?.phase === 'offered';
+  const unsaved = call?.phase === 'wrap_up' && !call.savedCode;
+  // the side tabs are rebuilt only when what they show changes (an offer must render fast)
+  const tabs = useMemo(
+    () => [
+      {
+        key: 'disposition',
+        label: (
+          <span data-testid="tab-disposition">
+            <FormOutlined /> {t('tabs.disposition')} {unsaved ? <Badge status="warning" /> : null}
+          </span>
+        ),
+        // the outcome form is mounted once the call is taken, not while it is only offered
+        children: offered ? <div className="tab-empty muted">{t('disposition.editable')}</div> : <DispositionForm key={callId ?? 'none'} call={call} stores={shell.me.stores} api={shell.api} now={clock} attention={attention} onSave={saveDisposition} />,
+      },
+      {
+        key: 'outbound',
+        label: (
+          <span data-testid="tab-outbound">
+            <PhoneOutlined /> {t('tabs.outbound')}
+          </span>
+        ),
+        children: <OutboundPanel api={shell.api} campaigns={campaigns} now={nowMinute} agentState={state} holdingLead={!!preview} busy={dialling} refreshKey={refreshKey} onNext={previewNext} onDialCallback={dialCallback} />,
+      },
+      {
+        key: 'myDay',
+        label: (
+          <span data-testid="tab-my-day">
+            <BarChartOutlined /> {t('tabs.myDay')}
+          </span>
+        ),
+        children: <MyDay api={shell.api} refreshKey={refreshKey} />,
+      },
+    ],
+    [t, unsaved, offered, callId, call, shell.me.stores, shell.api, clock, attention, saveDisposition, campaigns, nowMinute, state, preview, dialling, refreshKey, previewNext, dialCallback],
   );
 
   return (
@@ -204,7 +259,7 @@ export default function DeskPage(): React.JSX.Element {
       <StateBar
         status={desk.status}
         call={call}
-        now={now}
+        serverOffset={offset}
         reasons={shell.me.notReadyReasons}
         phone={{ mode: shell.me.softphone, status: phoneStatus }}
         notices={desk.notices}
@@ -218,7 +273,7 @@ export default function DeskPage(): React.JSX.Element {
         <div className="desk-left">
           <PhonePanel
             call={call}
-            now={now}
+            serverOffset={offset}
             phone={{ mode: shell.me.softphone, status: phoneStatus }}
             campaigns={campaigns}
             agentState={state}
@@ -254,46 +309,12 @@ export default function DeskPage(): React.JSX.Element {
             people={people}
             api={shell.api}
             agentState={state}
-            now={now}
-            onCustomerCreated={(card) => call && dispatch({ type: 'local:customer', callId: call.callId, customer: card })}
-            previewControls={preview ? <PreviewControls leadId={preview.leadId} countdownSeconds={previewCampaign?.previewCountdownSeconds} dialling={dialling} onDial={() => void previewDial()} onSkip={(r) => void previewSkip(r)} /> : null}
+            onCustomerCreated={customerCreated}
+            previewControls={previewControls}
           />
         </div>
         <div className="desk-right">
-          <Tabs
-            activeKey={tab}
-            onChange={(k) => setTab(k as TabKey)}
-            className="side-tabs"
-            items={[
-              {
-                key: 'disposition',
-                label: (
-                  <span data-testid="tab-disposition">
-                    <FormOutlined /> {t('tabs.disposition')} {call?.phase === 'wrap_up' && !call.savedCode ? <Badge status="warning" /> : null}
-                  </span>
-                ),
-                children: <DispositionForm call={call} stores={shell.me.stores} api={shell.api} now={now} attention={attention} onSave={saveDisposition} />,
-              },
-              {
-                key: 'outbound',
-                label: (
-                  <span data-testid="tab-outbound">
-                    <PhoneOutlined /> {t('tabs.outbound')}
-                  </span>
-                ),
-                children: <OutboundPanel api={shell.api} campaigns={campaigns} now={now} agentState={state} holdingLead={!!preview} busy={dialling} refreshKey={refreshKey} onNext={(id) => void previewNext(id)} onDialCallback={(i) => void dialCallback(i)} />,
-              },
-              {
-                key: 'myDay',
-                label: (
-                  <span data-testid="tab-my-day">
-                    <BarChartOutlined /> {t('tabs.myDay')}
-                  </span>
-                ),
-                children: <MyDay api={shell.api} refreshKey={refreshKey} />,
-              },
-            ]}
-          />
+          <Tabs activeKey={tab} onChange={(k) => setTab(k as TabKey)} className="side-tabs" items={tabs} />
         </div>
       </div>
       <TransferDialog open={transferOpen} api={shell.api} onClose={() => setTransferOpen(false)} onTransfer={(to, mode) => void transfer(to, mode)} />

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { Alert, Button, DatePicker, Empty, Input, Radio, Result, Segmented, Select, Space, Switch, Tag, TimePicker, Typography } from 'antd';
 import { CalendarOutlined, CheckCircleFilled, SaveOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
@@ -17,7 +17,8 @@ export interface DispositionFormProps {
   call: CallView | undefined;
   stores: readonly StoreRef[];
   api: Api;
-  now: number;
+  /** The server's clock now (read when the form is checked). */
+  now: () => number;
   /** The form asks for attention (the agent tried to go ready first). */
   attention: number;
   onSave(payload: AgentCommandPayload<'call:disposition'>): Promise<CommandAck>;
@@ -30,27 +31,20 @@ function typing(e: KeyboardEvent): boolean {
 }
 
 /** The call's outcome: the queue's or campaign's codes with digit hotkeys, notes, a store visit, follow-up, grade. */
-export function DispositionForm(p: DispositionFormProps): React.JSX.Element {
+export const DispositionForm = memo(function DispositionForm(p: DispositionFormProps): React.JSX.Element {
   const { t } = useTranslation();
   const c = p.call;
-  const [draft, setDraft] = useState<DispositionDraft>(emptyDraft);
+  // one form per call: the page keys this component by the call id
+  const [draft, setDraft] = useState<DispositionDraft>(() => ({ ...emptyDraft, storeId: p.stores[0]?.storeId }));
   const [errors, setErrors] = useState<DraftErrors>({});
   const [refusal, setRefusal] = useState<string | undefined>();
   const [saving, setSaving] = useState(false);
   const [consultants, setConsultants] = useState<ConsultantDay[] | undefined>();
-  const callId = c?.callId;
   const codes = useMemo(() => c?.dispositionCodes ?? [], [c?.dispositionCodes]);
   const saved = c?.savedCode;
   const canSave = c?.phase === 'wrap_up' || c?.phase === 'done';
   const store = p.stores.find((s) => s.storeId === draft.storeId);
   const timeZone = store?.timeZone ?? p.stores[0]?.timeZone ?? 'Asia/Shanghai';
-
-  // a new call: a fresh form
-  useEffect(() => {
-    setDraft({ ...emptyDraft, storeId: p.stores[0]?.storeId });
-    setErrors({});
-    setRefusal(undefined);
-  }, [callId, p.stores]);
 
   const set = useCallback(<K extends keyof DispositionDraft>(k: K, v: DispositionDraft[K]) => setDraft((d) => ({ ...d, [k]: v })), []);
 
@@ -85,7 +79,7 @@ export function DispositionForm(p: DispositionFormProps): React.JSX.Element {
   const save = async (): Promise<void> => {
     if (!c) return;
     setRefusal(undefined);
-    const built = buildDisposition(c.callId, draft, { now: p.now, timeZone, hasCustomer: !!c.customer, campaign: c.direction === 'outbound' });
+    const built = buildDisposition(c.callId, draft, { now: p.now(), timeZone, hasCustomer: !!c.customer, campaign: c.direction === 'outbound' });
     if (!built.ok) {
       setErrors(built.errors);
       return;
@@ -174,7 +168,7 @@ export function DispositionForm(p: DispositionFormProps): React.JSX.Element {
                   data-testid="appointment-date"
                   style={{ width: '100%' }}
                   value={draft.date ? dayjs(draft.date) : null}
-                  disabledDate={(d: Dayjs) => d.isBefore(dayjs(p.now).startOf('day'))}
+                  disabledDate={(d: Dayjs) => d.isBefore(dayjs(p.now()).startOf('day'))}
                   onChange={(d: Dayjs | null) => setDraft((x) => ({ ...x, date: d ? d.format('YYYY-MM-DD') : undefined, consultant: undefined }))}
                 />
                 {err('date')}
@@ -236,7 +230,7 @@ export function DispositionForm(p: DispositionFormProps): React.JSX.Element {
             format="YYYY-MM-DD HH:mm"
             style={{ width: '100%' }}
             value={draft.followUp ? dayjs(draft.followUp) : null}
-            disabledDate={(d: Dayjs) => d.isBefore(dayjs(p.now).startOf('day'))}
+            disabledDate={(d: Dayjs) => d.isBefore(dayjs(p.now()).startOf('day'))}
             onChange={(d: Dayjs | null) => set('followUp', d ? d.format('YYYY-MM-DD HH:mm') : undefined)}
           />
           {err('followUp')}
@@ -269,4 +263,4 @@ export function DispositionForm(p: DispositionFormProps): React.JSX.Element {
       </Space>
     </div>
   );
-}
+});

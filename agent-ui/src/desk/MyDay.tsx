@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, memo, Suspense, useEffect, useState } from 'react';
 import { Segmented, Skeleton, Statistic } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { MyStats, StatsRange } from '@shared/desk-api';
@@ -8,7 +8,7 @@ import { clockText } from './model';
 const StatsChart = lazy(() => import('./StatsChart'));
 
 /** My day / week: calls handled, talk time, AHT, visits booked, defeated customers won back, and a small chart. */
-export function MyDay({ api, refreshKey }: { api: Api; refreshKey: number }): React.JSX.Element {
+export const MyDay = memo(function MyDay({ api, refreshKey }: { api: Api; refreshKey: number }): React.JSX.Element {
   const { t } = useTranslation();
   const [range, setRange] = useState<StatsRange>('today');
   const [stats, setStats] = useState<MyStats | undefined>();
@@ -53,4 +53,4 @@ export function MyDay({ api, refreshKey }: { api: Api; refreshKey: number }): Re
       )}
     </div>
   );
-}
+});

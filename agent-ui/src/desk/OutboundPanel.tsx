@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import { Button, Empty, List, Segmented, Select, Space, Tag, Typography } from 'antd';
 import { PhoneFilled, ReloadOutlined, StepForwardOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { GradeTag } from './ScreenPop';
 export interface OutboundPanelProps {
   api: Api;
   campaigns: DeskCampaign[];
+  /** The server's clock, to the minute (overdue marks). */
   now: number;
   agentState: string;
   holdingLead: boolean;
@@ -24,7 +25,7 @@ function dueText(iso: string, now: number, lang: string): string {
 }
 
 /** Outbound work: the preview campaigns' next lead, and my scheduled callbacks (personal and team) with dial. */
-export function OutboundPanel(p: OutboundPanelProps): React.JSX.Element {
+export const OutboundPanel = memo(function OutboundPanel(p: OutboundPanelProps): React.JSX.Element {
   const { t, i18n } = useTranslation();
   const previews = p.campaigns.filter((c) => c.mode === 'preview');
   const [campaignId, setCampaignId] = useState<string | undefined>();
@@ -114,4 +115,4 @@ export function OutboundPanel(p: OutboundPanelProps): React.JSX.Element {
       </div>
     </div>
   );
-}
+});

@@ -14,6 +14,7 @@ import {
   SoundOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
+import { useServerNow } from './hooks';
 import type { DeskCampaign, SoftphoneMode } from '@shared/desk-api';
 import type { PhoneStatus } from '../phone/softphone';
 import { Keypad } from './Keypad';
@@ -21,7 +22,8 @@ import { clockText, type CallView } from './model';
 
 export interface PhonePanelProps {
   call: CallView | undefined;
-  now: number;
+  /** Server clock minus the browser's: the bar ticks on its own, once a second. */
+  serverOffset: number;
   phone: { mode: SoftphoneMode; status: PhoneStatus };
   campaigns: DeskCampaign[];
   agentState: string;
@@ -44,6 +46,7 @@ export interface PhonePanelProps {
 /** The softphone column: the call's controls and timer, or the keypad for a manual dial. */
 export function PhonePanel(p: PhonePanelProps): React.JSX.Element {
   const { t } = useTranslation();
+  const now = useServerNow(p.serverOffset);
   const c = p.call;
   const [keypadOpen, setKeypadOpen] = useState(false);
   const [dtmf, setDtmf] = useState('');
@@ -76,7 +79,7 @@ export function PhonePanel(p: PhonePanelProps): React.JSX.Element {
             {c.customerNumber}
           </div>
           <div className="call-sub">{c.customer ? c.customer.name : t('pop.newCustomer')}</div>
-          {c.offerExpiresAt ? <div className="call-sub">{t('pop.offerExpires', { s: Math.max(0, Math.ceil((c.offerExpiresAt - p.now) / 1000)) })}</div> : null}
+          {c.offerExpiresAt ? <div className="call-sub">{t('pop.offerExpires', { s: Math.max(0, Math.ceil((c.offerExpiresAt - now) / 1000)) })}</div> : null}
           <Space className="call-actions">
             <Button data-testid="accept" type="primary" size="large" className="btn-answer" icon={<PhoneFilled />} onClick={p.onAccept} title="F4">
               {t('phone.answer')}
@@ -102,7 +105,7 @@ export function PhonePanel(p: PhonePanelProps): React.JSX.Element {
             {c.customerNumber}
           </div>
           <div className="call-timer mono" data-testid="call-timer">
-            {c.connectedAt ? clockText(p.now - c.connectedAt) : '00:00'}
+            {c.connectedAt ? clockText(now - c.connectedAt) : '00:00'}
           </div>
           {c.onHold && <Alert data-testid="hold-notice" type="warning" showIcon icon={<SoundOutlined />} title={t('phone.onHold')} className="mini-alert" />}
           {c.muted && <Alert type="info" showIcon title={t('phone.muted')} className="mini-alert" />}

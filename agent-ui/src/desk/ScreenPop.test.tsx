@@ -34,7 +34,7 @@ function pop(c: CustomerCard | null, pending = false) {
 function show(call: ReturnType<typeof pop>) {
   return render(
     <I18nextProvider i18n={i18n}>
-      <ScreenPop call={call} preview={undefined} stores={[{ storeId: 'sh-pudong', name: '浦东 4S 店', timeZone: 'Asia/Shanghai' }]} people={{ sc1: '陈晨', desk1: '王丽' }} api={new Api(() => undefined)} agentState="reserved" now={0} previewControls={null} onCustomerCreated={() => undefined} />
+      <ScreenPop call={call} preview={undefined} stores={[{ storeId: 'sh-pudong', name: '浦东 4S 店', timeZone: 'Asia/Shanghai' }]} people={{ sc1: '陈晨', desk1: '王丽' }} api={new Api(() => undefined)} agentState="reserved" previewControls={null} onCustomerCreated={() => undefined} />
     </I18nextProvider>,
   );
 }
@@ -65,7 +65,7 @@ describe('the screen-pop', () => {
     expect(screen.getByTestId('customer-pending').textContent).toContain('正在从经销商 CRM 获取客户资料');
     rerender(
       <I18nextProvider i18n={i18n}>
-        <ScreenPop call={pop(null)} preview={undefined} stores={[{ storeId: 'sh-pudong', name: '浦东 4S 店', timeZone: 'Asia/Shanghai' }]} people={{}} api={new Api(() => undefined)} agentState="reserved" now={0} previewControls={null} onCustomerCreated={() => undefined} />
+        <ScreenPop call={pop(null)} preview={undefined} stores={[{ storeId: 'sh-pudong', name: '浦东 4S 店', timeZone: 'Asia/Shanghai' }]} people={{}} api={new Api(() => undefined)} agentState="reserved" previewControls={null} onCustomerCreated={() => undefined} />
       </I18nextProvider>,
     );
     expect(screen.getByTestId('new-customer').textContent).toContain('新客户');

@@ -1,5 +1,5 @@
-import { useLayoutEffect } from 'react';
-import { Alert, Button, Card, Descriptions, Empty, Skeleton, Space, Tag, Timeline, Tooltip, Typography } from 'antd';
+import { memo, useLayoutEffect } from 'react';
+import { Alert, Card, Empty, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
 import {
   CarOutlined,
   CommentOutlined,
@@ -37,10 +37,16 @@ const KIND_ICON: Record<string, React.ReactNode> = {
   note: <FileTextOutlined />,
 };
 
+const formats = new Map<string, Intl.DateTimeFormat>();
 function fmtDate(iso: string, lang: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' });
+  let f = formats.get(lang);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' });
+    formats.set(lang, f);
+  }
+  return f.format(d);
 }
 
 export function GradeTag({ grade }: { grade: string | undefined }): React.JSX.Element | null {
@@ -81,67 +87,64 @@ function callNote(note: string, t: TFunction): string {
   return m[2] ? `${code}：${m[2]}` : code;
 }
 
+const FUNNEL_COLOR: Record<string, string> = { defeat: '#cf1322', grade_change: '#d46b08', appointment: '#389e0d' };
+
+/** The funnel, newest first: plain markup (it is drawn on every offer; antd's Timeline costs more than it gives here). */
 function FunnelTimeline({ funnel, stores }: { funnel: FunnelEntry[]; stores: readonly StoreRef[] }): React.JSX.Element {
   const { t, i18n } = useTranslation();
   if (funnel.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('common.none')} />;
   return (
-    <Timeline
-      className="funnel"
-      data-testid="funnel"
-      items={[...funnel].reverse().map((f, i) => ({
-        key: `${f.at}:${i}`,
-        color: f.kind === 'defeat' ? 'red' : f.kind === 'grade_change' ? 'orange' : f.kind === 'appointment' ? 'green' : 'blue',
-        icon: KIND_ICON[f.kind],
-        content: (
-          <div className={`funnel-item kind-${f.kind}`} data-testid={`funnel-${f.kind}`}>
-            <Space size={6} wrap>
-              <Typography.Text strong>{t(`funnelKind.${f.kind}`, { defaultValue: f.kind })}</Typography.Text>
+    <ol className="funnel" data-testid="funnel">
+      {[...funnel].reverse().map((f, i) => (
+        <li key={`${f.at}:${i}`} className={`funnel-item kind-${f.kind}`} data-testid={`funnel-${f.kind}`}>
+          <span className="funnel-dot" style={{ color: FUNNEL_COLOR[f.kind] ?? '#1668dc' }}>
+            {KIND_ICON[f.kind]}
+          </span>
+          <div className="funnel-body">
+            <div className="funnel-line">
+              <strong className="funnel-kind">{t(`funnelKind.${f.kind}`, { defaultValue: f.kind })}</strong>
               {f.grade && <GradeTag grade={f.grade} />}
-              {f.model && <Tag variant="filled">{f.model}</Tag>}
+              {f.model && <span className="pill">{f.model}</span>}
               {f.storeId && (
-                <Typography.Text type="secondary">
+                <span className="muted">
                   <EnvironmentOutlined /> {storeName(stores, f.storeId)}
-                </Typography.Text>
+                </span>
               )}
-              <Typography.Text type="secondary" className="mono small">
-                {fmtDate(f.at, i18n.language)}
-              </Typography.Text>
-            </Space>
+              <span className="muted mono small">{fmtDate(f.at, i18n.language)}</span>
+            </div>
             {f.note && <div className="funnel-note">{f.kind === 'call' ? callNote(f.note, t) : f.note}</div>}
           </div>
-        ),
-      }))}
-    />
+        </li>
+      ))}
+    </ol>
   );
 }
 
 function LastCalls({ customer, people }: { customer: CustomerCard; people: Readonly<Record<string, string>> }): React.JSX.Element {
   const { t, i18n } = useTranslation();
-  if (customer.lastCalls.length === 0) return <Typography.Text type="secondary">{t('pop.noCalls')}</Typography.Text>;
+  if (customer.lastCalls.length === 0) return <span className="muted">{t('pop.noCalls')}</span>;
   return (
     <div className="last-calls" data-testid="last-calls">
       {customer.lastCalls.map((c) => (
         <div key={c.callId || c.at} className="last-call">
-          <Space size={6} wrap>
-            <Tag color={c.direction === 'outbound' ? 'cyan' : 'blue'}>{t(`direction.${c.direction}`, { defaultValue: c.direction })}</Tag>
-            <Typography.Text className="mono small">{fmtDate(c.at, i18n.language)}</Typography.Text>
-            {c.outcome && <Typography.Text type="secondary">{t(`callOutcome.${c.outcome}`, { defaultValue: c.outcome })}</Typography.Text>}
-            {c.disposition && <Tag color="geekblue">{t(`codes.${c.disposition}`, { defaultValue: c.disposition })}</Tag>}
+          <div className="funnel-line">
+            <span className={`pill ${c.direction === 'outbound' ? 'pill-cyan' : 'pill-blue'}`}>{t(`direction.${c.direction}`, { defaultValue: c.direction })}</span>
+            <span className="mono small">{fmtDate(c.at, i18n.language)}</span>
+            {c.outcome && <span className="muted">{t(`callOutcome.${c.outcome}`, { defaultValue: c.outcome })}</span>}
+            {c.disposition && <span className="pill pill-geekblue">{t(`codes.${c.disposition}`, { defaultValue: c.disposition })}</span>}
             {c.agent && (
-              <Typography.Text type="secondary">
+              <span className="muted">
                 {t('pop.agentLabel')} {people[c.agent] ?? c.agent}
-              </Typography.Text>
+              </span>
             )}
-            <Tooltip title={t('pop.recordingSoon')}>
-              <Button size="small" type="text" icon={<PlayCircleOutlined />} disabled data-testid="recording-placeholder" aria-label={t('pop.recording')} />
-            </Tooltip>
-          </Space>
+            <button type="button" className="icon-btn" disabled data-testid="recording-placeholder" title={t('pop.recordingSoon')} aria-label={t('pop.recording')}>
+              <PlayCircleOutlined />
+            </button>
+          </div>
           {c.notes && <div className="funnel-note">{c.notes}</div>}
         </div>
       ))}
-      <Typography.Text type="secondary" className="small">
-        {t('pop.recordingSoon')}
-      </Typography.Text>
+      <span className="muted small">{t('pop.recordingSoon')}</span>
     </div>
   );
 }
@@ -184,26 +187,38 @@ function CustomerView({ customer, stores, people }: { customer: CustomerCard; st
         </span>
       </div>
       {customer.defeatReason && <Alert data-testid="defeat-reason" type="error" showIcon icon={<FlagOutlined />} className="defeat" title={<span>{t('pop.defeat')}：<strong>{customer.defeatReason}</strong></span>} />}
-      <Descriptions size="small" column={2} className="customer-facts">
-        <Descriptions.Item label={t('pop.owner')}>
-          <span data-testid="owner">{customer.owningUser ? (people[customer.owningUser] ?? customer.owningUser) : '—'}</span>
-        </Descriptions.Item>
-        <Descriptions.Item label={t('pop.store')}>
-          <span data-testid="owning-store">{storeName(stores, customer.owningStoreId) ?? '—'}</span>
-        </Descriptions.Item>
-        <Descriptions.Item label={t('pop.phones')}>{customer.phones.join(', ')}</Descriptions.Item>
-        <Descriptions.Item label={t('pop.models')}>{customer.modelsConsidered.length ? customer.modelsConsidered.join('、') : '—'}</Descriptions.Item>
-      </Descriptions>
+      <dl className="customer-facts">
+        <dt>{t('pop.owner')}</dt>
+        <dd data-testid="owner">{customer.owningUser ? (people[customer.owningUser] ?? customer.owningUser) : '—'}</dd>
+        <dt>{t('pop.store')}</dt>
+        <dd data-testid="owning-store">{storeName(stores, customer.owningStoreId) ?? '—'}</dd>
+        <dt>{t('pop.phones')}</dt>
+        <dd className="mono">{customer.phones.join(', ')}</dd>
+        <dt>{t('pop.models')}</dt>
+        <dd>{customer.modelsConsidered.length ? customer.modelsConsidered.join('、') : '—'}</dd>
+      </dl>
     </div>
   );
 }
 
-/** Marks, once per call, when its pop has been painted (the bench reads these marks). */
+/**
+ * Marks, once per call, when its pop has been painted (npm run bench:desk reads these marks): the
+ * DOM is committed here; the frame that shows it is painted right after the next animation frame.
+ */
 function useRenderedMark(callId: string | undefined, complete: boolean): void {
   useLayoutEffect(() => {
-    if (!callId || !complete) return;
+    if (!callId || !complete) return undefined;
     const name = `pop-rendered:${callId}`;
-    if (performance.getEntriesByName(name).length === 0) performance.mark(name);
+    if (performance.getEntriesByName(name).length > 0) return undefined;
+    performance.mark(`pop-committed:${callId}`, { detail: { wallClock: Date.now() } });
+    const frame = requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        if (performance.getEntriesByName(name).length === 0) performance.mark(name, { detail: { wallClock: Date.now() } });
+      };
+      channel.port2.postMessage(undefined);
+    });
+    return () => cancelAnimationFrame(frame);
   }, [callId, complete]);
 }
 
@@ -215,13 +230,12 @@ export interface ScreenPopProps {
   people: Readonly<Record<string, string>>;
   api: Api;
   agentState: string;
-  now: number;
   previewControls: React.ReactNode;
   onCustomerCreated(card: CustomerCard): void;
 }
 
 /** Inbound and outbound calls in one layout: the call's facts, the customer with the funnel, last contacts, IVR path, script. */
-export function ScreenPop(p: ScreenPopProps): React.JSX.Element {
+export const ScreenPop = memo(function ScreenPop(p: ScreenPopProps): React.JSX.Element {
   const { t } = useTranslation();
   const c = p.call;
   useRenderedMark(c?.callId, !!c && !c.customerPending);
@@ -349,4 +363,4 @@ export function ScreenPop(p: ScreenPopProps): React.JSX.Element {
       </Card>
     </div>
   );
-}
+});

@@ -1,6 +1,7 @@
 import { Badge, Button, Dropdown, Popover, Space, Tag, Tooltip, Typography } from 'antd';
 import { BellOutlined, CheckCircleFilled, ClockCircleOutlined, CoffeeOutlined, DownOutlined, PlusCircleOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
+import { useServerNow } from './hooks';
 import type { AgentStatus } from '@shared/agent-events';
 import type { PhoneStatus } from '../phone/softphone';
 import type { SoftphoneMode } from '@shared/desk-api';
@@ -21,7 +22,8 @@ const STATE_COLOR: Record<string, string> = {
 export interface StateBarProps {
   status: AgentStatus | undefined;
   call: CallView | undefined;
-  now: number;
+  /** Server clock minus the browser's: the bar ticks on its own, once a second. */
+  serverOffset: number;
   reasons: string[];
   phone: { mode: SoftphoneMode; status: PhoneStatus };
   notices: DeskState['notices'];
@@ -35,10 +37,11 @@ export interface StateBarProps {
 /** 就绪 / 小休 (with the configured reasons) / 话后整理 with its countdown and extend; time in state from the server's clock. */
 export function StateBar(p: StateBarProps): React.JSX.Element {
   const { t } = useTranslation();
+  const now = useServerNow(p.serverOffset);
   const s = p.status;
   const state = s?.state ?? 'logged_out';
-  const inState = s ? clockText(p.now - s.since) : '--:--';
-  const wrapLeft = state === 'wrap_up' && p.call?.wrapUpUntil ? Math.max(0, p.call.wrapUpUntil - p.now) : undefined;
+  const inState = s ? clockText(now - s.since) : '--:--';
+  const wrapLeft = state === 'wrap_up' && p.call?.wrapUpUntil ? Math.max(0, p.call.wrapUpUntil - now) : undefined;
   const reasonText = s?.reason && state === 'not_ready' ? t(`reasons.${s.reason}`, { defaultValue: s.reason }) : undefined;
   const busy = ['reserved', 'ringing', 'talking', 'hold', 'outbound'].includes(state);
   const phoneLabel = t(`phone.mode.${p.phone.mode}`);

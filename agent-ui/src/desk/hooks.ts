@@ -20,7 +20,7 @@ export function useDeskState(shell: DeskShell): [DeskState, (e: DeskEvent) => vo
     const offs = [
       socket.on('agent:state', (status) => dispatch({ type: 'agent:state', status })),
       socket.on('call:offer', (pop) => {
-        performance.mark(`offer-received:${pop.callId}`);
+        performance.mark(`offer-received:${pop.callId}`, { detail: { wallClock: Date.now() } });
         dispatch({ type: 'call:offer', pop });
       }),
       socket.on('call:offer_update', (u) => dispatch({ type: 'call:offer_update', ...u })),
