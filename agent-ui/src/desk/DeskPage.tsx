@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { AgentCommandPayload, AgentServerEvents, CustomerCard, DialOutcomeView, PreviewLead } from '@shared/agent-events';
 import type { CallbackItem, Colleague, DeskCampaign } from '@shared/desk-api';
 import { useShell } from '../shell/context';
-import { Softphone, type PhoneStatus } from '../phone/softphone';
+import { Softphone, type PhoneSession, type PhoneStatus } from '../phone/softphone';
 import { DispositionForm } from './DispositionForm';
 import { useCommand, useDeskState, useRestoreCall, useServerNow } from './hooks';
 import { MyDay } from './MyDay';
@@ -42,6 +42,7 @@ export default function DeskPage(): React.JSX.Element {
   const [people, setPeople] = useState<Record<string, string>>({});
   const [transferLabel, setTransferLabel] = useState<string | undefined>();
   const dateLocale = i18n.language === 'en' ? 'en-GB' : 'zh-CN';
+  const [phoneSession, setPhoneSession] = useState<PhoneSession>('idle');
   const [phoneStatus, setPhoneStatus] = useState<PhoneStatus>(shell.me.softphone === 'sim' ? 'sim' : shell.me.softphone === 'none' ? 'none' : 'off');
   const audioRef = useRef<HTMLAudioElement>(null);
   const phoneRef = useRef<Softphone | undefined>(undefined);
@@ -51,7 +52,7 @@ export default function DeskPage(): React.JSX.Element {
 
   // the phone
   useEffect(() => {
-    const phone = new Softphone(shell.me.softphone, { status: setPhoneStatus, session: () => undefined }, () => audioRef.current);
+    const phone = new Softphone(shell.me.softphone, { status: setPhoneStatus, session: setPhoneSession }, () => audioRef.current);
     phoneRef.current = phone;
     window.softphone = phone;
     phone.start(() => shell.api.get<SipCredentials>('/api/me/sip')).catch(() => setPhoneStatus('failed'));
@@ -274,7 +275,7 @@ export default function DeskPage(): React.JSX.Element {
           <PhonePanel
             call={call}
             serverOffset={offset}
-            phone={{ mode: shell.me.softphone, status: phoneStatus }}
+            phone={{ mode: shell.me.softphone, status: phoneStatus, session: phoneSession }}
             campaigns={campaigns}
             agentState={state}
             dialling={dialling}

@@ -16,7 +16,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { useServerNow } from './hooks';
 import type { DeskCampaign, SoftphoneMode } from '@shared/desk-api';
-import type { PhoneStatus } from '../phone/softphone';
+import type { PhoneSession, PhoneStatus } from '../phone/softphone';
 import { Keypad } from './Keypad';
 import { clockText, type CallView } from './model';
 
@@ -24,7 +24,7 @@ export interface PhonePanelProps {
   call: CallView | undefined;
   /** Server clock minus the browser's: the bar ticks on its own, once a second. */
   serverOffset: number;
-  phone: { mode: SoftphoneMode; status: PhoneStatus };
+  phone: { mode: SoftphoneMode; status: PhoneStatus; session: PhoneSession };
   campaigns: DeskCampaign[];
   agentState: string;
   dialling: boolean;
@@ -63,7 +63,13 @@ export function PhonePanel(p: PhonePanelProps): React.JSX.Element {
       <span>{t('phone.title')}</span>
       <Tag data-testid="phone-state" data-state={p.phone.status} color={p.phone.status === 'registered' || p.phone.status === 'sim' ? 'green' : p.phone.status === 'failed' ? 'red' : 'default'}>
         {t(`phone.mode.${p.phone.mode}`)}
+        {p.phone.mode === 'webrtc' ? ` · ${t(`phone.status.${p.phone.status}`)}` : ''}
       </Tag>
+      {p.phone.mode === 'webrtc' && (
+        <Tag data-testid="phone-call" data-state={p.phone.session} color={p.phone.session === 'talking' ? 'green' : p.phone.session === 'ringing' ? 'orange' : 'default'} style={p.phone.session === 'idle' ? { display: 'none' } : undefined}>
+          {t(`phone.session.${p.phone.session}`)}
+        </Tag>
+      )}
     </Space>
   );
 

@@ -75,6 +75,7 @@ export const en: Resources = {
     title: 'Softphone',
     mode: { webrtc: 'Web phone', sim: 'Simulated', none: 'Not configured' },
     status: { off: 'Off', registering: 'Registering…', registered: 'Registered', failed: 'Registration failed', sim: 'Simulated phone ready', none: 'No web phone configured (desk phone in use)' },
+    session: { idle: 'Idle', ringing: 'Phone ringing', talking: 'Web phone in call', ended: 'Call ended' },
     modeHint: {
       sim: 'Simulated switch: answer, hold, transfer and the rest are carried out by the server\'s simulation',
       none: 'The server has no WebSocket address; calls ring your desk phone',

@@ -70,6 +70,7 @@ export const zhCN = {
     title: '软电话',
     mode: { webrtc: '网页电话', sim: '模拟', none: '未配置' },
     status: { off: '未启用', registering: '注册中…', registered: '已注册', failed: '注册失败', sim: '模拟话机已就绪', none: '未配置网页电话（使用桌面话机）' },
+    session: { idle: '空闲', ringing: '话机振铃', talking: '网页电话通话中', ended: '通话结束' },
     modeHint: {
       sim: '模拟交换机：接听、保持、转接等操作由服务器模拟执行',
       none: '服务器未配置 WebSocket 地址，来电将呼叫您的桌面话机',

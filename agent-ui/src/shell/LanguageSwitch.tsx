@@ -14,7 +14,7 @@ export function LanguageSwitch({ dark = false }: { dark?: boolean }): React.JSX.
       className={dark ? 'lang-dark' : undefined}
       value={i18n.language === 'en' ? 'en' : 'zh-CN'}
       onChange={(v) => setLanguage(v)}
-      suffixIcon={<GlobalOutlined />}
+      suffixIcon={<GlobalOutlined style={dark ? { color: 'rgba(255, 255, 255, 0.75)' } : undefined} />}
       style={{ width: 104 }}
       options={[
         { value: 'zh-CN', label: '简体中文' },
