@@ -244,6 +244,32 @@ test('a second call: after hanging up, the agent cannot go ready before the outc
   }
 });
 
+test('a reload in the middle of a call brings the call back from the server, with the customer', async () => {
+  await user('desk5', '周婷', ['agent']);
+  const page = await openDesk(browser, t.url, 'desk5', 'pw-desk5');
+  try {
+    await stateIs(page, '小休');
+    await page.click('[data-testid="ready"]');
+    await stateIs(page, '就绪');
+    await callIn(t, '+8613800138000');
+    await page.waitForSelector('[data-testid="offer"]');
+    await acceptOffer(page);
+    await page.reload();
+    await stateIs(page, '通话中');
+    await page.waitForSelector('[data-testid="pop"]:has-text("已从服务器恢复这通电话")');
+    expect(await page.textContent('[data-testid="call-number"]')).toBe('+8613800138000');
+    expect(await page.textContent('[data-testid="customer-name"]')).toBe('张伟');
+    await screenshot(page, '19-restored-after-reload');
+    await page.click('[data-testid="hangup"]');
+    await stateIs(page, '话后整理');
+    await page.click('[data-testid="code-info_given"]');
+    await page.click('[data-testid="save-disposition"]');
+    await page.waitForSelector('[data-testid="disposition-saved"]');
+  } finally {
+    await page.close();
+  }
+});
+
 test('a preview campaign: one lead card dialled (outbound pop with the script), another skipped with a reason', async () => {
   await user('ob1', '孙悦', ['agent'], { queueIds: [] });
   const listed = [

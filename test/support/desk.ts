@@ -27,7 +27,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** The agent state the desk's state bar shows. */
-export function stateIs(page: Page, text: string, timeout = 10_000): Promise<unknown> {
-  return page.waitForSelector(`[data-testid="agent-state"]:text-is("${text}")`, { timeout });
+/** The agent state the desk's state bar shows (on a timeout, a screenshot of what it showed instead). */
+export async function stateIs(page: Page, text: string, timeout = 15_000): Promise<unknown> {
+  try {
+    return await page.waitForSelector(`[data-testid="agent-state"]:text-is("${text}")`, { timeout });
+  } catch (err) {
+    await screenshot(page, `failed-waiting-for-${text}`).catch(() => undefined);
+    throw err;
+  }
 }

@@ -65,9 +65,9 @@ export default function DeskPage(): React.JSX.Element {
   useEffect(() => {
     shell.api
       .get<Colleague[]>('/api/me/colleagues')
-      .then((list) => setPeople(Object.fromEntries(list.map((c) => [c.username, c.displayName]))))
+      .then((list) => setPeople({ ...Object.fromEntries(list.map((c) => [c.username, c.displayName])), [shell.me.username]: shell.me.displayName }))
       .catch(() => undefined);
-  }, [shell.api]);
+  }, [shell.api, shell.me.username, shell.me.displayName]);
 
   useEffect(() => {
     shell.api
@@ -259,6 +259,7 @@ export default function DeskPage(): React.JSX.Element {
       <audio ref={audioRef} autoPlay />
       <StateBar
         status={desk.status}
+        previewing={!!preview}
         call={call}
         serverOffset={offset}
         reasons={shell.me.notReadyReasons}

@@ -21,6 +21,8 @@ const STATE_COLOR: Record<string, string> = {
 
 export interface StateBarProps {
   status: AgentStatus | undefined;
+  /** Reserved for a preview lead (not for an inbound offer). */
+  previewing: boolean;
   call: CallView | undefined;
   /** Server clock minus the browser's: the bar ticks on its own, once a second. */
   serverOffset: number;
@@ -51,7 +53,7 @@ export function StateBar(p: StateBarProps): React.JSX.Element {
     <div className="state-bar" data-testid="state-bar">
       <Space size={12} align="center">
         <Tag data-testid="agent-state" data-state={state} color={STATE_COLOR[state]} className="state-tag">
-          {t(`states.${state}`)}
+          {state === 'reserved' && p.previewing ? t('stateBar.previewing') : t(`states.${state}`)}
         </Tag>
         {reasonText && (
           <Typography.Text data-testid="state-reason" type="secondary">

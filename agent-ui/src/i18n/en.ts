@@ -69,6 +69,7 @@ export const en: Resources = {
     extend: 'Extend {{s}} s',
     extended: 'Wrap-up extended to {{time}}',
     dispositionFirst: 'Save this call\'s outcome before going ready',
+    previewing: 'Previewing a lead',
     todayCalls: 'Calls today',
   },
   phone: {

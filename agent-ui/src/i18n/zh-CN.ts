@@ -64,6 +64,7 @@ export const zhCN = {
     extend: '延长 {{s}} 秒',
     extended: '话后整理已延长至 {{time}}',
     dispositionFirst: '请先保存本通电话的小结，再就绪',
+    previewing: '预览线索中',
     todayCalls: '今日接听',
   },
   phone: {

@@ -33,10 +33,18 @@ export class LiveSocket<Events extends { [E in keyof Events]: (payload: never) =
   private state: ConnectionState = { kind: 'connecting' };
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
   private everConnected = false;
+  /** Events that came before the page listened for them (its chunk was still loading): handed over when it does. */
+  private readonly undelivered: { event: string; payload: unknown }[] = [];
+  private readonly listening = new Map<string, number>();
 
   constructor(namespace: string, token: string, opts: { url?: string; ackTimeoutMs?: number } = {}) {
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
     this.socket = io(`${opts.url ?? ''}${namespace}`, { auth: { token }, transports: ['websocket'], reconnectionDelay: 500, reconnectionDelayMax: 5000 });
+    this.socket.onAny((event: string, payload: unknown) => {
+      if ((this.listening.get(event) ?? 0) > 0) return;
+      this.undelivered.push({ event, payload });
+      if (this.undelivered.length > 100) this.undelivered.shift();
+    });
     this.socket.on('connect', () => {
       this.setState({ kind: 'connected', reconnected: this.everConnected });
       this.everConnected = true;
@@ -79,7 +87,16 @@ export class LiveSocket<Events extends { [E in keyof Events]: (payload: never) =
   on<E extends keyof Events & string>(event: E, fn: Events[E]): () => void {
     const s = this.socket as unknown as { on(e: string, f: Handler): void; off(e: string, f: Handler): void };
     s.on(event, fn as Handler);
-    return () => s.off(event, fn as Handler);
+    this.listening.set(event, (this.listening.get(event) ?? 0) + 1);
+    const waiting = this.undelivered.filter((u) => u.event === event);
+    if (waiting.length > 0) {
+      for (const u of waiting) this.undelivered.splice(this.undelivered.indexOf(u), 1);
+      for (const u of waiting) (fn as unknown as (p: unknown) => void)(u.payload);
+    }
+    return () => {
+      s.off(event, fn as Handler);
+      this.listening.set(event, (this.listening.get(event) ?? 1) - 1);
+    };
   }
 
   /** Sends a command and resolves with the server's acknowledgement (or a local one: offline, timeout). */
