@@ -8,6 +8,8 @@
  *  - espeak-ng + sox (Debian packages) and the prompt audio built from ivr/prompts.yaml
  *  - Chromium (Debian package; tests drive the agent desk in it with playwright-core): its path in CHROMIUM_PATH
  *  - TypeScript: `tsc` (incremental) into dist/
+ *  - the web app (agent-ui/, Vite) into agent-ui/dist when its sources changed (scripts/build-ui.cjs)
+ *  - with Chromium: Debian's fonts-noto-cjk, so the desk's Chinese renders in headless screenshots
  * Every step is idempotent and prints what it does on stderr.
  */
 const { spawnSync } = require('node:child_process');
@@ -154,6 +156,27 @@ function ensureChromium() {
   process.env.CHROMIUM_PATH = which('chromium');
 }
 
+/** Chinese fonts for headless Chromium (screenshots of the desk); without them CJK text renders as boxes. */
+const CJK_FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
+function ensureCjkFonts() {
+  if (fs.existsSync(CJK_FONT)) return;
+  if (!isRoot() || !which('apt-get')) {
+    say("Chinese fonts missing (screenshots show boxes); run: sudo sh -c 'apt-get update && apt-get install -y fonts-noto-cjk'");
+    return;
+  }
+  say('installing fonts-noto-cjk (Debian package)');
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', 'fonts-noto-cjk'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function buildWebApp() {
+  try {
+    require('./build-ui.cjs').buildUi({ say });
+  } catch (err) {
+    throw new SetupError(`web app: ${err.message}`);
+  }
+}
+
 /**
  * @param {{ redis: boolean, ferretdb: boolean, sipp?: boolean, chromium?: boolean }} need which embedded servers and tools must be available
  */
@@ -163,9 +186,13 @@ function bootstrap(need) {
     if (need.redis) ensureRedisServer();
     if (need.ferretdb) ensureFerretDb();
     if (need.sipp) ensureSipp();
-    if (need.chromium) ensureChromium();
+    if (need.chromium) {
+      ensureChromium();
+      ensureCjkFonts();
+    }
     ensurePromptAudio();
     buildTypeScript();
+    buildWebApp();
   } catch (err) {
     if (err instanceof SetupError) {
       process.stderr.write(`setup failed: ${err.message}\n`);

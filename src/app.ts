@@ -190,6 +190,10 @@ export class App {
   get metrics(): Metrics {
     return this.p.metrics;
   }
+  /** The agent socket layer (what the call logic tells desks goes through it). */
+  get gateway(): AgentGateway {
+    return this.p.gateway;
+  }
   /** This instance's id (the owner of the calls it runs). */
   get instanceId(): string {
     return this.p.instances.id;
@@ -361,6 +365,7 @@ export class App {
           sim,
           clock: o.clock,
           agentUiDir: agentUiDir(o.projectRoot),
+          desk: { clock: o.clock, agents, notReadyReasons: [...(o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS)] },
           sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
           log: log.child({ module: 'http' }),
         }),

@@ -20,10 +20,11 @@ import { authMiddleware, HttpError, parseBody, type Authed } from './http-kit';
 import { docsPage, openApiFile } from './openapi';
 import { canSeeStore, requireStore, scopeMiddleware, type Scoped } from './scope';
 import { sipPasswordFor } from '../telephony/freeswitch/digest-auth';
-import { softphoneBundleRoute } from './softphone-bundle';
 import { simRoutes } from './sim-routes';
 import type { Clock } from '../clock/clock';
 import { isTransient } from '../store/retry';
+import { deskRoutes, type DeskDeps } from './desk-routes';
+import fs from 'node:fs';
 
 export interface HttpDeps extends AdminDeps {
   models: Models;
@@ -39,7 +40,10 @@ export interface HttpDeps extends AdminDeps {
   sim: SimSwitch | undefined;
   /** The app's clock (simulated callers' scripts run on it). */
   clock: Clock;
+  /** The built web app (agent-ui/dist): static files, and index.html for its routes. */
   agentUiDir: string;
+  /** What the desk's routes need beyond the above (desk-routes.ts). */
+  desk: Pick<DeskDeps, 'clock' | 'agents' | 'notReadyReasons'>;
   /** Agents' phones register with these (digest realm; the WSS address browsers use). */
   sip: { realm: string; wsUri: string | undefined; secret: string };
   log: Logger;
@@ -80,18 +84,14 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     res.json({ token, expiresAt, user: { username: user.username, displayName: user.displayName, roles: user.roles, queueIds: user.queueIds } });
   });
 
-  app.get('/api/me', requireAuth(), async (req, res) => {
-    const user = await deps.models.User.findOne({ username: (req as Authed).claims.sub }, { passwordHash: 0 }).lean();
-    if (!user) throw new HttpError(404, 'user no longer exists');
-    res.json({ username: user.username, displayName: user.displayName, roles: user.roles, queueIds: user.queueIds });
-  });
-
   app.get('/api/me/sip', requireAuth('agent', 'sales_consultant', 'supervisor', 'manager', 'admin'), (req, res) => {
     const username = (req as Authed).claims.sub;
     res.json({ username, password: sipPasswordFor(username, deps.sip.secret), realm: deps.sip.realm, wsUri: deps.sip.wsUri ?? null });
   });
 
   const scope = scopeMiddleware(deps.models);
+  const softphone = deps.sip.wsUri ? 'webrtc' : deps.sim ? 'sim' : 'none';
+  deskRoutes(app, { ...deps.desk, models: deps.models, campaigns: deps.campaigns, crm: deps.crm, queueDirectory: deps.queueDirectory, softphone }, requireAuth, scope);
 
   app.get('/api/calls/:callId', requireAuth('agent', 'sales_consultant', 'supervisor', 'manager', 'admin'), scope, async (req, res) => {
     const s = (req as Scoped).scope;
@@ -126,8 +126,17 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   simRoutes(app, deps.sim, deps.clock, requireAuth);
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'no such API route')));
-  softphoneBundleRoute(app);
-  app.use(express.static(deps.agentUiDir, { index: 'index.html' }));
+  // The web app: hashed assets cached for good, index.html for every route of the SPA (/desk, …).
+  app.use('/assets', express.static(path.join(deps.agentUiDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
+  app.use(express.static(deps.agentUiDir, { index: false }));
+  app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
+    const index = path.join(deps.agentUiDir, 'index.html');
+    if (!fs.existsSync(index)) {
+      res.status(503).type('text/plain').send('The web app is not built: npm start (or npm test) builds agent-ui/ into agent-ui/dist.');
+      return;
+    }
+    res.set('Cache-Control', 'no-cache').sendFile(index);
+  });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof HttpError) {
@@ -154,5 +163,5 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 }
 
 export function agentUiDir(projectRoot: string): string {
-  return path.join(projectRoot, 'agent-ui');
+  return path.join(projectRoot, 'agent-ui', 'dist');
 }

@@ -128,7 +128,7 @@ test('the OpenAPI file describes every route, and each documented route exists',
     }
   }
   // Every route the server answers is documented: routes are registered in src/api/*.ts.
-  const source = ['http-app.ts', 'admin-routes.ts', 'lead-routes.ts', 'campaign-routes.ts'].map((f) => fs.readFileSync(path.join(findProjectRoot(), 'src', 'api', f), 'utf8')).join('\n');
+  const source = ['http-app.ts', 'admin-routes.ts', 'lead-routes.ts', 'campaign-routes.ts', 'desk-routes.ts'].map((f) => fs.readFileSync(path.join(findProjectRoot(), 'src', 'api', f), 'utf8')).join('\n');
   const registered = [...source.matchAll(/app\.(get|post|put|patch|delete)\('([^']+)'/g)].map((m) => `${m[1]} ${(m[2] ?? '').replace(/:(\w+)/g, '{$1}')}`);
   const documented = new Set(Object.entries(spec.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)));
   expect(registered.filter((r) => !documented.has(r))).toEqual([]);
