@@ -26,7 +26,7 @@ async function user(username: string, displayName: string, roles: Role[], extra:
 beforeAll(async () => {
   const executablePath = process.env.CHROMIUM_PATH;
   if (!executablePath) throw new Error('CHROMIUM_PATH is not set: run the tests with npm test, which installs Chromium');
-  t = await startTestApp({ queues: [{ queueId: 'sales', name: '销售热线', storeId: 'sh-pudong', numbers: ['4008001234'], preferredWaitMs: 0 }] });
+  t = await startTestApp({ queues: [{ queueId: 'sales', name: '销售热线', storeId: 'sh-pudong', numbers: ['4008001234'], preferredWaitMs: 0, requireDisposition: true }] });
   await t.app.models.Store.create({ _id: 'sh-pudong', groupId: 'demo-group', name: '浦东 4S 店', city: '上海', timeZone: 'Asia/Shanghai' });
   await t.app.reloadRouting();
   const now = t.clock.now();
@@ -217,7 +217,7 @@ test('an agent takes a known caller: full pop with C→B→A, answers, holds, co
   }
 });
 
-test('a second call: after hanging up, the agent cannot go ready before the outcome is saved (queue setting, default on)', async () => {
+test('a second call: after hanging up, the agent cannot go ready before the outcome is saved (the queue requires it)', async () => {
   await user('desk3', '赵敏', ['agent']);
   const page = await openDesk(browser, t.url, 'desk3', 'pw-desk3');
   try {
