@@ -20,6 +20,11 @@ export interface RecordingArchiveOptions {
   retentionDays: number;
   /** How often the retention sweep runs. */
   sweepEveryMs: number;
+  /**
+   * How often the recordings folder is scanned for recordings nobody reported (the RECORD_STOP went to
+   * an instance that died): each gets its entry, and so its upload and its purge. Default 5 minutes.
+   */
+  scanEveryMs?: number;
   backoff: BackoffOptions;
   /** Upload attempts before giving up (the entry then says why). */
   attempts: number;
@@ -28,7 +33,25 @@ export interface RecordingArchiveOptions {
   log: Logger;
 }
 
-type ArchiveJob = { kind: 'upload'; callId: string } | { kind: 'sweep' };
+type ArchiveJob = { kind: 'upload'; callId: string } | { kind: 'sweep' } | { kind: 'scan' };
+
+/** A file not written to for this long is a closed recording (FreeSWITCH writes as the call goes). */
+const SETTLED_MS = 2 * 60_000;
+
+/** The day folders looked through by the scan: a lost RECORD_STOP is found within minutes, so a few days back suffice. */
+const SCAN_DAYS = 3;
+
+/** `yyyy/mm/dd` folders under root for days on or after `since` (a day's folder is by the store's local date: one day of slack). */
+async function recentDayFolders(root: string, since: number): Promise<string[]> {
+  const from = new Date(since - 86_400_000).toISOString().slice(0, 10).replace(/-/g, '/');
+  const list = async (dir: string): Promise<string[]> => (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => /^\d+$/.test(n));
+  const out: string[] = [];
+  for (const y of await list(root)) for (const m of await list(`${root}/${y}`)) for (const d of await list(`${root}/${y}/${m}`)) if (`${y}/${m}/${d}` >= from) out.push(`${y}/${m}/${d}`);
+  return out;
+}
+
+/** A call recording as FreeSWITCH names it: `<yyyy>/<mm>/<dd>/<callId>.wav` (voicemails live in voicemail/). */
+const RECORDING_PATH = /^(\d{4})\/(\d{2})\/(\d{2})\/([A-Za-z0-9_-][A-Za-z0-9._-]*)\.wav$/;
 
 const QUEUE = 'recordings';
 
@@ -62,6 +85,7 @@ export class RecordingArchive {
     });
     this.worker.on('error', (err) => this.o.log.warn({ err }, 'recording archive worker error'));
     if (this.o.retentionDays > 0) await this.queue.upsertJobScheduler('retention-sweep', { every: this.o.sweepEveryMs }, { name: 'sweep', data: { kind: 'sweep' } });
+    await this.queue.upsertJobScheduler('folder-scan', { every: this.o.scanEveryMs ?? 5 * 60_000 }, { name: 'scan', data: { kind: 'scan' } });
   }
 
   /** A recording was closed: remember it, and archive it when an archive is configured. */
@@ -69,6 +93,15 @@ export class RecordingArchive {
     await this.o.models.RecordingArchive.updateOne({ _id: callId }, { $setOnInsert: { file, stoppedAt } }, { upsert: true }).exec();
     if (!this.o.upload) return;
     await this.queue.add('upload', { kind: 'upload', callId }, { jobId: `upload-${callId}`, attempts: this.o.attempts, backoff: { type: 'custom' }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 30 * 86_400 } });
+  }
+
+  /**
+   * Looks through the recordings folder for closed recordings that have no entry — their RECORD_STOP
+   * never reached a live instance — and takes each in as if it had been reported (upload, retention).
+   * Runs on its schedule; resolves with how many it found.
+   */
+  async scanNow(): Promise<number> {
+    return this.scan();
   }
 
   /** Runs the retention sweep now (it also runs on its schedule); resolves with how many were purged. */
@@ -85,6 +118,10 @@ export class RecordingArchive {
   private async process(job: Job<ArchiveJob>): Promise<void> {
     if (job.data.kind === 'sweep') {
       await this.sweep();
+      return;
+    }
+    if (job.data.kind === 'scan') {
+      await this.scan();
       return;
     }
     const { callId } = job.data;
@@ -149,6 +186,27 @@ export class RecordingArchive {
     }
     if (purged > 0) this.o.log.info({ purged, cutoff }, 'recordings past retention deleted');
     return purged;
+  }
+
+  private async scan(): Promise<number> {
+    const root = this.o.localDir.replace(/\/+$/, '');
+    const now = this.o.clock.now();
+    let found = 0;
+    for (const day of await recentDayFolders(root, now - SCAN_DAYS * 86_400_000)) {
+      for (const name of await fs.readdir(`${root}/${day}`).catch(() => [] as string[])) {
+        const rel = `${day}/${name}`;
+        const m = RECORDING_PATH.exec(rel);
+        if (!m) continue;
+        const callId = m[4] as string;
+        const stat = await fs.stat(`${root}/${rel}`).catch(() => undefined);
+        if (!stat || now - stat.mtimeMs < SETTLED_MS) continue; // still being written, or gone meanwhile
+        if (await this.o.models.RecordingArchive.exists({ _id: callId })) continue;
+        await this.recorded(callId, `${this.o.switchDir.replace(/\/+$/, '')}/${rel}`, stat.mtime);
+        found++;
+      }
+    }
+    if (found > 0) this.o.log.warn({ found }, 'recordings nobody reported (their instance died before RECORD_STOP) taken in for upload and retention');
+    return found;
   }
 
   /** The recording's path under the recordings folder (`yyyy/mm/dd/<callId>.wav`). */

@@ -171,3 +171,38 @@ test('the retention sweep deletes recordings past their retention, archived or n
   expect(await rec.sweepNow()).toBe(1); // the recent one, its turn come
   expect(await rec.sweepNow()).toBe(0);
 });
+
+test('a recording nobody reported (its RECORD_STOP went to an instance that died) is found in the folder, uploaded and later purged', async () => {
+  const now = Date.UTC(2026, 10, 25, 3, 0, 0);
+  let clockNow = now;
+  rec = startArchive(90, () => clockNow);
+  await rec.start();
+  const lost = randomUUID();
+  const { local } = recording(lost, '2026/11/25');
+  const old = new Date(now - 5 * 60_000);
+  fs.utimesSync(local, old, old); // closed five minutes ago
+  const writing = randomUUID();
+  recording(writing, '2026/11/25'); // still being written: touched just now
+  fs.utimesSync(path.join(localDir, '2026/11/25', `${writing}.wav`), new Date(now), new Date(now));
+  const reported = randomUUID();
+  const known = recording(reported, '2026/11/25');
+  fs.utimesSync(known.local, old, old);
+  await models.RecordingArchive.create({ _id: reported, file: known.file, stoppedAt: old, uploadedTo: 'elsewhere', uploadedAt: old });
+  fs.mkdirSync(path.join(localDir, 'voicemail', '2026-11-25'), { recursive: true });
+  fs.writeFileSync(path.join(localDir, 'voicemail', '2026-11-25', 'leg-1.wav'), 'not a call recording');
+
+  expect(await rec.scanNow()).toBe(1);
+  const entry = await eventually(async () => {
+    const e = await models.RecordingArchive.findById(lost).lean();
+    return e?.uploadedAt ? e : undefined;
+  }, 'the found recording uploaded');
+  expect(entry.stoppedAt?.getTime()).toBe(old.getTime());
+  expect(archive.stored.has(`/rec/2026/11/25/${lost}.wav`)).toBe(true);
+  expect(await models.RecordingArchive.exists({ _id: writing })).toBeNull();
+  expect(await rec.scanNow()).toBe(0); // found once
+
+  // its retention runs from when it was closed
+  clockNow = now + 91 * 86_400_000;
+  expect(await rec.sweepNow()).toBeGreaterThanOrEqual(1);
+  expect(archive.deleted).toContain(`/rec/2026/11/25/${lost}.wav`);
+});
