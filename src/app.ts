@@ -28,6 +28,7 @@ import { CampaignRunner } from './dialer/campaign-runner';
 import { DoNotCall } from './dialer/dnc';
 import { IvrDirectory } from './ivr/ivr-directory';
 import { InflightWrites } from './lifecycle/inflight';
+import { IoTracker, untilQuiet } from './lifecycle/io-quiet';
 import type { Logger } from './log';
 import { Metrics } from './observability/metrics';
 import { StoreDirectory } from './org/store-directory';
@@ -75,6 +76,8 @@ export interface AppOptions {
   metricsToken?: string | undefined;
   /** Agents' phones: digest realm and the WSS address browsers register at (default realm dcc-cti). */
   sip?: { realm: string; wsUri: string | undefined };
+  /** Count database and Redis round trips in flight (tests on a virtual clock settle on them: App.settle). */
+  trackIo?: boolean;
   log: Logger;
 }
 
@@ -108,6 +111,7 @@ interface Parts {
   keys: RedisKeys;
   metrics: Metrics;
   inflight: InflightWrites;
+  ioTracker: IoTracker;
   instances: Instances;
   health: RedisHealth;
   calls: CallCenter;
@@ -212,7 +216,12 @@ export class App {
     let instances: Instances | undefined;
     try {
       await waitForRedis(redis, o.redisUrl, 10_000);
-      mongo = await connectMongo(o.mongodbUri);
+      mongo = await connectMongo(o.mongodbUri, undefined, { monitorCommands: o.trackIo ?? false });
+      const ioTracker = new IoTracker();
+      if (o.trackIo) {
+        ioTracker.watchMongo(mongo);
+        ioTracker.watchRedis(redis);
+      }
       const models = bindModels(mongo);
       await ensureIndexes(models);
       const keys = new RedisKeys(o.redisNamespace);
@@ -345,7 +354,7 @@ export class App {
         : { online: () => undefined, offline: () => undefined };
       gateway.bind(agents, calls, presence, campaigns);
       const board = new BoardGateway(io, { tokens, models, campaigns, calls, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
-      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, instances, health, calls, agents, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, server, io, writeback, relay, archive, configBus, campaigns };
+      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, agents, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, server, io, writeback, relay, archive, configBus, campaigns };
       const app = new App(o, parts);
       server.on(
         'request',
@@ -425,6 +434,15 @@ export class App {
       this.p.server.listen(this.options.http.port, this.options.http.host, () => resolve());
     });
     return this.p.server.address() as AddressInfo;
+  }
+
+  /**
+   * Resolves once no database or Redis round trip is under way and no tracked write is in flight (with
+   * trackIo): what a test's virtual clock waits for between two timers, so that a timer's effects have
+   * landed before the next fires. Work waiting on the clock itself is not waited for.
+   */
+  settle(): Promise<void> {
+    return untilQuiet(() => this.p.ioTracker.busy() || this.p.inflight.size > 0);
   }
 
   /** Settles when the dispatcher, every call session and every write in flight are idle (tests, shutdown). */

@@ -126,7 +126,6 @@ export class InboundCall implements CallSession {
   private connectedAt = 0;
   /** When the current phase started (the watchdog's reference). */
   private phaseSince: number;
-  private offerExpiresAt = 0;
   private offerTimer: TimerHandle | undefined;
   private dialAbort: AbortController | undefined;
   private terminating = false;
@@ -220,7 +219,8 @@ export class InboundCall implements CallSession {
       case 'answering':
         return this.phaseSince + MAX_ANSWERING_MS;
       case 'offered':
-        return this.offerExpiresAt + WATCHDOG_SLACK_MS;
+        // from when the phase began: the pop is still being built when the heartbeat may look
+        return this.phaseSince + this.queue.offerTimeoutMs + WATCHDOG_SLACK_MS;
       case 'connecting':
         return this.phaseSince + this.queue.offerTimeoutMs + CALLBACK_RING_MS + WATCHDOG_SLACK_MS;
       case 'wrap_up':
@@ -555,7 +555,6 @@ export class InboundCall implements CallSession {
       });
       detach(update, this.log, 'late screen-pop update failed');
     }
-    this.offerExpiresAt = now + this.queue.offerTimeoutMs;
     this.offerTimer = this.ctx.clock.setTimer(`call:${this.callId}:offer`, this.queue.offerTimeoutMs, () => this.chain.background(() => this.offerExpired()));
     for (const agentId of agentIds) this.ctx.channel.offer(agentId, pop);
   }

@@ -20,6 +20,8 @@ export class VirtualClock implements Clock {
   private current: number;
   private nextId = 1;
   private timers: VirtualTimer[] = [];
+  /** Waits until the work a timer started has run as far as it can without more clock time. */
+  private settle: () => Promise<void> = flushAsync;
 
   constructor(startAt: number = Date.UTC(2026, 0, 5, 1, 0, 0)) {
     this.current = startAt;
@@ -49,19 +51,28 @@ export class VirtualClock implements Clock {
     return this.timers.map((t) => t.handle);
   }
 
-  /** Moves time forward by ms, firing every timer that falls due on the way. */
+  /**
+   * What "settled" means for the system this clock drives: by default, queued promise callbacks and
+   * completed I/O callbacks have run; an app under test also waits for its database and Redis round
+   * trips (App.settle), so that the effects of a timer have landed before the next timer fires.
+   */
+  setSettle(settle: () => Promise<void>): void {
+    this.settle = settle;
+  }
+
+  /** Moves time forward by ms, firing every timer that falls due on the way; settles after each. */
   async advance(ms: number): Promise<void> {
     const target = this.current + ms;
-    await flushAsync();
+    await this.settle();
     for (;;) {
       const next = this.timers[0];
       if (!next || next.handle.dueAt > target) break;
       this.timers.shift();
       this.current = next.handle.dueAt;
       await next.fn();
-      await flushAsync();
+      await this.settle();
     }
     this.current = target;
-    await flushAsync();
+    await this.settle();
   }
 }

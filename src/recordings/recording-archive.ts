@@ -85,12 +85,19 @@ export class RecordingArchive {
     });
     this.worker.on('error', (err) => this.o.log.warn({ err }, 'recording archive worker error'));
     if (this.o.retentionDays > 0) await this.queue.upsertJobScheduler('retention-sweep', { every: this.o.sweepEveryMs }, { name: 'sweep', data: { kind: 'sweep' } });
-    await this.queue.upsertJobScheduler('folder-scan', { every: this.o.scanEveryMs ?? 5 * 60_000 }, { name: 'scan', data: { kind: 'scan' } });
+    const scanEvery = this.o.scanEveryMs ?? 5 * 60_000;
+    // the first scan one interval after the start: what is being written now is not due yet anyway
+    await this.queue.upsertJobScheduler('folder-scan', { every: scanEvery, startDate: new Date(Date.now() + scanEvery) }, { name: 'scan', data: { kind: 'scan' } });
   }
 
   /** A recording was closed: remember it, and archive it when an archive is configured. */
   async recorded(callId: string, file: string, stoppedAt: Date): Promise<void> {
-    await this.o.models.RecordingArchive.updateOne({ _id: callId }, { $setOnInsert: { file, stoppedAt } }, { upsert: true }).exec();
+    try {
+      await this.o.models.RecordingArchive.updateOne({ _id: callId }, { $setOnInsert: { file, stoppedAt } }, { upsert: true }).exec();
+    } catch (err) {
+      // two reports at once (RECORD_STOP and the folder scan): the other one inserted it
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
     if (!this.o.upload) return;
     await this.queue.add('upload', { kind: 'upload', callId }, { jobId: `upload-${callId}`, attempts: this.o.attempts, backoff: { type: 'custom' }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 30 * 86_400 } });
   }

@@ -9,10 +9,10 @@ const SELECTION_TIMEOUT_MS = 3_000;
 // commands issued while the connection is down wait for it no longer than that either
 mongoose.set('bufferTimeoutMS', SELECTION_TIMEOUT_MS);
 
-export async function connectMongo(uri: string, timeoutMs = 10_000): Promise<Connection> {
+export async function connectMongo(uri: string, timeoutMs = 10_000, opts: { monitorCommands?: boolean } = {}): Promise<Connection> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS, autoIndex: false });
+    const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS, autoIndex: false, monitorCommands: opts.monitorCommands ?? false });
     try {
       await conn.asPromise();
       return conn;

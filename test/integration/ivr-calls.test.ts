@@ -27,14 +27,13 @@ afterEach(async () => {
 });
 
 /**
- * Advances the virtual clock a second at a time until the condition holds, letting Redis and
- * MongoDB round trips finish between steps (a call's IVR step itself waits on the clock).
+ * Advances the virtual clock a second at a time until the condition holds (the clock lets Redis and
+ * MongoDB round trips land after each timer: App.settle).
  */
 async function advanceUntil(cond: () => boolean, what: string, maxMs = 120_000): Promise<void> {
   for (let waited = 0; !cond(); waited += 1000) {
     if (waited >= maxMs) throw new Error(`still waiting for ${what} after ${maxMs} ms of clock time; timers: ${t.clock.pending().map((h) => h.owner).join(', ')}`);
     await t.clock.advance(1000);
-    await new Promise((r) => setTimeout(r, 15));
   }
 }
 

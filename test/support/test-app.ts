@@ -83,8 +83,11 @@ export async function startAppOn<S extends Switch, C extends Clock>(engine: { cl
     sip: opts.sip,
     clock,
     sw,
+    trackIo: true,
     log,
   });
+  // between two timers of the virtual clock, the first one's database and Redis work lands
+  if (clock instanceof VirtualClock) clock.setSettle(() => app.settle());
   if (opts.sameDeploymentAs) {
     /* the first instance created the queues */
   } else if (opts.ivr) await seedDemoOrganisation(app.models);
