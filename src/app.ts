@@ -116,6 +116,7 @@ interface Parts {
   health: RedisHealth;
   calls: CallCenter;
   agents: AgentService;
+  agentStore: AgentStore;
   queues: QueueStore;
   queueDirectory: QueueDirectory;
   stores: StoreDirectory;
@@ -239,6 +240,7 @@ export class App {
             client: new HttpCrmClient({ baseUrl: o.crm.url, token: o.crm.token, timeoutMs: o.crm.timeoutMs }),
             backoff: o.crm.backoff,
             surviveMs: o.crm.surviveMs,
+            onAttemptFailed: () => metrics.jobFailures.inc({ queue: 'crm-outcomes' }),
             log: log.child({ module: 'crm-writeback' }),
           })
         : undefined;
@@ -256,6 +258,7 @@ export class App {
             attempts: 50,
             clock: o.clock,
             models,
+            onAttemptFailed: () => metrics.jobFailures.inc({ queue: 'recordings' }),
             log: log.child({ module: 'recording-archive' }),
           })
         : undefined;
@@ -354,8 +357,9 @@ export class App {
         : { online: () => undefined, offline: () => undefined };
       gateway.bind(agents, calls, presence, campaigns);
       const board = new BoardGateway(io, { tokens, models, campaigns, calls, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
-      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, agents, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, server, io, writeback, relay, archive, configBus, campaigns };
+      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, server, io, writeback, relay, archive, configBus, campaigns };
       const app = new App(o, parts);
+      App.readAtScrape(parts, o.sw);
       server.on(
         'request',
         createHttpApp({
@@ -370,7 +374,7 @@ export class App {
           campaigns,
           dnc,
           readiness: async () => ({ ...(await readiness(redis, mongo as Connection, o.sw)), ...(app.active ? {} : { ready: false, role: 'standby' as const }) }),
-          metrics: { registry: metrics.registry, token: o.metricsToken },
+          metrics: { render: () => metrics.render(), contentType: metrics.registry.contentType, token: o.metricsToken },
           sim,
           clock: o.clock,
           agentUiDir: agentUiDir(o.projectRoot),
@@ -387,6 +391,38 @@ export class App {
       await mongo?.close();
       throw err;
     }
+  }
+
+  /** Gauges read when Prometheus scrapes: waiting calls, agents by state, job queues, dialer abandon rates, the switch. */
+  private static readAtScrape(p: Parts, sw: Switch): void {
+    const m = p.metrics;
+    let wasConnected = sw.isConnected();
+    sw.on('switch.connection', ({ connected }) => {
+      m.switchConnected.set(connected ? 1 : 0);
+      if (connected && !wasConnected) m.switchReconnects.inc();
+      wasConnected = connected;
+    });
+    m.onScrape(async () => {
+      m.switchConnected.set(sw.isConnected() ? 1 : 0);
+      for (const q of p.queueDirectory.ids()) m.waitingCalls.set({ queue: q }, await p.queues.waitingCount(q));
+    });
+    m.onScrape(async () => {
+      const counts = new Map<string, number>();
+      for (const s of (await p.agentStore.listStatuses()).values()) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
+      m.agentsByState.reset();
+      for (const [state, n] of counts) m.agentsByState.set({ state }, n);
+    });
+    m.onScrape(async () => {
+      if (p.writeback) {
+        const c = await p.writeback.counts();
+        m.jobQueueDepth.set({ queue: 'crm-outcomes' }, c.waiting + c.delayed);
+      }
+      if (p.archive) m.jobQueueDepth.set({ queue: 'recordings' }, (await p.archive.counts()).waiting);
+    });
+    m.onScrape(async () => {
+      m.dialerAbandonRate.reset();
+      for (const [campaign, rate] of await p.campaigns.abandonRates()) m.dialerAbandonRate.set({ campaign }, rate);
+    });
   }
 
   /**

@@ -3,6 +3,8 @@ import type { QueueStore, Reservation } from './queue-store';
 
 export interface Match extends Reservation {
   queueId: string;
+  /** When the reservation was taken (clock time): the offer latency counts from here. */
+  reservedAt: number;
 }
 
 /**
@@ -21,6 +23,8 @@ export class Dispatcher {
     private readonly reservationTtlMs: (queueId: string) => number,
     private readonly onMatch: (m: Match) => Promise<void>,
     private readonly log: Logger,
+    /** How long each atomic reservation took (seconds), for the routing latency histogram. */
+    private readonly observeReserve: (seconds: number) => void = () => undefined,
   ) {}
 
   request(queueId: string): void {
@@ -43,9 +47,11 @@ export class Dispatcher {
   private async drain(queueId: string): Promise<void> {
     try {
       for (;;) {
+        const started = process.hrtime.bigint();
         const m = await this.queues.reserve(queueId, this.now(), this.reservationTtlMs(queueId));
+        this.observeReserve(Number(process.hrtime.bigint() - started) / 1e9);
         if (!m) return;
-        const offer: Promise<void> = this.onMatch({ queueId, ...m })
+        const offer: Promise<void> = this.onMatch({ queueId, reservedAt: this.now(), ...m })
           .catch((err: unknown) => this.log.error({ err, queueId, callId: m.callId }, 'offer failed'))
           .then(() => void this.offering.delete(offer));
         this.offering.add(offer);

@@ -7,7 +7,6 @@ import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import type { SimSwitch } from '../telephony/sim/sim-switch';
 import type { Readiness } from './health';
-import type { Registry } from 'prom-client';
 import { timingSafeEqual } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { CustomerDirectory } from '../crm/screen-pop';
@@ -35,7 +34,7 @@ export interface HttpDeps extends AdminDeps {
   tokens: TokenSigner;
   readiness: () => Promise<Readiness>;
   /** GET /metrics (Prometheus text), for whoever holds the scrape token. */
-  metrics: { registry: Registry; token: string | undefined };
+  metrics: { render: () => Promise<string>; contentType: string; token: string | undefined };
   /** Present when the simulated switch runs: lets a user place a simulated inbound call. */
   sim: SimSwitch | undefined;
   /** The app's clock (simulated callers' scripts run on it). */
@@ -73,7 +72,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     const given = Buffer.from(/^bearer (.+)$/i.exec(req.header('authorization') ?? '')?.[1] ?? '');
     const wanted = Buffer.from(token);
     if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw new HttpError(401, 'metrics need the scrape token (Authorization: Bearer <METRICS_TOKEN>)');
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    res.type(deps.metrics.contentType).send(await deps.metrics.render());
   });
 
   app.post('/api/auth/login', async (req, res) => {

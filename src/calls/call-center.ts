@@ -87,11 +87,15 @@ export class CallCenter {
       (queueId) => (deps.queueDirectory.get(queueId)?.offerTimeoutMs ?? 20_000) * 2,
       (m) => this.onMatch(m),
       deps.log,
+      (seconds) => deps.metrics.routingSeconds.observe(seconds),
     );
     this.ctx = {
       ...deps,
       dispatch: (queueId) => this.dispatcher.request(queueId),
-      bindLeg: (legId, call) => this.byLeg.set(legId, call),
+      bindLeg: (legId, call) => {
+        this.byLeg.set(legId, call);
+        deps.sw.tagLeg?.(legId, call.callId);
+      },
       forget: (call) => this.forget(call),
       abandon: (call, reason) => this.abandon(call, reason),
       queueConfig: (queueId) => deps.queueDirectory.get(queueId),
@@ -381,7 +385,11 @@ export class CallCenter {
 
   private async onMatch(m: Match): Promise<void> {
     const call = this.calls.get(m.callId);
-    if (call instanceof InboundCall) return call.offerTo(m.agentIds);
+    if (call instanceof InboundCall) {
+      await call.offerTo(m.agentIds);
+      this.deps.metrics.offerSeconds.observe(Math.max(0, this.deps.clock.now() - m.reservedAt) / 1000);
+      return;
+    }
     // A waiting call this instance does not run (its instance died and the sweeper has not closed it
     // yet): the agents go back to ready and the call keeps its place for the sweeper, which closes
     // or carries it on. It is never taken off the queue here.

@@ -372,6 +372,14 @@ export class CampaignRunner {
     }
   }
 
+  /** The 30-day abandon rate of each campaign this instance runs (the legal limit is watched on it). */
+  async abandonRates(): Promise<Map<string, number>> {
+    const now = this.d.clock.now();
+    const out = new Map<string, number>();
+    for (const id of [...this.running.keys(), ...this.previews.keys()]) out.set(id, (await this.ledger.rate30d(id, now)).rate);
+    return out;
+  }
+
   /** What a manager's board shows. */
   async live(campaignId: string): Promise<Record<string, unknown>> {
     const doc = await this.d.models.Campaign.findById(campaignId).lean();

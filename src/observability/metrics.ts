@@ -35,7 +35,21 @@ export class Metrics {
   readonly unhandledRejections = new Counter({ name: 'dcc_unhandled_rejections_total', help: 'Promise rejections nobody handled (logged; the process carries on)', registers: [this.registry] });
   readonly leader = new Gauge({ name: 'dcc_leader', help: '1 while this instance is the active one (0: hot standby)', registers: [this.registry] });
 
+  /** Figures read from their sources when Prometheus scrapes (queue lengths, agents by state, job queues). */
+  private readonly scrapes: (() => Promise<void>)[] = [];
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'dcc_' });
+  }
+
+  /** Runs `read` before each scrape (it sets gauges from where the figures live). */
+  onScrape(read: () => Promise<void>): void {
+    this.scrapes.push(read);
+  }
+
+  /** The Prometheus text of every metric, gauges read fresh (a source that fails keeps its last value). */
+  async render(): Promise<string> {
+    await Promise.allSettled(this.scrapes.map((read) => read()));
+    return this.registry.metrics();
   }
 }

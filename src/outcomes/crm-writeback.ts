@@ -14,6 +14,8 @@ export interface CrmWritebackOptions {
   /** Keep retrying an outcome for at least this long (a CRM down this long loses nothing). */
   surviveMs: number;
   concurrency?: number;
+  /** An attempt failed (it is retried or dead-lettered): for the job failure count. */
+  onAttemptFailed?: () => void;
   log: Logger;
 }
 
@@ -59,6 +61,7 @@ export class CrmWriteback implements OutcomeSink {
       settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.o.backoff, Math.random) },
     });
     this.worker.on('error', (err) => this.o.log.warn({ err }, 'CRM write-back worker error'));
+    this.worker.on('failed', () => this.o.onAttemptFailed?.());
   }
 
   /** Queues an outcome for the CRM; a second call for the same call id is a no-op. */

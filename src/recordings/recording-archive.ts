@@ -30,6 +30,8 @@ export interface RecordingArchiveOptions {
   attempts: number;
   clock: Clock;
   models: Models;
+  /** An attempt failed (retried, or given up): for the job failure count. */
+  onAttemptFailed?: () => void;
   log: Logger;
 }
 
@@ -84,6 +86,7 @@ export class RecordingArchive {
       settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.o.backoff, Math.random) },
     });
     this.worker.on('error', (err) => this.o.log.warn({ err }, 'recording archive worker error'));
+    this.worker.on('failed', () => this.o.onAttemptFailed?.());
     if (this.o.retentionDays > 0) await this.queue.upsertJobScheduler('retention-sweep', { every: this.o.sweepEveryMs }, { name: 'sweep', data: { kind: 'sweep' } });
     const scanEvery = this.o.scanEveryMs ?? 5 * 60_000;
     // the first scan one interval after the start: what is being written now is not due yet anyway
@@ -109,6 +112,12 @@ export class RecordingArchive {
    */
   async scanNow(): Promise<number> {
     return this.scan();
+  }
+
+  /** Jobs waiting or delayed (uploads, sweeps), and failed attempts so far. */
+  async counts(): Promise<{ waiting: number; failed: number }> {
+    const c = await this.queue.getJobCounts('waiting', 'delayed', 'failed');
+    return { waiting: (c.waiting ?? 0) + (c.delayed ?? 0), failed: c.failed ?? 0 };
   }
 
   /** Runs the retention sweep now (it also runs on its schedule); resolves with how many were purged. */

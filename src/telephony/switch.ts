@@ -152,6 +152,8 @@ export interface Switch {
    * dead ones are ended.
    */
   setOwner?(owner: { id: string; dead(ids: string[]): Promise<Set<string>> }): void;
+  /** The call a leg belongs to, so that what the engine logs about the leg names the call too. */
+  tagLeg?(legId: LegId, callId: string): void;
   /** The engine's parts and whether each is reachable now (named in /readyz), e.g. drachtio and FreeSWITCH with their addresses. */
   parts?(): Record<string, 'up' | 'down'>;
   /** When false, new inbound calls are refused with 503 (used while shutting down). */

@@ -55,6 +55,8 @@ export interface TestAppOptions {
   recordings?: AppOptions['recordings'];
   /** Agents' phones: the WebSocket address browsers register at (the real-stack WebRTC suite). */
   sip?: AppOptions['sip'];
+  /** GET /metrics answers to this bearer token. */
+  metricsToken?: string;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -84,6 +86,7 @@ export async function startAppOn<S extends Switch, C extends Clock>(engine: { cl
     clock,
     sw,
     trackIo: true,
+    metricsToken: opts.metricsToken,
     log,
   });
   // between two timers of the virtual clock, the first one's database and Redis work lands

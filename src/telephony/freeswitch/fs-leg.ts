@@ -10,6 +10,8 @@ export type LegState = 'offered' | 'ringing' | 'answered' | 'ended';
 /** One leg as the FreeSWITCH adapter keeps it: the far end's SIP dialog and the FreeSWITCH channel carrying its media. */
 export interface FsLeg {
   id: LegId;
+  /** The call the leg belongs to (tagLeg, or the x-call-id header of a dialled leg), for the logs. */
+  callId?: string;
   state: LegState;
   input: DigitInput;
   /** An inbound call not answered yet. */

@@ -264,7 +264,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       const verdict = farEndVerdict(await optionsInDialog(dialog));
       if ((leg.state as LegState) !== 'answered') return;
       if (verdict === 'gone') {
-        this.log.info({ leg: leg.id }, 'the far end of a call that outlived the drachtio-server connection has hung up');
+        this.log.info({ leg: leg.id, callId: leg.callId }, 'the far end of a call that outlived the drachtio-server connection has hung up');
         leg.dialogEnded = true;
         return this.endLeg(leg, 'normal_clearing', 'remote');
       }
@@ -333,10 +333,15 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       const far = await byeByDialogId(this.srf, trace.dialog);
       if (trace.mediaDialog) await byeByDialogId(this.srf, trace.mediaDialog);
       if (trace.uuid && this.ms) await this.ms.api(`uuid_kill ${trace.uuid}`).catch(() => undefined);
-      this.log.warn({ leg: legId, deadOwner: trace.owner, bye: far }, 'ended a call left by an instance that died');
+      this.log.warn({ leg: legId, callId: trace.callId, deadOwner: trace.owner, bye: far }, 'ended a call left by an instance that died');
       await journal.forget(legId);
     }
     return orphans.length;
+  }
+
+  tagLeg(legId: LegId, callId: string): void {
+    const leg = this.legs.get(legId);
+    if (leg) leg.callId = callId;
   }
 
   parts(): Record<string, 'up' | 'down'> {
@@ -411,7 +416,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     leg.endpoint = endpoint;
     leg.state = 'answered';
     const journal = this.o.journal;
-    if (journal && this.owner) detach(journal.record(leg.id, { owner: this.owner.id, dialog: dialogId(dialog), mediaDialog: dialogId(endpoint.dialog), uuid: endpoint.uuid }), this.log, 'leg not journalled', { leg: leg.id });
+    if (journal && this.owner) detach(journal.record(leg.id, { owner: this.owner.id, callId: leg.callId, dialog: dialogId(dialog), mediaDialog: dialogId(endpoint.dialog), uuid: endpoint.uuid }), this.log, 'leg not journalled', { leg: leg.id });
     dialog.on('destroy', (msg) => {
       leg.dialogEnded = true;
       const reason = /cause=(\d+)|text="([^"]+)"/.exec(msg?.get?.('Reason') ?? '');
@@ -532,7 +537,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       this.log.info({ to: request.to, reason: target.error }, 'dial refused');
       return dialFailureForSipStatus(target.sipStatus);
     }
-    const leg: FsLeg = { id: `fs-${randomUUID()}`, state: 'ringing', input: new DigitInput(), holdMusic: false };
+    const leg: FsLeg = { id: `fs-${randomUUID()}`, state: 'ringing', input: new DigitInput(), holdMusic: false, ...(request.headers?.['x-call-id'] ? { callId: request.headers['x-call-id'] } : {}) };
     this.legs.set(leg.id, leg);
     const ringing = ringControl(this.outbound, leg, request.ringTimeoutMs, signal);
     const headers: Record<string, string> = {};
@@ -588,7 +593,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     try {
       await epA.bridge(epB);
       const inBridge = await within(this.o.clock, `fs:${a}:bridge`, BRIDGE_WAIT_MS, established.done, false);
-      if (!inBridge && legA.state === 'answered' && legB.state === 'answered') this.log.warn({ a, b }, `FreeSWITCH did not report the bridge within ${BRIDGE_WAIT_MS} ms`);
+      if (!inBridge && legA.state === 'answered' && legB.state === 'answered') this.log.warn({ a, b, callId: legA.callId ?? legB.callId }, `FreeSWITCH did not report the bridge within ${BRIDGE_WAIT_MS} ms`);
       else this.log.debug({ a, b, ms: this.o.clock.now() - t0 }, 'bridged');
     } finally {
       established.cancel();
@@ -615,7 +620,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       // both parties leave the conference (parked); supervisors stay in it, alone
       for (const id of [room.customer, room.agent]) {
         const party = this.legs.get(id);
-        if (party?.endpoint && party.state === 'answered') await this.fsApi(party.endpoint, 'uuid_transfer', `${party.endpoint.uuid} park inline`).catch((err: unknown) => this.log.warn({ err, leg: id }, 'could not park'));
+        if (party?.endpoint && party.state === 'answered') await this.fsApi(party.endpoint, 'uuid_transfer', `${party.endpoint.uuid} park inline`).catch((err: unknown) => this.log.warn({ err, leg: id, callId: party.callId }, 'could not park'));
         if (party) delete party.conference;
       }
       this.rooms.delete(leg.conference?.room ?? '');

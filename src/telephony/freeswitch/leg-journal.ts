@@ -4,6 +4,8 @@ import type Redis from 'ioredis';
 export interface LegTrace {
   /** The app instance that runs the leg. */
   owner: string;
+  /** The call it belongs to, when known. */
+  callId?: string;
   /** drachtio's id of the far end's dialog (caller, agent phone, customer). */
   dialog: string;
   /** drachtio's id of the dialog with FreeSWITCH carrying the leg's media. */

@@ -147,6 +147,6 @@ export async function detectMachine(d: OutboundDeps, amd: MachineDetectionOption
   const elapsed = d.clock.now() - t0;
   const greeting = greetingFromWaitForSilence(typeof result === 'object' ? result : undefined, elapsed, beep);
   const answeredBy = classifyGreeting(greeting, amd);
-  d.log.debug({ leg: leg.id, greeting, elapsed, answeredBy }, 'machine detection');
+  d.log.debug({ leg: leg.id, callId: leg.callId, greeting, elapsed, answeredBy }, 'machine detection');
   return answeredBy;
 }
