@@ -12,9 +12,14 @@ import { Reconciler } from './agents/reconciler';
 import { readiness } from './api/health';
 import { agentUiDir, createHttpApp } from './api/http-app';
 import { TokenSigner } from './auth/tokens';
+import { AccountEvents } from './auth/account-events';
+import { deriveKey } from './auth/keys';
+import { LoginLimiter } from './auth/login-limiter';
+import { Principals } from './auth/principals';
+import { RefreshTokens } from './auth/refresh-tokens';
 import { CallCenter } from './calls/call-center';
 import { DispositionService } from './calls/dispositions';
-import type { AppConfig } from './config/env';
+import type { AppConfig, LoginLimits } from './config/env';
 import { HttpCrmClient } from './outcomes/crm-http-client';
 import { CrmWriteback } from './outcomes/crm-writeback';
 import { RecordingArchive } from './recordings/recording-archive';
@@ -47,7 +52,14 @@ export interface AppOptions {
   redisNamespace: string;
   http: { host: string; port: number };
   authSecret: string;
+  /** Lifetime of an access token (AUTH_TOKEN_TTL_MS). */
   tokenTtlMs: number;
+  /** Lifetime of a refresh token (AUTH_REFRESH_TTL_MS; default 12 h). */
+  refreshTtlMs?: number;
+  /** Failed logins allowed per user name and client address (default 5 and 50 per 15 min). */
+  loginLimits?: LoginLimits;
+  /** Check every API response against its documented schema (default: outside production). */
+  checkResponses?: boolean;
   acd: { offerTimeoutMs: number; wrapUpMs: number };
   /** Agent-state upkeep: desktop grace period, lease renewals, reconciler passes. */
   upkeep?: { desktopGraceMs: number; heartbeatMs: number; callLeaseMs: number; reconcileEveryMs: number };
@@ -108,6 +120,7 @@ export class App {
     readonly campaigns: CampaignRunner,
     private readonly board: BoardGateway,
     private readonly archive: RecordingArchive | undefined,
+    private readonly accounts: AccountEvents,
   ) {}
 
   static async create(o: AppOptions): Promise<App> {
@@ -118,13 +131,15 @@ export class App {
     let writeback: CrmWriteback | undefined;
     let archive: RecordingArchive | undefined;
     let configBus: ConfigBus | undefined;
+    let accounts: AccountEvents | undefined;
     try {
       await waitForRedis(redis, o.redisUrl, 10_000);
       mongo = await connectMongo(o.mongodbUri);
       const models = bindModels(mongo);
       await ensureIndexes(models);
       const keys = new RedisKeys(o.redisNamespace);
-      const tokens = new TokenSigner(o.authSecret, o.tokenTtlMs);
+      const tokens = new TokenSigner(deriveKey(o.authSecret, 'token-signing'), o.tokenTtlMs);
+      const principals = new Principals(models);
       const inflight = new InflightWrites();
       writeback = o.crm
         ? new CrmWriteback({
@@ -218,14 +233,24 @@ export class App {
           }
         : { online: () => undefined, offline: () => undefined };
       gateway.bind(agents, calls, presence, campaigns);
+      accounts = new AccountEvents(
+        principals,
+        new ConfigBus(redis, connectRedis(o.redisUrl, 'cc-accounts', log.child({ module: 'redis-sub' })), `${o.redisNamespace}:accounts`, log.child({ module: 'account-events' })),
+        (username, end) => gateway.endSessions(username, end.code, end.error),
+      );
+      await accounts.start();
       const board = new BoardGateway(io, { tokens, models, campaigns, calls, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
       server.on(
         'request',
         createHttpApp({
           models,
           tokens,
+          refresh: new RefreshTokens(redis, o.redisNamespace, o.refreshTtlMs ?? 12 * 3600_000),
+          limiter: new LoginLimiter(redis, o.redisNamespace, o.loginLimits ?? { perUser: 5, perAddress: 50, windowMs: 15 * 60_000 }),
+          principals,
+          accounts,
+          checkResponses: o.checkResponses ?? process.env.NODE_ENV !== 'production',
           crm: customers,
-          projectRoot: o.projectRoot,
           queueDirectory,
           queues,
           reloadRouting: changeRouting,
@@ -244,11 +269,12 @@ export class App {
       calls.start();
       board.start();
       reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus, campaigns, board, archive);
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus, campaigns, board, archive, accounts);
     } catch (err) {
       await writeback?.stop();
       await archive?.stop();
       await configBus?.stop();
+      await accounts?.stop();
       redis.disconnect();
       await mongo?.close();
       throw err;
@@ -266,6 +292,12 @@ export class App {
   /** Ends a user's open desks (logout everywhere, deactivation): each is told why and disconnected. */
   endSessions(username: string, code: 'session_expired' | 'account_disabled', error: string): void {
     this.gateway.endSessions(username, code, error);
+  }
+
+  /** The SIP account of a user who may register a phone (exists, active), for the registrar. */
+  async sipAccount(username: string): Promise<{ sipPasswordVersion: number } | undefined> {
+    const u = await this.models.User.findOne({ username }, { active: 1, sipPasswordVersion: 1 }).lean();
+    return u && u.active !== false ? { sipPasswordVersion: u.sipPasswordVersion ?? 0 } : undefined;
   }
 
   get ivr(): IvrDirectory | undefined {
@@ -296,6 +328,7 @@ export class App {
     await this.writeback?.stop();
     await this.archive?.stop();
     await this.configBus.stop();
+    await this.accounts.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
     await this.mongo.close();
   }

@@ -80,7 +80,7 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
       redisUrl,
       redisNamespace: 'cc',
       authSecret,
-      mayRegister: async (userId) => !!(await users()?.models.User.exists({ username: userId })),
+      sipAccount: async (userId) => users()?.sipAccount(userId),
     });
     app = await App.create({
       redisUrl,

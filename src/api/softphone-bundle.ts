@@ -1,21 +1,17 @@
-import type { Express } from 'express';
-
 /**
  * The browser softphone's SIP stack (JsSIP) for agent-ui/, bundled from node_modules by esbuild on
  * the first request and kept in memory: nothing is built into the repository or onto disk.
  */
-export function softphoneBundleRoute(app: Express): void {
+export function buildSoftphoneBundle(): () => Promise<string> {
   let bundle: Promise<string> | undefined;
   const build = async (): Promise<string> => {
     const esbuild = await import('esbuild');
     const out = await esbuild.build({ entryPoints: [require.resolve('jssip')], bundle: true, format: 'iife', globalName: 'JsSIP', platform: 'browser', minify: true, write: false, logLevel: 'silent' });
     return out.outputFiles[0]?.text ?? '';
   };
-  app.get('/vendor/jssip.js', async (_req, res) => {
-    bundle ??= build().catch((err: unknown) => {
+  return () =>
+    (bundle ??= build().catch((err: unknown) => {
       bundle = undefined;
       throw err;
-    });
-    res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(await bundle);
-  });
+    }));
 }

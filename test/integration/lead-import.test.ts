@@ -74,7 +74,7 @@ test('a file without a phone column, an empty file, or the wrong content type is
 test('a large list streams through in batches (5,000 rows, every 100th broken)', async () => {
   const lines = ['phone,name,grade'];
   for (let i = 0; i < 5000; i++) lines.push(i % 100 === 99 ? `bad${i},x,A` : `1370${String(i).padStart(7, '0')},客户${i},${'ABC'[i % 3]}`);
-  const report = await importLeadsCsv(t.app.models, 'big', Readable.from([lines.join('\n')]));
+  const report = await importLeadsCsv(t.app.models, 'big', Readable.from([lines.join('\n')]), { consentAll: true });
   expect(report).toMatchObject({ rows: 5000, accepted: 4950, rejectedTotal: 50 });
   expect(report.rejected[0]).toEqual({ line: 101, reason: 'phone "bad99" is not a phone number' });
   expect(await t.app.models.Lead.countDocuments({ listId: 'big' })).toBe(4950);

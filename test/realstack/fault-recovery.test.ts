@@ -35,7 +35,7 @@ beforeAll(async () => {
   drachtioRelay = await TcpProxy.start(env.drachtio);
   phone = await SipPhone.start(env.localAddress);
   let app: TestAppOf<FsSwitch, RealClock> | undefined;
-  const registrar = new Registrar({ redis, ns: `rsfault${process.pid}`, clock, log, realm: 'dcc-cti', secret, mayRegister: async (u) => !!(await app?.app.models.User.exists({ username: u })) });
+  const registrar = new Registrar({ redis, ns: `rsfault${process.pid}`, clock, log, realm: 'dcc-cti', secret, sipAccount: async (u) => app?.app.sipAccount(u) });
   const relayed = { ...env, drachtio: { ...env.drachtio, host: '127.0.0.1', port: drachtioRelay.port }, freeswitch: { ...env.freeswitch, host: '127.0.0.1', port: eslRelay.port } };
   // FreeSWITCH heartbeats every 5 s (freeswitch/autoload_configs/switch.conf.xml); a hung one is noticed after 12 s here
   const sw = realStackSwitch(relayed, { clock, log, registrar, trunkPort: phone.port, heartbeatTimeoutMs: 12_000 });

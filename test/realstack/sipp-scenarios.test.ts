@@ -59,7 +59,7 @@ beforeAll(async () => {
   // FreeSWITCH runs on this host: the app reads its recordings folder directly
   const recordings = fs.existsSync(env.recordingsDir) ? { switchDir: env.recordingsDir, localDir: env.recordingsDir, upload: { url: archiveUrl, token: 'archive-token' }, retentionDays: 180 } : undefined;
   let app: TestAppOf<FsSwitch, RealClock> | undefined;
-  const registrar = new Registrar({ redis, ns: `rsreg${process.pid}`, clock, log, realm: 'dcc-cti', secret, mayRegister: async (u) => !!(await app?.app.models.User.exists({ username: u })) });
+  const registrar = new Registrar({ redis, ns: `rsreg${process.pid}`, clock, log, realm: 'dcc-cti', secret, sipAccount: async (u) => app?.app.sipAccount(u) });
   const sw = realStackSwitch(env, { clock, log, registrar, trunkPort: CUSTOMER_PHONE_PORT });
   app = await startAppOn({ clock, sw, authSecret: secret }, { ivr: true, ivrDir: flowsDir, recordings });
   t = app;
