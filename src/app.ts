@@ -10,7 +10,9 @@ import { AgentStore } from './agents/agent-store';
 import { Leases } from './agents/leases';
 import { Reconciler } from './agents/reconciler';
 import { readiness } from './api/health';
+import type express from 'express';
 import { agentUiDir, createHttpApp } from './api/http-app';
+import { expressRoutes } from './api/route-list';
 import { TokenSigner } from './auth/tokens';
 import { AccountEvents } from './auth/account-events';
 import { deriveKey } from './auth/keys';
@@ -121,6 +123,7 @@ export class App {
     private readonly board: BoardGateway,
     private readonly archive: RecordingArchive | undefined,
     private readonly accounts: AccountEvents,
+    private readonly httpApp: express.Express,
   ) {}
 
   static async create(o: AppOptions): Promise<App> {
@@ -240,36 +243,34 @@ export class App {
       );
       await accounts.start();
       const board = new BoardGateway(io, { tokens, models, campaigns, calls, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
-      server.on(
-        'request',
-        createHttpApp({
-          models,
-          tokens,
-          refresh: new RefreshTokens(redis, o.redisNamespace, o.refreshTtlMs ?? 12 * 3600_000),
-          limiter: new LoginLimiter(redis, o.redisNamespace, o.loginLimits ?? { perUser: 5, perAddress: 50, windowMs: 15 * 60_000 }),
-          principals,
-          accounts,
-          checkResponses: o.checkResponses ?? process.env.NODE_ENV !== 'production',
-          crm: customers,
-          queueDirectory,
-          queues,
-          reloadRouting: changeRouting,
-          writeback,
-          campaigns,
-          dnc,
-          readiness: () => readiness(redis, mongo as Connection, o.sw),
-          metrics: { registry: metrics.registry, token: o.metricsToken },
-          sim,
-          agentUiDir: agentUiDir(o.projectRoot),
-          sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
-          log: log.child({ module: 'http' }),
-        }),
-      );
+      const httpApp = createHttpApp({
+        models,
+        tokens,
+        refresh: new RefreshTokens(redis, o.redisNamespace, o.refreshTtlMs ?? 12 * 3600_000),
+        limiter: new LoginLimiter(redis, o.redisNamespace, o.loginLimits ?? { perUser: 5, perAddress: 50, windowMs: 15 * 60_000 }),
+        principals,
+        accounts,
+        checkResponses: o.checkResponses ?? process.env.NODE_ENV !== 'production',
+        crm: customers,
+        queueDirectory,
+        queues,
+        reloadRouting: changeRouting,
+        writeback,
+        campaigns,
+        dnc,
+        readiness: () => readiness(redis, mongo as Connection, o.sw),
+        metrics: { registry: metrics.registry, token: o.metricsToken },
+        sim,
+        agentUiDir: agentUiDir(o.projectRoot),
+        sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
+        log: log.child({ module: 'http' }),
+      });
+      server.on('request', httpApp);
       await o.sw.start();
       calls.start();
       board.start();
       reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus, campaigns, board, archive, accounts);
+      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus, campaigns, board, archive, accounts, httpApp);
     } catch (err) {
       await writeback?.stop();
       await archive?.stop();
@@ -292,6 +293,16 @@ export class App {
   /** Ends a user's open desks (logout everywhere, deactivation): each is told why and disconnected. */
   endSessions(username: string, code: 'session_expired' | 'account_disabled', error: string): void {
     this.gateway.endSessions(username, code, error);
+  }
+
+  /** Every method and path the HTTP server answers (express style paths). */
+  httpRoutes(): { method: string; path: string }[] {
+    return expressRoutes(this.httpApp);
+  }
+
+  /** After a user record was changed outside the API (a script, the database): every instance re-reads it. */
+  userChanged(username: string): Promise<void> {
+    return this.accounts.changed(username);
   }
 
   /** The SIP account of a user who may register a phone (exists, active), for the registrar. */

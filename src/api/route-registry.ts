@@ -116,10 +116,12 @@ export class RouteRegistry {
     for (const route of this.routes) app[route.method](route.path, this.handlerFor(route));
     const byPath = new Map<string, Method[]>();
     for (const r of this.routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r.method]);
-    for (const [path, methods] of byPath) {
-      const allow = methods.map((m) => m.toUpperCase()).join(', ');
-      app.all(path, (_req, _res, next) => next(new HttpError(405, `this path answers ${allow} only`, 'invalid_request', { Allow: allow })));
-    }
+    const known = [...byPath].map(([path, methods]) => ({ pattern: new RegExp(`^${path.replace(/:\w+/g, '[^/]+')}/?$`), allow: methods.map((m) => m.toUpperCase()).join(', ') }));
+    app.use((req, _res, next) => {
+      const hit = known.find((k) => k.pattern.test(req.path));
+      if (!hit) return next();
+      next(new HttpError(405, `this path answers ${hit.allow} only`, 'invalid_request', { Allow: hit.allow }));
+    });
   }
 
   private handlerFor(route: AnyRoute) {
