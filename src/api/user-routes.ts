@@ -253,7 +253,7 @@ export function userRoutes(r: RouteRegistry, d: UserDeps): void {
     responses: { 200: { description: 'the new SIP credentials', schema: z.object({ username: z.string(), password: z.string() }) }, 403: { description: 'a user of other stores or ranked above you' }, 404: { description: "no such user in the caller's stores" } },
     handler: async ({ scope, params }) => {
       await findChangeable(scope, params.username);
-      const after = await d.models.User.findOneAndUpdate({ username: params.username }, { $inc: { sipPasswordVersion: 1 } }, { new: true, projection: { sipPasswordVersion: 1 } }).lean();
+      const after = await d.models.User.findOneAndUpdate({ username: params.username }, { $inc: { sipPasswordVersion: 1 } }, { new: true }).lean();
       await d.accounts.changed(params.username);
       return ok({ username: params.username, password: sipPasswordFor(params.username, d.sipSecret, after?.sipPasswordVersion ?? 0) });
     },
