@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { bootstrap, ROOT } = require('./bootstrap.cjs');
 
-bootstrap({ redis: true, ferretdb: true, chromium: true });
+bootstrap({ redis: true, ferretdb: true, chromium: true, schemathesis: true });
 // Lint (zero warnings): floating promises, misused promises, `any` across modules.
 {
   const started = Date.now();

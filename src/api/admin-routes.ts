@@ -170,15 +170,16 @@ export function adminRoutes(r: RouteRegistry, deps: AdminDeps): void {
     access: changers,
     params: queueParams,
     body: queuePatch,
-    responses: { 200: { description: 'the queue as saved', schema: QueueView }, 404: { description: "no such queue (or overflow queue) in the caller's stores" }, 422: { description: 'a queue cannot overflow into itself' } },
+    responses: { 200: { description: 'the queue as saved', schema: QueueView }, 404: { description: "no such queue in the caller's stores" }, 422: { description: "overflow into itself, or into a queue not in the caller's stores" } },
     handler: async ({ scope, params, body: patch }) => {
       const { queueId } = params;
       const doc = await deps.models.Queue.findOne({ queueId }).lean();
-      requireStore(scope, doc?.storeId, `queue ${queueId}`);
+      if (!doc) throw new HttpError(404, `no queue ${queueId} in your stores`);
+      requireStore(scope, doc.storeId, `queue ${queueId}`);
       if (patch.overflow?.kind === 'queue') {
         if (patch.overflow.queueId === queueId) throw new HttpError(422, 'overflow.queueId: a queue cannot overflow into itself');
         const target = deps.queueDirectory.get(patch.overflow.queueId);
-        if (!target || !canSeeStore(scope, target.storeId)) throw new HttpError(404, `overflow.queueId: no queue ${patch.overflow.queueId} in your stores`);
+        if (!target || !canSeeStore(scope, target.storeId)) throw new HttpError(422, `overflow.queueId: no queue ${patch.overflow.queueId} in your stores`);
       }
       const set: Record<string, unknown> = {};
       const unset: Record<string, ''> = {};
@@ -213,7 +214,8 @@ export function adminRoutes(r: RouteRegistry, deps: AdminDeps): void {
     responses: { 200: { description: 'the store as saved', schema: StoreView }, 404: { description: "no such store in the caller's stores" } },
     handler: async ({ scope, params, body }) => {
       const doc = await deps.models.Store.findById(params.storeId).lean();
-      requireStore(scope, doc ? params.storeId : undefined, `store ${params.storeId}`);
+      if (!doc) throw new HttpError(404, `no store ${params.storeId} in your stores`);
+      requireStore(scope, params.storeId, `store ${params.storeId}`);
       await deps.models.Store.updateOne({ _id: params.storeId }, { $set: { transferAllow: [...new Set(body.transferAllow)] } });
       await deps.reloadRouting();
       return ok(storeView(await deps.models.Store.findById(params.storeId).lean().orFail()));
@@ -232,7 +234,8 @@ export function adminRoutes(r: RouteRegistry, deps: AdminDeps): void {
     handler: async ({ scope, params, body }) => {
       const { storeId } = params;
       const doc = await deps.models.Store.findById(storeId).lean();
-      requireStore(scope, doc ? storeId : undefined, `store ${storeId}`);
+      if (!doc) throw new HttpError(404, `no store ${storeId} in your stores`);
+      requireStore(scope, storeId, `store ${storeId}`);
       for (const [day, intervals] of Object.entries(body.hours)) {
         for (const iv of intervals ?? []) {
           const [from, to] = iv.split('-');
@@ -270,9 +273,10 @@ export function adminRoutes(r: RouteRegistry, deps: AdminDeps): void {
     responses: { 200: { description: 'done', schema: Ok }, 404: { description: "no such voicemail in the caller's stores" }, 409: { description: 'already handled' } },
     handler: async ({ scope, params }) => {
       const v = await deps.models.Voicemail.findById(params.callId).lean();
-      requireStore(scope, v?.storeId, `voicemail ${params.callId}`);
-      if (v?.handledAt) throw new HttpError(409, `already handled by ${v.handledBy ?? 'someone'}`);
-      await deps.models.Voicemail.updateOne({ _id: v?._id }, { $set: { handledBy: scope.username, handledAt: new Date() } });
+      if (!v) throw new HttpError(404, `no voicemail ${params.callId} in your stores`);
+      requireStore(scope, v.storeId, `voicemail ${params.callId}`);
+      if (v.handledAt) throw new HttpError(409, `already handled by ${v.handledBy ?? 'someone'}`);
+      await deps.models.Voicemail.updateOne({ _id: v._id }, { $set: { handledBy: scope.username, handledAt: new Date() } });
       return ok({ ok: true });
     },
   });

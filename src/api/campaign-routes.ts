@@ -5,7 +5,7 @@ import type { DoNotCall } from '../dialer/dnc';
 import type { Models } from '../store/models';
 import { HttpError } from './http-kit';
 import { created, ok, type RouteRegistry } from './route-registry';
-import { requireStore, storeFilter, type Scope } from './scope';
+import { canSeeStore, storeFilter, type Scope } from './scope';
 import { Id, StoreId, Username } from './schemas';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'times are HH:MM');
@@ -118,25 +118,24 @@ export function campaignRoutes(r: RouteRegistry, d: { models: Models; runner: Ca
     summary: 'Define an outbound campaign of your stores: mode, caller id, lead lists of those stores, agents (users of those stores) and/or a team, call window, retries, machine rule, abandon limit ≤ 3%, dispositions, script',
     access: managers,
     body: campaignBody,
-    responses: { 201: { description: "the campaign's live view", schema: LiveView }, 404: { description: "a store, team, lead list or agent not in the campaign's (and your) stores" }, 409: { description: 'exists already' } },
+    responses: { 201: { description: "the campaign's live view", schema: LiveView }, 409: { description: 'exists already' }, 422: { description: "a store, team, lead list or agent not in the campaign's (and your) stores, or a rule (window, machine prompt) broken" } },
     handler: async ({ scope, body }) => {
       for (const store of body.storeIds) {
-        requireStore(scope, store, `store ${store}`);
-        if (!(await d.models.Store.exists({ _id: store }))) throw new HttpError(404, `no store ${store} in your stores`);
+        if (!canSeeStore(scope, store) || !(await d.models.Store.exists({ _id: store }))) throw new HttpError(422, `storeIds: no store ${store} in your stores`);
       }
       const { campaignId, teamId, ...rest } = body;
       if (teamId) {
         const team = await d.models.Team.findById(teamId).lean();
-        if (!team || !body.storeIds.includes(team.storeId)) throw new HttpError(404, `teamId: no team ${teamId} in the campaign's stores`);
+        if (!team || !body.storeIds.includes(team.storeId)) throw new HttpError(422, `teamId: no team ${teamId} in the campaign's stores`);
         rest.agents = [...new Set([...rest.agents, ...team.members])];
       }
       for (const listId of body.listIds) {
         const list = await d.models.LeadList.findById(listId, { storeId: 1 }).lean();
-        if (!list || !body.storeIds.includes(list.storeId)) throw new HttpError(404, `listIds: no lead list ${listId} in the campaign's stores`);
+        if (!list || !body.storeIds.includes(list.storeId)) throw new HttpError(422, `listIds: no lead list ${listId} in the campaign's stores`);
       }
       rest.agents = [...new Set(rest.agents)];
       for (const username of rest.agents) {
-        if (!(await d.models.User.exists({ username, storeIds: { $in: body.storeIds } }))) throw new HttpError(404, `agents: no user ${username} in the campaign's stores`);
+        if (!(await d.models.User.exists({ username, storeIds: { $in: body.storeIds } }))) throw new HttpError(422, `agents: no user ${username} in the campaign's stores`);
       }
       if (await d.models.Campaign.exists({ _id: campaignId })) throw new HttpError(409, `campaign ${campaignId} already exists`);
       await d.models.Campaign.create({ _id: campaignId, teamId, ...rest });

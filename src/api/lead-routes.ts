@@ -4,7 +4,7 @@ import type { Models } from '../store/models';
 import { HttpError } from './http-kit';
 import { ok, type Reply, type RouteRegistry } from './route-registry';
 import { canSeeStore, storeFilter, type Scope } from './scope';
-import { Id, IsoDate, Page, StoreId } from './schemas';
+import { ErrorBody, Id, IsoDate, Page, StoreId } from './schemas';
 
 const Grade = z.enum(['A', 'B', 'C', 'H', 'O', 'F']);
 const listParams = z.object({ listId: Id });
@@ -70,7 +70,7 @@ export function leadRoutes(r: RouteRegistry, models: Models): void {
       return existing;
     }
     if (!q.storeId) throw new HttpError(404, `no lead list ${listId}: to create it, name its store (?storeId=)`);
-    if (!canSeeStore(s, q.storeId) || !(await models.Store.exists({ _id: q.storeId }))) throw new HttpError(404, `no store ${q.storeId} in your stores`);
+    if (!canSeeStore(s, q.storeId) || !(await models.Store.exists({ _id: q.storeId }))) throw new HttpError(422, `storeId: no store ${q.storeId} in your stores`);
     try {
       await models.LeadList.create({ _id: listId, name: q.name ?? listId, storeId: q.storeId, createdBy: s.username });
     } catch (err) {
@@ -150,7 +150,7 @@ export function leadRoutes(r: RouteRegistry, models: Models): void {
       200: { description: 'the import report', schema: ImportReport },
       404: { description: "no such list (or store for a new one) in the caller's stores" },
       409: { description: 'the list belongs to another store than ?storeId= says' },
-      422: { description: 'no row could be imported (the report says why)', schema: ImportReport },
+      422: { description: 'the file cannot be imported (no phone or consent column, empty, unreadable: { error, code }), or no row could be (the import report says why)', schema: z.union([ImportReport, ErrorBody]) },
     },
     handler: async ({ scope, params, query, req }): Promise<Reply> => {
       const list = await listFor(scope, params.listId, query);
@@ -158,7 +158,8 @@ export function leadRoutes(r: RouteRegistry, models: Models): void {
         const report = await importLeadsCsv(models, list._id, req, { consentAll: query.consent === 'all' });
         return { status: report.accepted > 0 || report.rejectedTotal === 0 ? 200 : 422, body: { listId: list._id, ...report } };
       } catch (err) {
-        if (err instanceof LeadImportError) throw new HttpError(400, err.message);
+        // the body is a string as documented; what it says is the problem
+        if (err instanceof LeadImportError) throw new HttpError(422, err.message, 'invalid_request');
         throw err;
       }
     },

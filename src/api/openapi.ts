@@ -69,7 +69,7 @@ function operationOf(route: AnyRoute): ZodOpenApiOperationObject {
   const params = { ...(route.params ? { path: route.params as never } : {}), ...(route.query ? { query: route.query as never } : {}) };
   if (route.params || route.query) op.requestParams = params;
   if (route.body) op.requestBody = { required: !route.body.safeParse(undefined).success, content: { 'application/json': { schema: route.body } } };
-  if (route.rawBody) op.requestBody = { required: true, description: route.rawBody.description, content: { [route.rawBody.contentType]: { schema: z.string() } } };
+  if (route.rawBody) op.requestBody = { required: true, description: route.rawBody.description, content: { [route.rawBody.contentType]: { schema: z.string().min(1) } } };
   return op;
 }
 

@@ -116,12 +116,12 @@ async function checkGrant(models: Models, s: Scope, roles: RoleName[] | undefine
   if (storeIds) {
     if (!s.admin && storeIds.length === 0) throw new HttpError(403, 'a manager gives users at least one of their stores');
     for (const st of storeIds) {
-      if (!canSeeStore(s, st) || !(await models.Store.exists({ _id: st }))) throw new HttpError(404, `no store ${st} in your stores`);
+      if (!canSeeStore(s, st) || !(await models.Store.exists({ _id: st }))) throw new HttpError(422, `no store ${st} in your stores`);
     }
   }
   for (const q of queueIds ?? []) {
     const queue = await models.Queue.findOne({ queueId: q }, { storeId: 1 }).lean();
-    if (!queue || (!s.admin && !canSeeStore(s, queue.storeId))) throw new HttpError(404, `no queue ${q} in your stores`);
+    if (!queue || (!s.admin && !canSeeStore(s, queue.storeId))) throw new HttpError(422, `no queue ${q} in your stores`);
   }
 }
 
@@ -170,7 +170,7 @@ export function userRoutes(r: RouteRegistry, d: UserDeps): void {
     summary: "Create a user (managers: in their stores, with roles up to their own)",
     access: managers,
     body: newUser,
-    responses: { 201: { description: 'the user', schema: UserView }, 403: { description: 'a role above yours, or no store of yours' }, 404: { description: 'a store or queue that is not yours' }, 409: { description: 'the user name is taken' } },
+    responses: { 201: { description: 'the user', schema: UserView }, 403: { description: 'a role above yours, or no store of yours' }, 409: { description: 'the user name is taken' }, 422: { description: 'a store or queue that is not yours' } },
     handler: async ({ scope, body }) => {
       await checkGrant(d.models, scope, body.roles, body.storeIds, body.queueIds);
       if (await d.models.User.exists({ username: body.username })) throw new HttpError(409, `user ${body.username} already exists`);
@@ -204,7 +204,7 @@ export function userRoutes(r: RouteRegistry, d: UserDeps): void {
     access: managers,
     params: userParams,
     body: userPatch,
-    responses: { 200: { description: 'the user as saved', schema: UserView }, 403: { description: 'a role above yours, or a user of other stores' }, 404: { description: "no such user, store or queue in the caller's stores" } },
+    responses: { 200: { description: 'the user as saved', schema: UserView }, 403: { description: 'a role above yours, or a user of other stores' }, 404: { description: "no such user in the caller's stores" }, 422: { description: "a store or queue not in the caller's stores" } },
     handler: async ({ scope, params, body }) => {
       const { username } = params;
       await findChangeable(scope, username);
@@ -271,7 +271,7 @@ export function userRoutes(r: RouteRegistry, d: UserDeps): void {
   });
   const checkMembers = async (storeId: string, members: string[]): Promise<void> => {
     for (const m of members) {
-      if (!(await d.models.User.exists({ username: m, storeIds: storeId }))) throw new HttpError(404, `no user ${m} in store ${storeId}`);
+      if (!(await d.models.User.exists({ username: m, storeIds: storeId }))) throw new HttpError(422, `no user ${m} in store ${storeId}`);
     }
   };
 
@@ -292,9 +292,9 @@ export function userRoutes(r: RouteRegistry, d: UserDeps): void {
     summary: 'Create a team of one store; its members must be users of that store',
     access: managers,
     body: newTeam,
-    responses: { 201: { description: 'the team', schema: TeamView }, 404: { description: "a store or member not in the caller's stores" }, 409: { description: 'the team id is taken' } },
+    responses: { 201: { description: 'the team', schema: TeamView }, 409: { description: 'the team id is taken' }, 422: { description: "a store or member not in the caller's stores" } },
     handler: async ({ scope, body }) => {
-      if (!canSeeStore(scope, body.storeId) || !(await d.models.Store.exists({ _id: body.storeId }))) throw new HttpError(404, `no store ${body.storeId} in your stores`);
+      if (!canSeeStore(scope, body.storeId) || !(await d.models.Store.exists({ _id: body.storeId }))) throw new HttpError(422, `no store ${body.storeId} in your stores`);
       const members = [...new Set(body.members)];
       await checkMembers(body.storeId, members);
       if (await d.models.Team.exists({ _id: body.teamId })) throw new HttpError(409, `team ${body.teamId} already exists`);
@@ -311,7 +311,7 @@ export function userRoutes(r: RouteRegistry, d: UserDeps): void {
     access: managers,
     params: teamParams,
     body: teamPatch,
-    responses: { 200: { description: 'the team as saved', schema: TeamView }, 404: { description: "no such team, or a member not of its store, in the caller's stores" } },
+    responses: { 200: { description: 'the team as saved', schema: TeamView }, 404: { description: "no such team in the caller's stores" }, 422: { description: 'a member who is not a user of the team\'s store' } },
     handler: async ({ scope, params, body }) => {
       const team = await d.models.Team.findById(params.teamId).lean();
       if (!team || !canSeeStore(scope, team.storeId)) throw new HttpError(404, `no team ${params.teamId} in your stores`);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
 import { toE164 } from '../crm/phone';
 import { isTimeZone } from '../org/business-hours';
@@ -166,7 +166,8 @@ export async function importLeadsCsv(models: Models, listId: string, input: Read
     if (err instanceof LeadImportError) throw err;
     const e = err as { code?: string; lines?: number; message: string };
     if (e.code === 'CSV_MAX_RECORD_SIZE') throw new LeadImportError(`line ${e.lines ?? '?'}: a line is longer than ${MAX_RECORD_BYTES} bytes; ${report.accepted} leads before it were imported`);
-    if (e.code?.startsWith('CSV_')) throw new LeadImportError(`line ${e.lines ?? '?'}: the CSV cannot be read further (${e.code}); ${report.accepted} leads before it were imported`);
+    // csv-parse's codes (CSV_… or not): named, without echoing the offending text
+    if (err instanceof CsvError) throw new LeadImportError(`line ${e.lines ?? '?'}: the CSV cannot be read further (${e.code ?? 'unreadable'}); ${report.accepted} leads before it were imported`);
     throw err;
   }
   await flush();

@@ -235,7 +235,7 @@ test('bad campaign definitions are refused with reasons', async () => {
   const base = { campaignId: 'x', name: 'x', storeIds: ['sh-pudong'], mode: 'progressive', callerId: '02158005678', listIds: ['q4'] };
   expect((await api('POST', '/api/campaigns', { ...base, abandonLimit: 0.05 })).body.error).toContain('the legal abandon limit is 3%');
   expect((await api('POST', '/api/campaigns', { ...base, window: { days: [1], from: '20:00', to: '09:00' } })).body.error).toContain('window: from must be before to');
-  expect((await api('POST', '/api/campaigns', { ...base, storeIds: ['bj-chaoyang'] })).status).toBe(404);
+  expect((await api('POST', '/api/campaigns', { ...base, storeIds: ['bj-chaoyang'] })).status).toBe(422);
   expect((await api('POST', '/api/campaigns', { ...base, machine: 'message' })).body.error).toContain('machinePrompt');
   expect((await api('POST', '/api/campaigns', { ...base, listIds: [] })).body.error).toContain('name at least one lead list');
   expect((await api('POST', '/api/lead-lists/q4/import?storeId=sh-pudong&consent=all', 'phone\n13600000099\n', 'text/csv')).status).toBe(200);

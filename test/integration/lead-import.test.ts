@@ -120,7 +120,7 @@ test("a manager imports only into lists of their own stores; a new list needs it
   expect(await t.app.models.Lead.countDocuments({ listId: 'bj-list' })).toBe(1);
   // a new list: its store must be named, and be one of the caller's
   expect(await upload('new-list', 'phone,consent\n13800001003,yes\n', { query: '' })).toMatchObject({ status: 404, body: { error: 'no lead list new-list: to create it, name its store (?storeId=)' } });
-  expect(await upload('new-list', 'phone,consent\n13800001003,yes\n', { query: 'storeId=bj-chaoyang' })).toMatchObject({ status: 404, body: { error: 'no store bj-chaoyang in your stores' } });
+  expect(await upload('new-list', 'phone,consent\n13800001003,yes\n', { query: 'storeId=bj-chaoyang' })).toMatchObject({ status: 422, body: { error: 'storeId: no store bj-chaoyang in your stores' } });
   expect((await upload('new-list', 'phone,consent\n13800001003,yes\n13800001004,no\n', { query: 'storeId=sh-pudong&name=十月战败' })).status).toBe(200);
   expect(await upload('new-list', 'phone,consent\n13800001005,yes\n', { query: 'storeId=bj-chaoyang' })).toMatchObject({ status: 409, body: { code: 'conflict' } });
 
@@ -154,7 +154,7 @@ test("CRM import takes only defeated customers of the list's store, and gives co
 
 test('a CSV without a consent column is refused unless the manager attests consent for every row; the column is honoured row by row', async () => {
   const refused = await upload('consent-list', 'phone,name\n13800002001,甲\n');
-  expect(refused).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+  expect(refused).toMatchObject({ status: 422, body: { code: 'invalid_request' } });
   expect(refused.body.error).toContain('the file has no consent column (是否同意 / consent');
   expect(await t.app.models.Lead.countDocuments({ listId: 'consent-list' })).toBe(0);
 
@@ -167,11 +167,11 @@ test('a CSV without a consent column is refused unless the manager attests conse
 test('a huge header is not echoed back: the error body stays small', async () => {
   const header = `${'名'.repeat(1_000_000)},x,y`;
   const r = await upload('huge', `${header}\n13800003001,a,b\n`, { query: 'storeId=sh-pudong&consent=all' });
-  expect(r.status).toBe(400);
+  expect(r.status).toBe(422);
   expect(r.length).toBeLessThan(1000);
   expect(r.body.code).toBe('invalid_request');
   const wide = Array.from({ length: 5000 }, (_, i) => `column${i}`).join(',');
   const r2 = await upload('huge', `${wide}\n`, { query: 'storeId=sh-pudong&consent=all' });
-  expect(r2).toMatchObject({ status: 400, body: { error: expect.stringContaining('the header has no phone column') } });
+  expect(r2).toMatchObject({ status: 422, body: { error: expect.stringContaining('the header has no phone column') } });
   expect(r2.length).toBeLessThan(1000);
 });

@@ -40,9 +40,9 @@ async function api(who: string, method: string, path: string, body?: unknown): P
 const campaign = (campaignId: string, extra: Record<string, unknown> = {}) => ({ campaignId, name: campaignId, storeIds: ['sh-pudong'], mode: 'progressive', callerId: '02158005678', listIds: ['sh-list'], agents: ['sh-agent'], ...extra });
 
 test("a campaign takes only lead lists and agents of its stores; the campaign list shows each manager their stores' campaigns", async () => {
-  expect(await api('mgr', 'POST', '/api/campaigns', campaign('c-bad-list', { listIds: ['sh-list', 'bj-list'] }))).toMatchObject({ status: 404, body: { code: 'not_found', error: "listIds: no lead list bj-list in the campaign's stores" } });
-  expect(await api('mgr', 'POST', '/api/campaigns', campaign('c-bad-agent', { agents: ['sh-agent', 'bj-agent'] }))).toMatchObject({ status: 404, body: { error: "agents: no user bj-agent in the campaign's stores" } });
-  expect(await api('mgr', 'POST', '/api/campaigns', campaign('c-no-such', { agents: ['ghost'] }))).toMatchObject({ status: 404, body: { error: "agents: no user ghost in the campaign's stores" } });
+  expect(await api('mgr', 'POST', '/api/campaigns', campaign('c-bad-list', { listIds: ['sh-list', 'bj-list'] }))).toMatchObject({ status: 422, body: { code: 'invalid_request', error: "listIds: no lead list bj-list in the campaign's stores" } });
+  expect(await api('mgr', 'POST', '/api/campaigns', campaign('c-bad-agent', { agents: ['sh-agent', 'bj-agent'] }))).toMatchObject({ status: 422, body: { error: "agents: no user bj-agent in the campaign's stores" } });
+  expect(await api('mgr', 'POST', '/api/campaigns', campaign('c-no-such', { agents: ['ghost'] }))).toMatchObject({ status: 422, body: { error: "agents: no user ghost in the campaign's stores" } });
   expect(await t.app.models.Campaign.countDocuments()).toBe(0);
 
   expect((await api('mgr', 'POST', '/api/campaigns', campaign('c-sh'))).status).toBe(201);

@@ -51,8 +51,8 @@ test('a manager creates an agent in their store, who can log in; the user is lis
 test("a manager cannot grant admin, put users in other stores or queues, nor touch another store's users", async () => {
   const base = { displayName: 'x', password: 'long-enough', storeIds: ['sh-pudong'] };
   expect(await api('mgr', 'POST', '/api/users', { ...base, username: 'boss', roles: ['admin'] })).toMatchObject({ status: 403, body: { code: 'forbidden', error: 'you cannot grant the role admin' } });
-  expect(await api('mgr', 'POST', '/api/users', { ...base, username: 'elsewhere', roles: ['agent'], storeIds: ['bj-chaoyang'] })).toMatchObject({ status: 404, body: { error: 'no store bj-chaoyang in your stores' } });
-  expect(await api('mgr', 'POST', '/api/users', { ...base, username: 'q', roles: ['agent'], queueIds: ['bj-sales'] })).toMatchObject({ status: 404, body: { error: 'no queue bj-sales in your stores' } });
+  expect(await api('mgr', 'POST', '/api/users', { ...base, username: 'elsewhere', roles: ['agent'], storeIds: ['bj-chaoyang'] })).toMatchObject({ status: 422, body: { error: 'no store bj-chaoyang in your stores' } });
+  expect(await api('mgr', 'POST', '/api/users', { ...base, username: 'q', roles: ['agent'], queueIds: ['bj-sales'] })).toMatchObject({ status: 422, body: { error: 'no queue bj-sales in your stores' } });
   expect(await api('mgr', 'POST', '/api/users', { ...base, username: 'short', roles: ['agent'], password: 'x' })).toMatchObject({ status: 400, body: { error: 'password: passwords have at least 8 characters' } });
   await user('bj-agent', ['agent'], ['bj-chaoyang']);
   expect((await api('mgr', 'PATCH', '/api/users/bj-agent', { displayName: 'mine now' })).status).toBe(404);
@@ -104,8 +104,8 @@ test('teams: a manager makes a team of their store with its users, renames it an
   await user('tm2', ['agent'], ['sh-pudong']);
   await user('tm-bj', ['agent'], ['bj-chaoyang']);
   expect(await api('mgr', 'POST', '/api/teams', { teamId: 'pd-dcc', storeId: 'sh-pudong', name: '浦东 DCC', members: ['tm1'] })).toMatchObject({ status: 201, body: { teamId: 'pd-dcc', storeId: 'sh-pudong', members: ['tm1'] } });
-  expect(await api('mgr', 'POST', '/api/teams', { teamId: 'x', storeId: 'sh-pudong', name: 'x', members: ['tm-bj'] })).toMatchObject({ status: 404, body: { error: 'no user tm-bj in store sh-pudong' } });
-  expect((await api('mgr', 'POST', '/api/teams', { teamId: 'bj', storeId: 'bj-chaoyang', name: 'x' })).status).toBe(404);
+  expect(await api('mgr', 'POST', '/api/teams', { teamId: 'x', storeId: 'sh-pudong', name: 'x', members: ['tm-bj'] })).toMatchObject({ status: 422, body: { error: 'no user tm-bj in store sh-pudong' } });
+  expect((await api('mgr', 'POST', '/api/teams', { teamId: 'bj', storeId: 'bj-chaoyang', name: 'x' })).status).toBe(422);
   expect((await api('mgr', 'POST', '/api/teams', { teamId: 'pd-dcc', storeId: 'sh-pudong', name: 'again' })).status).toBe(409);
   expect((await api('mgr', 'PATCH', '/api/teams/pd-dcc', { name: '浦东回访', members: ['tm1', 'tm2'] })).body).toMatchObject({ name: '浦东回访', members: ['tm1', 'tm2'] });
   expect((await api('mgr-bj', 'PATCH', '/api/teams/pd-dcc', { name: 'mine' })).status).toBe(404);
