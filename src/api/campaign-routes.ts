@@ -42,7 +42,8 @@ const recycleBody = z
 
 const dncBody = z.strictObject({
   scope: z.union([z.literal('global'), z.strictObject({ campaignId: Id })]).meta({ description: 'global (admins only) or one campaign of your stores' }),
-  phones: z.array(z.string().max(40)).min(1).max(10_000),
+  /** Numbers as people write them (digits, +, spaces, brackets, dots, dashes); each becomes E.164 or is reported back. */
+  phones: z.array(z.string().regex(/^[0-9+() .-]{1,30}$/, 'phone numbers are digits, +, spaces, brackets, dots or dashes')).min(1).max(10_000),
   remove: z.boolean().default(false),
 });
 

@@ -20,6 +20,8 @@ export interface UserDeps {
 /** Higher roles may grant lower ones; nobody but an admin grants admin. */
 const RANK: Record<RoleName, number> = { agent: 1, sales_consultant: 1, supervisor: 2, manager: 3, admin: 4 };
 const rankOf = (roles: readonly RoleName[]): number => Math.max(0, ...roles.map((r) => RANK[r]));
+/** Roles with a desk (the agent socket): a user who loses all of them has their open desks ended. */
+const CALL_TAKING: ReadonlySet<RoleName> = new Set(['agent', 'sales_consultant', 'supervisor']);
 
 const Skill = z.strictObject({ skill: z.string().min(1).max(40), level: z.number().int().min(1).max(10) });
 const Extension = z.string().regex(/^[0-9]{2,8}$/, 'extensions are 2-8 digits');
@@ -220,7 +222,17 @@ export function userRoutes(r: RouteRegistry, d: UserDeps): void {
         { $set: set, ...(extension === null ? { $unset: { extension: '' } } : {}), ...(endsSessions ? { $inc: { tokenGeneration: 1 } } : {}) },
         { runValidators: true },
       );
-      await d.accounts.changed(username, body.active === false ? { code: 'account_disabled', error: 'your account was disabled' } : password ? { code: 'session_expired', error: 'your password was changed: log in again' } : undefined);
+      const noLongerTakesCalls = body.roles !== undefined && !body.roles.some((role) => CALL_TAKING.has(role));
+      await d.accounts.changed(
+        username,
+        body.active === false
+          ? { code: 'account_disabled', error: 'your account was disabled' }
+          : password
+            ? { code: 'session_expired', error: 'your password was changed: log in again' }
+            : noLongerTakesCalls
+              ? { code: 'session_expired', error: 'your account no longer takes calls' }
+              : undefined,
+      );
       if (body.queueIds || body.skills) await d.reloadRouting();
       return ok(view(await fresh(username)));
     },

@@ -72,8 +72,9 @@ test('schemathesis finds no failure and no server error in any documented operat
       'all',
       '--max-examples',
       '20',
+      // one worker: with several, hypothesis (4.32.5's) sometimes fails describing its own filters across threads
       '--workers',
-      '2',
+      '1',
       '--header',
       `Authorization: Bearer ${token}`,
       '--exclude-path',
@@ -96,7 +97,7 @@ test('schemathesis finds no failure and no server error in any documented operat
   const cases = /Test cases:\s*\n?\s*(.*)/.exec(output)?.[1] ?? '';
   process.stderr.write(`[schemathesis] ${cases}; ${summary.replace(/=+/g, '').trim()} (${((Date.now() - started) / 1000).toFixed(0)} s; full output in var/schemathesis.log)\n`);
 
-  expect({ exit: run.status, failures: output.match(/^.*(ST\d{3}|Server error|failures?,).*$/gm) ?? [] }).toEqual({ exit: 0, failures: [] });
+  expect({ exit: run.status, failures: output.match(/^.*(ST\d{3}|Server error|Runtime Error|\d+ (failures?|errors?)[, ]).*$/gm) ?? [] }).toEqual({ exit: 0, failures: [] });
   expect(output).toMatch(/Test cases:\s+\d+ generated, \d+ passed/);
   expect(serverOutput).not.toMatch(/"level":50/); // nothing the server logged as an error
 }, 300_000);

@@ -194,3 +194,18 @@ test('every error is { error, code } and bounded, whatever the input', async () 
   expect(await call('DELETE', '/api/users', { token: s.token })).toMatchObject({ status: 405, body: { code: 'invalid_request' } });
   expect(await call('GET', '/api/me')).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
 });
+
+test("an agent made manager loses their desk at once (it no longer takes calls); reconnecting is refused", async () => {
+  const a = await user();
+  const s = await login(a);
+  const socket = desk(s.token);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const told = new Promise<unknown>((resolve) => socket.once('session:ended', resolve));
+  const admin = await login(await user(['admin'], []));
+  expect((await call('PATCH', `/api/users/${a}`, { token: admin.token, body: { roles: ['manager'] } })).status).toBe(200);
+  expect(await told).toEqual({ code: 'session_expired', error: 'your account no longer takes calls' });
+  const again = desk(s.token);
+  expect((await refusedWith(again)).code).toBe('not_a_call_taker');
+  again.disconnect();
+  socket.disconnect();
+});

@@ -93,7 +93,7 @@ test('a lead who answers is connected to the campaign agent, whose desktop shows
 test('a number on the do-not-call list is never dialled; with no agent logged in nothing is dialled; an exhausted list stops the campaign', async () => {
   t.sw.registerEndpoint('+8613600000003', { answer: 'busy' });
   await setUp('phone,grade\n13600000003,A\n13600000004,A\n', { retry: { busyMs: 60_000, noAnswerMs: 60_000, failedMs: 60_000, maxAttempts: 3 } });
-  expect((await api('POST', '/api/dnc', { scope: { campaignId: 'win-back' }, phones: ['136-0000-0004', 'nope'] })).body).toEqual({ added: 1, rejected: [{ index: 1, phone: 'nope' }] });
+  expect((await api('POST', '/api/dnc', { scope: { campaignId: 'win-back' }, phones: ['136-0000-0004', '12'] })).body).toEqual({ added: 1, rejected: [{ index: 1, phone: '12' }] });
   await api('POST', '/api/campaigns/win-back/start');
   await t.clock.advance(5000);
   expect((await api('GET', '/api/campaigns/win-back')).body.placed).toBe(0); // nobody logged in
