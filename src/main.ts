@@ -89,6 +89,8 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
       http: config.http,
       authSecret,
       tokenTtlMs: config.auth.tokenTtlMs,
+      refreshTtlMs: config.auth.refreshTtlMs,
+      loginLimits: config.auth.loginLimits,
       acd: config.acd,
       projectRoot: config.projectRoot,
       ivrDir: path.join(config.projectRoot, 'ivr'),

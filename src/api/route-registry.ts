@@ -120,7 +120,7 @@ export class RouteRegistry {
     app.use((req, _res, next) => {
       const hit = known.find((k) => k.pattern.test(req.path));
       if (!hit) return next();
-      next(new HttpError(405, `this path answers ${hit.allow} only`, 'invalid_request', { Allow: hit.allow }));
+      next(new HttpError(405, `this path answers ${hit.allow} only`, 'method_not_allowed', { Allow: hit.allow }));
     });
   }
 

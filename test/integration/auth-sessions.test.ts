@@ -191,7 +191,9 @@ test('every error is { error, code } and bounded, whatever the input', async () 
   expect((r.body.error as string).length).toBeLessThan(400);
   expect(r.body.error).toMatch(/more characters cut\)$/);
   expect(await call('GET', '/api/nothing-here', { token: s.token })).toMatchObject({ status: 404, body: { code: 'not_found', error: 'no such API route' } });
-  expect(await call('DELETE', '/api/users', { token: s.token })).toMatchObject({ status: 405, body: { code: 'invalid_request' } });
+  const wrongMethod = await call('DELETE', '/api/users', { token: s.token });
+  expect(wrongMethod).toMatchObject({ status: 405, body: { code: 'method_not_allowed', error: 'this path answers GET, POST only' } });
+  expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
   expect(await call('GET', '/api/me')).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
 });
 
