@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   });
   await app.models.Queue.create({ queueId: 'dcc', name: 'DCC', numbers: ['4008001234'] });
   await app.queueDirectory.load();
+  await app.activate();
   const { port } = await app.listen();
   const url = `http://127.0.0.1:${port}`;
 

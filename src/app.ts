@@ -20,32 +20,37 @@ import { LoginLimiter } from './auth/login-limiter';
 import { Principals } from './auth/principals';
 import { RefreshTokens } from './auth/refresh-tokens';
 import { CallCenter } from './calls/call-center';
+import { CallRecorder } from './calls/call-recorder';
+import { CallRecordWriter } from './calls/call-record-writer';
+import { CallSweeper } from './calls/call-sweeper';
 import { DispositionService } from './calls/dispositions';
-import type { AppConfig, LoginLimits } from './config/env';
-import { HttpCrmClient } from './outcomes/crm-http-client';
-import { CrmWriteback } from './outcomes/crm-writeback';
-import { RecordingArchive } from './recordings/recording-archive';
+import { LiveCalls } from './calls/live-calls';
 import type { Clock } from './clock/clock';
+import { Instances } from './cluster/instances';
+import { RedisHealth } from './cluster/redis-health';
+import type { AppConfig, LoginLimits } from './config/env';
 import { ExternalCrm } from './crm/external-crm';
+import { CustomerDirectory } from './crm/screen-pop';
 import { CampaignRunner } from './dialer/campaign-runner';
 import { DoNotCall } from './dialer/dnc';
-import { CustomerDirectory } from './crm/screen-pop';
 import { IvrDirectory } from './ivr/ivr-directory';
 import { InflightWrites } from './lifecycle/inflight';
-import { StoreDirectory } from './org/store-directory';
 import type { Logger } from './log';
+import { Metrics } from './observability/metrics';
+import { StoreDirectory } from './org/store-directory';
+import { HttpCrmClient } from './outcomes/crm-http-client';
+import { CrmWriteback } from './outcomes/crm-writeback';
+import { OutboxRelay } from './outcomes/outbox-relay';
 import { AgentGateway, type AgentPresence } from './realtime/agent-gateway';
 import { BoardGateway } from './realtime/board-gateway';
+import { RecordingArchive } from './recordings/recording-archive';
 import { ConfigBus } from './redis/config-bus';
 import { connectRedis, waitForRedis } from './redis/connect';
 import { RedisKeys } from './redis/keys';
 import { connectMongo } from './store/connect';
 import { bindModels, ensureIndexes, type Models } from './store/models';
 import { SimSwitch } from './telephony/sim/sim-switch';
-import { CallRecorder } from './calls/call-recorder';
-import { CallRecordWriter } from './calls/call-record-writer';
 import type { Switch } from './telephony/switch';
-import { Metrics } from './observability/metrics';
 
 export interface AppOptions {
   redisUrl: string;
@@ -63,8 +68,8 @@ export interface AppOptions {
   /** Check every API response against its documented schema (default: outside production). */
   checkResponses?: boolean;
   acd: { offerTimeoutMs: number; wrapUpMs: number };
-  /** Agent-state upkeep: desktop grace period, lease renewals, reconciler passes. */
-  upkeep?: { desktopGraceMs: number; heartbeatMs: number; callLeaseMs: number; reconcileEveryMs: number };
+  /** Upkeep timing: desktop grace period, heartbeats and leases, reconciler and sweeper passes. */
+  upkeep?: Partial<Upkeep>;
   projectRoot: string;
   /** Reasons agents may give for not ready; default DEFAULT_NOT_READY_REASONS. */
   notReadyReasons?: readonly string[] | undefined;
@@ -87,8 +92,21 @@ export interface AppOptions {
   log: Logger;
 }
 
+export interface Upkeep {
+  /** An agent's desktop may be gone this long before the agent is logged out. */
+  desktopGraceMs: number;
+  /** How often leases and heartbeats are renewed (calls, desktops, this instance). */
+  heartbeatMs: number;
+  /** A live call's lease and an instance's heartbeat last this long unless renewed. */
+  callLeaseMs: number;
+  reconcileEveryMs: number;
+  sweepEveryMs: number;
+  /** After Redis comes back, expiries are not trusted for this long (nobody could renew meanwhile). */
+  redisGraceMs: number;
+}
+
 /** Detect a dead call owner within lease + one pass (≤ 4 s); log out a desktop gone for 10 s. */
-const DEFAULT_UPKEEP = { desktopGraceMs: 10_000, heartbeatMs: 1_000, callLeaseMs: 3_000, reconcileEveryMs: 1_000 };
+const DEFAULT_UPKEEP: Upkeep = { desktopGraceMs: 10_000, heartbeatMs: 1_000, callLeaseMs: 3_000, reconcileEveryMs: 1_000, sweepEveryMs: 1_000, redisGraceMs: 4_000 };
 
 /** break 休息 · lunch 午餐 · meeting 会议 · training 培训 · admin_work 事务处理 · outbound_work 外呼准备 */
 export const DEFAULT_NOT_READY_REASONS = ['break', 'lunch', 'meeting', 'training', 'admin_work', 'outbound_work'] as const;
@@ -96,44 +114,115 @@ export const DEFAULT_NOT_READY_REASONS = ['break', 'lunch', 'meeting', 'training
 /** How long the simulated softphone of an agent takes to answer the leg the switch sends it. */
 const SIM_SOFTPHONE_ANSWER_MS = 300;
 
-/** Everything wired together: stores, switch, call logic, HTTP API and the agent socket. */
+/** What an app is made of, wired once by App.create. */
+interface Parts {
+  redis: Redis;
+  mongo: Connection;
+  models: Models;
+  keys: RedisKeys;
+  metrics: Metrics;
+  inflight: InflightWrites;
+  instances: Instances;
+  health: RedisHealth;
+  calls: CallCenter;
+  agents: AgentService;
+  queues: QueueStore;
+  queueDirectory: QueueDirectory;
+  stores: StoreDirectory;
+  customers: CustomerDirectory;
+  routing: { ivr: IvrDirectory | undefined };
+  reload: () => Promise<void>;
+  tokens: TokenSigner;
+  reconciler: Reconciler;
+  sweeper: CallSweeper;
+  gateway: AgentGateway;
+  board: BoardGateway;
+  server: http.Server;
+  io: SocketServer;
+  writeback: CrmWriteback | undefined;
+  relay: OutboxRelay | undefined;
+  archive: RecordingArchive | undefined;
+  configBus: ConfigBus;
+  campaigns: CampaignRunner;
+  accounts: AccountEvents;
+  /** Set once the HTTP app is made (it needs the app itself). */
+  httpApp: express.Express | undefined;
+}
+
+/**
+ * Everything wired together: stores, switch, call logic, HTTP API and the agent socket. An app is
+ * created passive (its HTTP server answers, /readyz says standby, desks are refused) and becomes the
+ * active instance with activate(): the switch, the calls, the dialer and the leader's upkeep start.
+ */
 export class App {
+  private active = false;
+
   private constructor(
     readonly options: AppOptions,
-    readonly redis: Redis,
-    readonly mongo: Connection,
-    readonly models: Models,
-    readonly calls: CallCenter,
-    readonly agents: AgentService,
-    readonly queues: QueueStore,
-    readonly queueDirectory: QueueDirectory,
-    readonly stores: StoreDirectory,
-    readonly customers: CustomerDirectory,
-    private readonly routing: { ivr: IvrDirectory | undefined },
-    private readonly reload: () => Promise<void>,
-    readonly tokens: TokenSigner,
-    readonly reconciler: Reconciler,
-    private readonly gateway: AgentGateway,
-    private readonly server: http.Server,
-    private readonly io: SocketServer,
-    private readonly inflight: InflightWrites,
-    readonly writeback: CrmWriteback | undefined,
-    private readonly configBus: ConfigBus,
-    readonly campaigns: CampaignRunner,
-    private readonly board: BoardGateway,
-    private readonly archive: RecordingArchive | undefined,
-    private readonly accounts: AccountEvents,
-    private readonly httpApp: express.Express,
+    private readonly p: Parts,
   ) {}
+
+  get redis(): Redis {
+    return this.p.redis;
+  }
+  get mongo(): Connection {
+    return this.p.mongo;
+  }
+  get models(): Models {
+    return this.p.models;
+  }
+  get calls(): CallCenter {
+    return this.p.calls;
+  }
+  get agents(): AgentService {
+    return this.p.agents;
+  }
+  get queues(): QueueStore {
+    return this.p.queues;
+  }
+  get queueDirectory(): QueueDirectory {
+    return this.p.queueDirectory;
+  }
+  get stores(): StoreDirectory {
+    return this.p.stores;
+  }
+  get customers(): CustomerDirectory {
+    return this.p.customers;
+  }
+  get tokens(): TokenSigner {
+    return this.p.tokens;
+  }
+  get reconciler(): Reconciler {
+    return this.p.reconciler;
+  }
+  get sweeper(): CallSweeper {
+    return this.p.sweeper;
+  }
+  get writeback(): CrmWriteback | undefined {
+    return this.p.writeback;
+  }
+  get campaigns(): CampaignRunner {
+    return this.p.campaigns;
+  }
+  get metrics(): Metrics {
+    return this.p.metrics;
+  }
+  /** This instance's id (the owner of the calls it runs). */
+  get instanceId(): string {
+    return this.p.instances.id;
+  }
+  get isActive(): boolean {
+    return this.active;
+  }
 
   static async create(o: AppOptions): Promise<App> {
     const log = o.log;
     const metrics = o.metrics ?? new Metrics({ processMetrics: false });
+    const upkeep: Upkeep = { ...DEFAULT_UPKEEP, ...o.upkeep };
     const redis = connectRedis(o.redisUrl, 'cc-app', log.child({ module: 'redis' }));
     let mongo: Connection | undefined;
-    let writeback: CrmWriteback | undefined;
-    let archive: RecordingArchive | undefined;
     let configBus: ConfigBus | undefined;
+    let instances: Instances | undefined;
     let accounts: AccountEvents | undefined;
     try {
       await waitForRedis(redis, o.redisUrl, 10_000);
@@ -144,7 +233,10 @@ export class App {
       const tokens = new TokenSigner(deriveKey(o.authSecret, 'token-signing'), o.tokenTtlMs);
       const principals = new Principals(models);
       const inflight = new InflightWrites();
-      writeback = o.crm
+      const health = new RedisHealth(redis, o.clock, upkeep.redisGraceMs);
+      instances = new Instances(redis, keys.instances(), o.clock, { ttlMs: upkeep.callLeaseMs, beatMs: upkeep.heartbeatMs, log: log.child({ module: 'instances' }) });
+      await instances.start();
+      const writeback = o.crm
         ? new CrmWriteback({
             redisUrl: o.redisUrl,
             prefix: `${o.redisNamespace}:bull`,
@@ -154,9 +246,8 @@ export class App {
             log: log.child({ module: 'crm-writeback' }),
           })
         : undefined;
-      writeback?.start();
       const rec = o.recordings;
-      archive = rec
+      const archive = rec
         ? new RecordingArchive({
             redisUrl: o.redisUrl,
             prefix: `${o.redisNamespace}:bull`,
@@ -172,7 +263,7 @@ export class App {
             log: log.child({ module: 'recording-archive' }),
           })
         : undefined;
-      await archive?.start();
+      const relay = writeback ? new OutboxRelay({ models, sink: writeback, clock: o.clock, everyMs: 5_000, log: log.child({ module: 'outbox-relay' }) }) : undefined;
       const queues = new QueueStore(redis, keys);
       const queueDirectory = new QueueDirectory(models, queues, o.acd);
       await queueDirectory.load();
@@ -180,28 +271,28 @@ export class App {
       const stores = new StoreDirectory(models);
       await stores.load();
       const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };
-      const reloadRouting = async (): Promise<void> => {
+      const reload = async (): Promise<void> => {
         await queueDirectory.load();
         await stores.load();
         if (o.ivrDir) routing.ivr = IvrDirectory.load(o.ivrDir, { queueIds: queueDirectory.ids(), storeIds: stores.ids() });
       };
       configBus = new ConfigBus(redis, connectRedis(o.redisUrl, 'cc-config', log.child({ module: 'redis-sub' })), `${o.redisNamespace}:config`, log.child({ module: 'config-bus' }));
-      await configBus.start(reloadRouting);
+      await configBus.start(reload);
       const bus = configBus;
       /** A change made through this instance's API: reload here, then tell the others. */
       const changeRouting = async (): Promise<void> => {
-        await reloadRouting();
+        await reload();
         await bus.changed();
       };
 
       const server = http.createServer();
       const io = new SocketServer(server, { serveClient: true, pingInterval: 10_000, pingTimeout: 8_000 });
-      const upkeep = o.upkeep ?? DEFAULT_UPKEEP;
       const leases = new Leases(redis, keys);
       const gateway = new AgentGateway(io, tokens, models, leases, o.clock, { graceMs: upkeep.desktopGraceMs, heartbeatMs: upkeep.heartbeatMs, notReadyReasons: o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS }, log.child({ module: 'agent-gateway' }));
       const agentStore = new AgentStore(redis, keys);
       const agents = new AgentService(agentStore, gateway, () => o.clock.now(), log.child({ module: 'agents' }));
       const records = new CallRecordWriter({ models, inflight, log: log.child({ module: 'call-records' }) });
+      const live = new LiveCalls(redis, o.redisNamespace);
       const calls = new CallCenter({
         sw: o.sw,
         clock: o.clock,
@@ -217,8 +308,12 @@ export class App {
         inflight,
         records,
         recorder: new CallRecorder({ sw: o.sw, records, enabled: o.recordCalls ?? true, timeZoneOf: (storeId) => (storeId ? stores.calendar(storeId)?.timeZone : undefined) ?? 'Asia/Shanghai', log: log.child({ module: 'recorder' }) }),
-        outcomes: new DispositionService({ models, records, customers, channel: gateway, inflight, sink: writeback, log: log.child({ module: 'outcomes' }) }),
+        outcomes: new DispositionService({ models, records, customers, channel: gateway, inflight, sink: writeback, relay, log: log.child({ module: 'outcomes' }) }),
         leases,
+        live,
+        owner: instances.id,
+        metrics,
+        storesUp: () => redis.status === 'ready' && mongo?.readyState === 1,
         archive,
         flowFor: (dialled) => routing.ivr?.forDialled(dialled),
         storeCalendar: (storeId) => stores.calendar(storeId),
@@ -227,7 +322,33 @@ export class App {
       });
       const dnc = new DoNotCall(redis, o.redisNamespace);
       const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, customers, dnc, log: log.child({ module: 'dialer' }) });
-      const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs });
+      const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs, orphanWrapUpMs: 0, health, unswept: (callId) => live.exists(callId) });
+      const wrapUpFor = async (queueId: string | undefined): Promise<{ dispositionCodes: string[]; wrapUpMs: number }> => {
+        if (queueId?.startsWith('campaign:')) {
+          const c = await models.Campaign.findById(queueId.slice('campaign:'.length), { dispositionCodes: 1, wrapUpMs: 1 }).lean();
+          return { dispositionCodes: c?.dispositionCodes ?? [], wrapUpMs: c?.wrapUpMs ?? o.acd.wrapUpMs };
+        }
+        const q = queueId ? queueDirectory.get(queueId) : undefined;
+        return { dispositionCodes: q?.dispositionCodes ?? [], wrapUpMs: q?.wrapUpMs ?? o.acd.wrapUpMs };
+      };
+      const sweeper = new CallSweeper({
+        live,
+        instances,
+        health,
+        queues,
+        agents,
+        leases,
+        records,
+        channel: gateway,
+        clock: o.clock,
+        metrics,
+        log: log.child({ module: 'sweeper' }),
+        owner: instances.id,
+        runsHere: (callId) => calls.runsHere(callId),
+        resumeCallback: (callId, state) => calls.resumeCallback(callId, state),
+        wrapUpFor,
+        everyMs: upkeep.sweepEveryMs,
+      });
       const sim = o.sw instanceof SimSwitch ? o.sw : undefined;
       const presence: AgentPresence = sim
         ? {
@@ -243,7 +364,9 @@ export class App {
       );
       await accounts.start();
       const board = new BoardGateway(io, { tokens, models, campaigns, calls, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
-      const httpApp = createHttpApp({
+      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, instances, health, calls, agents, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, server, io, writeback, relay, archive, configBus, campaigns, accounts, httpApp: undefined };
+      const app = new App(o, parts);
+      parts.httpApp = createHttpApp({
         models,
         tokens,
         refresh: new RefreshTokens(redis, o.redisNamespace, o.refreshTtlMs ?? 12 * 3600_000),
@@ -258,22 +381,18 @@ export class App {
         writeback,
         campaigns,
         dnc,
-        readiness: () => readiness(redis, mongo as Connection, o.sw),
+        readiness: async () => ({ ...(await readiness(redis, mongo as Connection, o.sw)), ...(app.active ? {} : { ready: false, role: 'standby' as const }) }),
         metrics: { registry: metrics.registry, token: o.metricsToken },
         sim,
+        clock: o.clock,
         agentUiDir: agentUiDir(o.projectRoot),
         sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
         log: log.child({ module: 'http' }),
       });
-      server.on('request', httpApp);
-      await o.sw.start();
-      calls.start();
-      board.start();
-      reconciler.start();
-      return new App(o, redis, mongo, models, calls, agents, queues, queueDirectory, stores, customers, routing, reloadRouting, tokens, reconciler, gateway, server, io, inflight, writeback, configBus, campaigns, board, archive, accounts, httpApp);
+      server.on('request', parts.httpApp);
+      return app;
     } catch (err) {
-      await writeback?.stop();
-      await archive?.stop();
+      await instances?.stop();
       await configBus?.stop();
       await accounts?.stop();
       redis.disconnect();
@@ -283,64 +402,100 @@ export class App {
   }
 
   /**
+   * Becomes the active instance: the switch connects and calls are taken; the leader's upkeep
+   * (reconciler, sweeper, job workers) and the campaigns marked running start here.
+   */
+  async activate(): Promise<void> {
+    if (this.active) return;
+    const p = this.p;
+    p.writeback?.start();
+    p.relay?.start();
+    await p.archive?.start();
+    await this.options.sw.start();
+    p.calls.start();
+    p.board.start();
+    p.reconciler.start();
+    p.sweeper.start();
+    p.gateway.activate();
+    this.active = true;
+    p.metrics.leader.set(1);
+    const resumed = await p.campaigns.resume();
+    if (resumed.length > 0) this.options.log.info({ campaigns: resumed }, 'campaigns running before the restart resumed');
+  }
+
+  /**
    * (Re)reads queues, stores and the IVR flows, and checks the flows against them: an invalid flow
    * throws a FlowError naming the file and node, and the flows in use stay as they were.
    */
   reloadRouting(): Promise<void> {
-    return this.reload();
+    return this.p.reload();
   }
 
-  /** Ends a user's open desks (logout everywhere, deactivation): each is told why and disconnected. */
-  endSessions(username: string, code: 'session_expired' | 'account_disabled', error: string): void {
-    this.gateway.endSessions(username, code, error);
+  get ivr(): IvrDirectory | undefined {
+    return this.p.routing.ivr;
   }
 
   /** Every method and path the HTTP server answers (express style paths). */
   httpRoutes(): { method: string; path: string }[] {
-    return expressRoutes(this.httpApp);
+    return this.p.httpApp ? expressRoutes(this.p.httpApp) : [];
   }
 
   /** After a user record was changed outside the API (a script, the database): every instance re-reads it. */
   userChanged(username: string): Promise<void> {
-    return this.accounts.changed(username);
+    return this.p.accounts.changed(username);
   }
 
   /** The SIP account of a user who may register a phone (exists, active), for the registrar. */
   async sipAccount(username: string): Promise<{ sipPasswordVersion: number } | undefined> {
-    const u = await this.models.User.findOne({ username }, { active: 1, sipPasswordVersion: 1 }).lean();
+    const u = await this.p.models.User.findOne({ username }, { active: 1, sipPasswordVersion: 1 }).lean();
     return u && u.active !== false ? { sipPasswordVersion: u.sipPasswordVersion ?? 0 } : undefined;
   }
 
-  get ivr(): IvrDirectory | undefined {
-    return this.routing.ivr;
+  /** Ends a user's open desks (logout everywhere, deactivation): each is told why and disconnected. */
+  endSessions(username: string, code: 'session_expired' | 'account_disabled', error: string): void {
+    this.p.gateway.endSessions(username, code, error);
   }
 
   async listen(): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.http.port, this.options.http.host, () => resolve());
+      this.p.server.once('error', reject);
+      this.p.server.listen(this.options.http.port, this.options.http.host, () => resolve());
     });
-    return this.server.address() as AddressInfo;
+    return this.p.server.address() as AddressInfo;
+  }
+
+  /** Settles when the dispatcher, every call session and every write in flight are idle (tests, shutdown). */
+  async quiesce(): Promise<void> {
+    await this.p.calls.idle();
+    await this.p.inflight.drain(60_000);
+    await this.p.relay?.idle();
   }
 
   /** Stop taking calls, finish the ones in progress and the writes in flight, close every connection. */
   async stop(timeoutMs: number): Promise<void> {
     const log = this.options.log;
-    this.reconciler.stop();
-    await this.campaigns.stopAll();
-    this.board.stop();
-    await this.calls.stop(timeoutMs);
-    this.gateway.stop();
-    const left = await this.inflight.drain(timeoutMs);
+    const p = this.p;
+    this.active = false;
+    p.metrics.leader.set(0);
+    p.reconciler.stop();
+    p.sweeper.stop();
+    p.relay?.stop();
+    await p.campaigns.stopAll();
+    p.board.stop();
+    await p.calls.stop(timeoutMs);
+    p.gateway.stop();
+    const left = await p.inflight.drain(timeoutMs);
+    await p.relay?.idle();
     if (left > 0) log.warn({ left }, 'writes still in flight at shutdown');
-    await this.io.close(); // also closes the HTTP server it is attached to
-    if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await p.io.close(); // also closes the HTTP server it is attached to
+    if (p.server.listening) await new Promise<void>((resolve) => p.server.close(() => resolve()));
     await this.options.sw.stop();
-    await this.writeback?.stop();
-    await this.archive?.stop();
-    await this.configBus.stop();
-    await this.accounts.stop();
-    await this.redis.quit().catch(() => this.redis.disconnect());
-    await this.mongo.close();
+    await p.writeback?.stop();
+    await p.archive?.stop();
+    await p.configBus.stop();
+    await p.accounts.stop();
+    await p.instances.stop();
+    await p.redis.quit().catch(() => p.redis.disconnect());
+    await p.mongo.close();
   }
 }

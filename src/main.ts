@@ -15,6 +15,9 @@ import { Metrics } from './observability/metrics';
 import { installFaultPolicy } from './process/fault-policy';
 import { acquireInstanceLock, InstanceLockError } from './process/instance-lock';
 import { detach } from './util/detach';
+import { Leadership } from './cluster/leadership';
+import { RedisHealth } from './cluster/redis-health';
+import { connectRedis } from './redis/connect';
 
 /** One line on stderr, exit non-zero: for problems a person fixes before trying again. */
 function die(message: string, code = 2): never {
@@ -31,11 +34,14 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
   let made: MadeSwitch | undefined;
   let stopping = false;
   let releaseLock = (): void => undefined;
+  let leadership: Leadership | undefined;
+  let closeLeadership = async (): Promise<void> => undefined;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: no new calls, finishing calls and writes in flight');
     try {
+      await closeLeadership();
       await app?.stop(config.shutdownTimeoutMs);
       await made?.close();
     } catch (err) {
@@ -78,14 +84,14 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
       clock,
       log,
       redisUrl,
-      redisNamespace: 'cc',
+      redisNamespace: config.redisPrefix,
       authSecret,
       sipAccount: async (userId) => users()?.sipAccount(userId),
     });
     app = await App.create({
       redisUrl,
       mongodbUri,
-      redisNamespace: 'cc',
+      redisNamespace: config.redisPrefix,
       http: config.http,
       authSecret,
       tokenTtlMs: config.auth.tokenTtlMs,
@@ -107,11 +113,30 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
     if (config.demoSeed) await seedDemoData(app.models, clock.now(), log);
     await app.reloadRouting(); // checks every IVR flow against the queues and stores; a bad file stops here, naming it
     log.info({ flows: app.ivr?.flows.map((f) => `${f.id} (${f.numbers.join(', ')})`) }, 'IVR flows loaded');
-    const resumed = await app.campaigns.resume();
-    if (resumed.length > 0) log.info({ campaigns: resumed }, 'campaigns running before the restart resumed');
     const address = await app.listen();
-    log.info({ url: `http://${address.address === '127.0.0.1' ? 'localhost' : address.address}:${address.port}`, switch: config.switch.kind }, 'ready to take calls');
+    const url = `http://${address.address === '127.0.0.1' ? 'localhost' : address.address}:${address.port}`;
+    // One active instance per deployment; another started on the same Redis is a hot standby that
+    // takes over when this one's leader lock runs out.
+    const active = app;
+    const redisLink = connectRedis(redisUrl, 'cc-leader', log.child({ module: 'redis-leader' }));
+    leadership = new Leadership(redisLink, `${config.redisPrefix}:leader`, active.instanceId, clock, new RedisHealth(redisLink, clock, 4000), { ttlMs: 3000, renewMs: 1000, log: log.child({ module: 'leadership' }) });
+    closeLeadership = async () => {
+      await leadership?.stop();
+      await redisLink.quit().catch(() => redisLink.disconnect());
+    };
+    log.info({ url, instance: active.instanceId }, 'HTTP up; taking the leader lock (a standby waits here until the active instance is gone)');
+    await leadership.start({
+      elected: async () => {
+        await active.activate();
+        if (made?.sw.isConnected()) log.info({ url, switch: config.switch.kind }, 'ready to take calls');
+        else log.warn({ url, switch: config.switch.kind, parts: made?.sw.parts?.() }, 'active, but the switch is not connected yet: calls are taken once it is (readyz names what is missing)');
+      },
+      // Two active instances would both act on the same calls: this one stops at once (a process
+      // manager or compose restarts it, as a standby).
+      deposed: () => die('another instance took over as the active one; stopping so that only one acts', 3),
+    });
   } catch (err) {
+    await closeLeadership().catch(() => undefined);
     await app?.stop(1000).catch(() => undefined);
     await made?.close().catch(() => undefined);
     await stopChildren();

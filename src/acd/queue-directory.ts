@@ -22,6 +22,8 @@ export interface QueueConfig {
   /** Key that turns waiting into a queued callback (offered in announcements); undefined: not offered. */
   callbackKey: string | undefined;
   wrapUpExtendMaxMs: number;
+  /** The agent must save an outcome before leaving wrap-up (the wrap-up timer does not make them ready). */
+  requireDisposition: boolean;
 }
 
 /** Queue definitions (MongoDB), cached; which queue a dialled number lands in. */
@@ -56,6 +58,7 @@ export class QueueDirectory {
           announceEveryMs: d.announceEveryMs ?? undefined,
           callbackKey: d.callbackKey ?? undefined,
           wrapUpExtendMaxMs: d.wrapUpExtendMaxMs,
+          requireDisposition: d.requireDisposition,
         },
       ]),
     );

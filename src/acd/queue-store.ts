@@ -163,6 +163,15 @@ export class QueueStore {
     await this.redis.multi().del(this.keys.reservation(callId)).hdel(this.keys.call(callId), 'agents', 'reservedAt').zadd(this.keys.queueWaiting(queueId), score, callId).exec();
   }
 
+  /**
+   * A reservation for a call this instance does not run: the reservation goes, the call stays out of
+   * the waiting set (it would be matched again at once) with its hash kept, for the sweeper to close
+   * it or put it back (requeue).
+   */
+  async park(callId: string): Promise<void> {
+    await this.redis.multi().del(this.keys.reservation(callId)).hdel(this.keys.call(callId), 'agents', 'reservedAt').exec();
+  }
+
   /** The call leaves the queue for good (connected, abandoned, overflowed). */
   async remove(callId: string, queueId: string): Promise<void> {
     await this.redis.multi().zrem(this.keys.queueWaiting(queueId), callId).del(this.keys.reservation(callId)).del(this.keys.call(callId)).exec();
@@ -194,10 +203,16 @@ export class QueueStore {
     return this.redis.zcard(this.keys.queueWaiting(queueId));
   }
 
-  /** A call of this queue was connected (+1) or its after-call work finished (-1, with its handle time). */
-  async recordActive(queueId: string, delta: 1 | -1, handleMs?: number): Promise<void> {
+  /**
+   * A call of this queue was connected (+1) or its after-call work finished (-1, with its handle time).
+   * With `liveKey` the call's live state records, in the same transaction, whether it counts now: a
+   * sweeper closing the call after a crash then knows whether a -1 is owed.
+   */
+  async recordActive(queueId: string, delta: 1 | -1, handleMs?: number, liveKey?: string): Promise<void> {
     const m = this.redis.multi().hincrby(this.keys.queueStats(queueId), 'active', delta);
     if (handleMs !== undefined) m.hincrby(this.keys.queueStats(queueId), 'handled', 1).hincrby(this.keys.queueStats(queueId), 'handleMs', Math.round(handleMs));
+    if (liveKey && delta === 1) m.hset(liveKey, 'countedActive', '1');
+    if (liveKey && delta === -1) m.hdel(liveKey, 'countedActive');
     await m.exec();
   }
 

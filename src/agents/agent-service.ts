@@ -12,8 +12,9 @@ export class AgentService {
     private readonly log: Logger,
   ) {}
 
-  async apply(agentId: string, event: AgentEvent): Promise<ApplyResult> {
-    const result = await this.store.apply(agentId, event, this.now());
+  /** Applies an event; with `onlyForCall`, only while the agent is still on that call. */
+  async apply(agentId: string, event: AgentEvent, onlyForCall?: string): Promise<ApplyResult> {
+    const result = await this.store.apply(agentId, event, this.now(), onlyForCall);
     if (result.ok && result.status !== result.previous) {
       this.log.debug({ agentId, event: event.type, from: result.previous.state, to: result.status.state }, 'agent state');
       this.channel.state(agentId, result.status);

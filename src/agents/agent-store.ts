@@ -90,10 +90,15 @@ export class AgentStore {
     await this.redis.hincrby(this.keys.agent(agentId), 'calls', 1);
   }
 
-  /** Applies an event through the state machine; retries if another writer got there first. */
-  async apply(agentId: string, event: AgentEvent, now: number): Promise<ApplyResult> {
+  /**
+   * Applies an event through the state machine; retries if another writer got there first. With
+   * `onlyForCall`, the event applies only while the agent is still on that call (a correction for a
+   * call that is gone must not touch an agent who has moved on to another).
+   */
+  async apply(agentId: string, event: AgentEvent, now: number, onlyForCall?: string): Promise<ApplyResult> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const { status: previous, version } = parseStatus(await this.redis.hgetall(this.keys.agent(agentId)));
+      if (onlyForCall !== undefined && previous.callId !== onlyForCall) return { ok: false, error: `no longer on call ${onlyForCall}`, status: previous };
       const t = nextStatus(previous, event, now);
       if (!t.ok) return { ok: false, error: t.error, status: previous };
       if (t.status === previous) return { ok: true, status: previous, previous };

@@ -6,6 +6,10 @@ export interface AgentFacts {
   callLive: boolean;
   /** Some app instance holds a connected desktop for the agent (its lease is fresh). */
   present: boolean;
+  /** How long the agent has been in this state. */
+  inStateMs: number;
+  /** How long after-call work may last when nobody runs the call any more (its owner would have ended it). */
+  orphanWrapUpMs: number;
 }
 
 /**
@@ -14,7 +18,9 @@ export interface AgentFacts {
  * version check rather than overwriting it.
  *  - reserved / ringing for a call nobody runs → ready (call_gone)
  *  - talking / on hold on a call nobody runs → wrap-up (call_ended), so the outcome can still be written
- *  - wrap-up for a call nobody runs (its owner, who would end wrap-up, is gone) → ready
+ *  - wrap-up for a call nobody runs (its owner, who would end wrap-up, is gone) → ready once
+ *    orphanWrapUpMs has passed (the app frees such agents at once: the outcome can still be recorded
+ *    afterwards, from the call record)
  *  - ready / not ready / wrap-up with no desktop anywhere past the grace period → logged out
  */
 export function correction(status: AgentStatus, facts: AgentFacts): AgentEvent | undefined {
@@ -27,7 +33,7 @@ export function correction(status: AgentStatus, facts: AgentFacts): AgentEvent |
     case 'outbound':
       return facts.callLive ? undefined : { type: 'call_ended' };
     case 'wrap_up':
-      if (!facts.callLive) return { type: 'wrap_up_done' };
+      if (!facts.callLive && facts.inStateMs >= facts.orphanWrapUpMs) return { type: 'wrap_up_done' };
       return undefined;
     case 'ready':
     case 'not_ready':

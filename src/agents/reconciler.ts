@@ -7,6 +7,12 @@ import { correction } from './reconcile';
 
 export interface ReconcilerOptions {
   intervalMs: number;
+  /** After-call work of a call nobody runs any more ends after this long. */
+  orphanWrapUpMs: number;
+  /** Leases read right after a Redis outage prove nothing: no pass until Redis has been up a while. */
+  health: { settled(): boolean };
+  /** A call the sweeper has not closed yet: its agents are the sweeper's to free (it tells their desks why). */
+  unswept(callId: string): Promise<boolean>;
 }
 
 /**
@@ -40,23 +46,28 @@ export class Reconciler {
 
   /** One pass over every known agent; returns how many were corrected. */
   async runOnce(): Promise<number> {
+    if (!this.options.health.settled()) return 0;
     const now = this.clock.now();
     let corrected = 0;
     for (const [agentId, status] of await this.store.listStatuses()) {
       if (status.state === 'logged_out') continue;
       const [callLive, present] = await Promise.all([
-        status.callId ? this.leases.alive('calls', status.callId, now) : Promise.resolve(false),
+        status.callId ? this.callLive(status.callId, now) : Promise.resolve(false),
         this.leases.alive('presence', agentId, now),
       ]);
-      const fix = correction(status, { callLive, present });
+      const fix = correction(status, { callLive, present, inStateMs: now - status.since, orphanWrapUpMs: this.options.orphanWrapUpMs });
       if (!fix) continue;
-      const r = await this.agents.apply(agentId, fix);
+      const r = await this.agents.apply(agentId, fix, status.callId || undefined);
       if (r.ok) {
         corrected++;
         this.log.warn({ agentId, was: status.state, callId: status.callId || undefined, now: r.status.state, callLive, present }, 'agent state corrected');
       }
     }
     return corrected;
+  }
+
+  private async callLive(callId: string, now: number): Promise<boolean> {
+    return (await this.leases.alive('calls', callId, now)) || (await this.options.unswept(callId));
   }
 
   private arm(): void {

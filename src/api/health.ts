@@ -6,9 +6,13 @@ import type { Switch } from '../telephony/switch';
 export type PartState = 'up' | 'down';
 export interface Readiness {
   ready: boolean;
+  /** standby: a hot standby of the active instance; it serves when that one's leader lock runs out. */
+  role?: 'standby';
   redis: PartState;
   mongodb: PartState;
   switch: PartState;
+  /** The switch's own parts (drachtio-server, FreeSWITCH, with their addresses), when it has several. */
+  switchParts?: Record<string, PartState>;
 }
 
 async function redisAlive(redis: Redis): Promise<boolean> {
@@ -25,5 +29,6 @@ export async function readiness(redis: Redis, mongo: Connection, sw: Switch): Pr
   const [r, m] = await Promise.all([redisAlive(redis), mongoAlive(mongo)]);
   const s = sw.isConnected();
   const state = (b: boolean): PartState => (b ? 'up' : 'down');
-  return { ready: r && m && s, redis: state(r), mongodb: state(m), switch: state(s) };
+  const parts = sw.parts?.();
+  return { ready: r && m && s, redis: state(r), mongodb: state(m), switch: state(s), ...(parts ? { switchParts: parts } : {}) };
 }

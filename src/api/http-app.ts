@@ -23,11 +23,14 @@ import type { Readiness } from './health';
 import { HttpError } from './http-kit';
 import { leadRoutes } from './lead-routes';
 import { buildApiDocument, type ApiDocument } from './openapi';
-import { created, ok, RouteRegistry } from './route-registry';
+import { ok, RouteRegistry } from './route-registry';
 import { canSeeStore, requireStore } from './scope';
 import { IsoDate } from './schemas';
 import { buildSoftphoneBundle } from './softphone-bundle';
 import { userRoutes } from './user-routes';
+import { simRoutes } from './sim-routes';
+import type { Clock } from '../clock/clock';
+import { isTransient } from '../store/retry';
 
 export interface HttpDeps extends AdminDeps {
   models: Models;
@@ -44,6 +47,8 @@ export interface HttpDeps extends AdminDeps {
   metrics: { registry: Registry; token: string | undefined };
   /** Present when the simulated switch runs: lets a user place a simulated inbound call. */
   sim: SimSwitch | undefined;
+  /** The app's clock (simulated callers' scripts run on it). */
+  clock: Clock;
   agentUiDir: string;
   /** Agents' phones register with these (digest realm; the WSS address browsers use; AUTH_SECRET). */
   sip: { realm: string; wsUri: string | undefined; secret: string };
@@ -52,14 +57,15 @@ export interface HttpDeps extends AdminDeps {
   log: Logger;
 }
 
-const phone = z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number');
-const simCallSchema = z.strictObject({
-  from: phone,
-  to: phone,
-  source: z.enum(['trunk', 'vehicle']).default('trunk'),
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,60}$/), z.string().max(200)).default({}),
+const PartState = z.enum(['up', 'down']);
+const ReadinessView = z.object({
+  ready: z.boolean(),
+  role: z.literal('standby').optional().meta({ description: 'a hot standby of the active instance' }),
+  redis: PartState,
+  mongodb: PartState,
+  switch: PartState,
+  switchParts: z.record(z.string(), PartState).optional().meta({ description: "the switch's own parts (drachtio-server, FreeSWITCH) with their addresses" }),
 });
-const ReadinessView = z.object({ ready: z.boolean(), redis: z.enum(['up', 'down']), mongodb: z.enum(['up', 'down']), switch: z.enum(['up', 'down']) });
 const FunnelEntry = z.object({ at: z.string(), kind: z.string(), storeId: z.string().optional(), model: z.string().optional(), grade: z.string().optional(), note: z.string().optional() });
 const PastCall = z.object({ callId: z.string(), at: z.string(), direction: z.string(), outcome: z.string().optional(), agent: z.string().optional(), disposition: z.string().optional(), notes: z.string().optional() });
 const CustomerCardView = z
@@ -178,21 +184,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   leadRoutes(registry, deps.models);
   campaignRoutes(registry, { models: deps.models, runner: deps.campaigns, dnc: deps.dnc });
 
-  registry.add({
-    method: 'post',
-    path: '/api/sim/calls',
-    tag: 'calls',
-    summary: 'Simulated switch only: a simulated caller dials in (demo and tests)',
-    access: 'signed-in',
-    body: simCallSchema,
-    responses: { 201: { description: "the caller's leg", schema: z.object({ legId: z.string() }) }, 409: { description: 'not on the simulated switch' }, 503: { description: 'the switch is not taking calls now' } },
-    handler: ({ body }) => {
-      if (!deps.sim) throw new HttpError(409, 'simulated calls exist only with SWITCH=sim');
-      const party = deps.sim.placeCall(body);
-      if (party.state === 'ended') throw new HttpError(503, 'the switch is not taking calls now');
-      return created({ legId: party.legId });
-    },
-  });
+  simRoutes(registry, deps.sim, deps.clock);
 
   let doc: ApiDocument | undefined;
   const document = (): ApiDocument => (doc ??= buildApiDocument(registry.routes));
@@ -242,7 +234,9 @@ export function createHttpApp(deps: HttpDeps): express.Express {
             ? new HttpError(413, 'request body too large')
             : e.type === 'encoding.unsupported' || e.type === 'charset.unsupported'
               ? new HttpError(415, e.message ?? 'unsupported body encoding')
-              : undefined;
+              : isTransient(err)
+                ? new HttpError(503, 'the database is unreachable just now; try again in a moment', 'unavailable', { 'Retry-After': '5' })
+                : undefined;
     if (known) {
       res.status(known.status).set(known.headers).json(known.body());
       return;

@@ -42,6 +42,8 @@ function responsesOf(route: AnyRoute): ZodOpenApiResponsesObject {
     add(415);
   }
   if (route.rateLimited) add(429);
+  // any route that reads or writes a store answers 503 while the database or Redis is unreachable
+  if (route.tag !== 'docs' && route.tag !== 'health') add(503);
   const out: Record<string, ZodOpenApiResponseObject> = {};
   for (const [status, doc] of [...statuses].sort(([a], [b]) => a - b)) {
     const schema = doc.schema ?? (status >= 400 ? ErrorBody : undefined);

@@ -23,6 +23,9 @@ import { checkTransfer } from './transfer-policy';
 import { ConversationControls, type MonitorNotices } from './conversation-controls';
 import { toE164 } from '../crm/phone';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
+import type { LiveCalls, LiveCallState } from './live-calls';
+import type { Metrics } from '../observability/metrics';
+import { persist } from '../util/persist';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
 import { detach } from '../util/detach';
 
@@ -44,6 +47,13 @@ export interface CallCenterDeps {
   outcomes: DispositionService;
   recorder: CallRecorder;
   leases: Leases;
+  /** What Redis keeps of each live call (for the sweeper). */
+  live: LiveCalls;
+  /** This instance's id, written as the owner of its calls. */
+  owner: string;
+  metrics: Metrics;
+  /** False while MongoDB or Redis is unreachable: new calls are then refused (503) rather than answered and dropped. */
+  storesUp?: () => boolean;
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
   /** A live call's lease lasts this long; it is renewed every heartbeatMs while the session runs. */
@@ -57,6 +67,8 @@ export interface CallCenterDeps {
  */
 export class CallCenter {
   private readonly calls = new Map<string, CallSession>();
+  /** Calls that ended here whose Redis state is still being removed (the sweeper leaves them alone). */
+  private readonly forgetting = new Set<string>();
   /** Outbound call ids reserved for an agent, not yet connected (their leases are renewed too). */
   private readonly pendingOutbound = new Set<string>();
   private readonly byLeg = new Map<LegId, CallSession>();
@@ -82,6 +94,7 @@ export class CallCenter {
       dispatch: (queueId) => this.dispatcher.request(queueId),
       bindLeg: (legId, call) => this.byLeg.set(legId, call),
       forget: (call) => this.forget(call),
+      abandon: (call, reason) => this.abandon(call, reason),
       queueConfig: (queueId) => deps.queueDirectory.get(queueId),
     };
     this.controls = new ConversationControls({
@@ -114,16 +127,41 @@ export class CallCenter {
     this.beat();
   }
 
-  /** Renews the leases of this instance's live calls, so the reconciler knows they still run. */
+  /**
+   * The watchdog and the leases: a session that stopped making progress (failed, stuck, past its
+   * phase's deadline) is given up (its legs ended, the call handed to the sweeper); the others' leases
+   * are renewed, so the reconciler knows they still run.
+   */
   private beat(): void {
     this.heartbeat = this.deps.clock.setTimer('call-center:heartbeat', this.deps.lease.heartbeatMs, async () => {
+      const now = this.deps.clock.now();
+      const healthy: string[] = [...this.pendingOutbound];
+      for (const [callId, call] of [...this.calls]) {
+        if (call.healthy(now)) healthy.push(callId);
+        else call.giveUp('watchdog: no progress within the phase deadline');
+      }
       try {
-        await this.deps.leases.renew('calls', [...this.calls.keys(), ...this.pendingOutbound], this.deps.clock.now() + this.deps.lease.ttlMs);
+        await this.deps.leases.renew('calls', healthy, now + this.deps.lease.ttlMs);
       } catch (err) {
         this.deps.log.warn({ err }, 'call lease renewal failed');
       }
       this.beat();
     });
+  }
+
+  /** True while this instance runs the call or is still removing its Redis state. */
+  runsHere(callId: string): boolean {
+    return this.calls.has(callId) || this.forgetting.has(callId) || this.pendingOutbound.has(callId);
+  }
+
+  /** The sweeper found a queued callback whose instance is gone: it waits for an agent here now. */
+  async resumeCallback(callId: string, state: LiveCallState): Promise<boolean> {
+    const queue = state.queueId ? this.deps.queueDirectory.get(state.queueId) : undefined;
+    if (!queue || !state.callbackNumber || !this.accepting) return false;
+    const call = InboundCall.resumeCallback(this.ctx, callId, state, queue);
+    this.calls.set(callId, call);
+    await call.resume();
+    return true;
   }
 
   /** Calls this instance is handling now. */
@@ -149,7 +187,7 @@ export class CallCenter {
   /** Preview: the agent (reserved for this lead) dials it; resolves with the lead's outcome. */
   startPreview(campaign: OutboundCampaign, lead: { leadId: string; phone: string }, agentId: string, callId: string): Promise<DialOutcome> {
     this.pendingOutbound.delete(callId);
-    const call = new OutboundCall({ ...this.deps, bindLeg: (legId, c) => this.byLeg.set(legId, c), forget: (c) => this.forget(c) }, campaign, lead, undefined, agentId, callId);
+    const call = new OutboundCall(this.ctx, campaign, lead, undefined, agentId, callId);
     this.calls.set(call.callId, call);
     return call.startPreview();
   }
@@ -163,14 +201,7 @@ export class CallCenter {
   /** The dialer connects a person who answered to the agent it reserved; true once they talk. */
   startOutbound(campaign: OutboundCampaign, lead: { leadId: string; phone: string }, customerLeg: LegId, agentId: string, callId: string): Promise<boolean> {
     this.pendingOutbound.delete(callId);
-    const call = new OutboundCall(
-      { ...this.deps, bindLeg: (legId, c) => this.byLeg.set(legId, c), forget: (c) => this.forget(c) },
-      campaign,
-      lead,
-      customerLeg,
-      agentId,
-      callId,
-    );
+    const call = new OutboundCall(this.ctx, campaign, lead, customerLeg, agentId, callId);
     this.calls.set(call.callId, call);
     return call.start();
   }
@@ -178,6 +209,21 @@ export class CallCenter {
   /** Match again every queue the agent serves (after the agent became ready). */
   agentAvailable(queueIds: readonly string[]): void {
     for (const q of queueIds) this.dispatcher.request(q);
+  }
+
+  /**
+   * The agent asks to go ready. During a call's wrap-up that call's session decides (a required outcome
+   * must be saved first) and ends the wrap-up; otherwise the state machine does.
+   */
+  async agentReady(agentId: string, queueIds: readonly string[]): Promise<void> {
+    const status = await this.deps.agents.get(agentId);
+    const session = status.state === 'wrap_up' ? this.calls.get(status.callId) : undefined;
+    if (session) await session.leaveWrapUp(agentId);
+    else {
+      const r = await this.deps.agents.apply(agentId, { type: 'ready' });
+      if (!r.ok) throw new CallActionError('state_refused', r.error);
+    }
+    this.agentAvailable(queueIds);
   }
 
   async accept(agentId: string, callId: string): Promise<void> {
@@ -261,14 +307,18 @@ export class CallCenter {
   async disposition(agentId: string, callId: string, code: string, notes: string, details: OutcomeDetails = {}): Promise<void> {
     const live = this.calls.get(callId);
     if (live) return live.disposition(agentId, code, notes, details);
-    // Wrap-up time ran out before the agent saved: the outcome is still accepted, once.
+    // Wrap-up time ran out before the agent saved, or the call was lost with its instance: the
+    // outcome is still accepted, once.
     const { CallRecord } = this.deps.models;
+    await this.deps.records.settled(callId);
     const record = await CallRecord.findById(callId).lean();
     if (!record || record.agentUsername !== agentId || record.status !== 'ended') throw new CallActionError('not_in_wrap_up', 'you can record an outcome only for your own call, after it ends');
     const queue = this.deps.queueDirectory.get(record.queueId ?? '');
     if (queue && !queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${queue.dispositionCodes.join(', ')}`);
     await this.deps.outcomes.record({ ...details, callId, agentId, code, notes, at: new Date(this.deps.clock.now()), customerId: record.customerId ?? undefined, queueId: record.queueId ?? '' });
     this.deps.channel.dispositionSaved(agentId, callId, code);
+    // an agent still in the wrap-up of a call nobody runs any more is done with it
+    await this.deps.agents.apply(agentId, { type: 'wrap_up_done' }, callId);
   }
 
   /** Stop taking calls, end the ones in progress, wait for their records to be written. */
@@ -298,16 +348,19 @@ export class CallCenter {
   private readonly onOffered = (offer: CallOffered): void => {
     const log = this.deps.log.child({ leg: offer.legId });
     const queue = this.deps.queueDirectory.forDialled(offer.to);
-    if (!this.accepting || !queue) {
-      log.warn({ to: offer.to, accepting: this.accepting }, queue ? 'refusing call: shutting down' : 'refusing call: no queue configured');
+    const storesUp = this.deps.storesUp?.() ?? true;
+    if (!this.accepting || !queue || !storesUp) {
+      const reason = !queue ? 'no_queue' : !this.accepting ? 'shutting_down' : 'stores_down';
+      log.warn({ to: offer.to, reason }, 'refusing call');
+      this.deps.metrics.callsRefused.inc({ reason });
       this.deps.sw.reject(offer.legId, queue ? 503 : 480).catch((err: unknown) => log.warn({ err }, 'reject failed'));
       return;
     }
     const call = new InboundCall(this.ctx, offer, queue);
     this.calls.set(call.callId, call);
-    this.deps.leases.renew('calls', [call.callId], this.deps.clock.now() + this.deps.lease.ttlMs).catch((err: unknown) => log.warn({ err }, 'call lease failed'));
+    this.deps.leases.renew('calls', [call.callId], this.deps.clock.now() + this.deps.lease.ttlMs).catch((err: unknown) => log.warn({ err, callId: call.callId }, 'call lease failed'));
     log.info({ callId: call.callId, from: offer.from, to: offer.to, queueId: queue.queueId }, 'inbound call');
-    void call.start().catch(() => undefined);
+    call.start().catch(() => undefined); // a failed step gives the call up (StepChain)
   };
 
   /** Recordings are named by call id: the live session writes the metadata in order, else it is saved late. */
@@ -325,16 +378,18 @@ export class CallCenter {
     const call = this.byLeg.get(h.legId);
     if (!call) return;
     this.byLeg.delete(h.legId);
-    void call.legEnded(h.legId, h.cause).catch(() => undefined);
+    call.legEnded(h.legId, h.cause).catch(() => undefined); // a failed step gives the call up (StepChain)
   };
 
   private async onMatch(m: Match): Promise<void> {
     const call = this.calls.get(m.callId);
     if (call instanceof InboundCall) return call.offerTo(m.agentIds);
-    // A call left in Redis by an instance that is gone: drop it and free the agents.
-    this.deps.log.warn(m, 'reservation for a call with no live session; releasing');
-    await this.deps.queues.remove(m.callId, m.queueId);
-    for (const agentId of m.agentIds) await this.deps.agents.apply(agentId, { type: 'call_gone' });
+    // A waiting call this instance does not run (its instance died and the sweeper has not closed it
+    // yet): the agents go back to ready and the call keeps its place for the sweeper, which closes
+    // or carries it on. It is never taken off the queue here.
+    this.deps.log.warn({ ...m, callId: m.callId }, 'reservation for a call not run here; the agents are freed, the sweeper handles the call');
+    for (const agentId of m.agentIds) await this.deps.agents.apply(agentId, { type: 'call_gone' }, m.callId);
+    await this.deps.queues.park(m.callId);
   }
 
   private session(callId: string): CallSession {
@@ -363,11 +418,31 @@ export class CallCenter {
     return call;
   }
 
+  /** The session is over: forgotten here, then (retried until Redis takes it) in Redis. */
   private forget(call: CallSession): void {
-    this.calls.delete(call.callId);
-    detach(this.controls.callEnded(call.callId), this.deps.log, 'ending monitoring and hold failed', { callId: call.callId });
-    this.deps.leases.release('calls', call.callId).catch((err: unknown) => this.deps.log.warn({ err, callId: call.callId }, 'call lease release failed'));
+    const callId = call.callId;
+    this.calls.delete(callId);
     for (const [leg, c] of this.byLeg) if (c === call) this.byLeg.delete(leg);
+    detach(this.controls.callEnded(callId), this.deps.log, 'ending monitoring and hold failed', { callId });
+    this.forgetting.add(callId);
+    const cleared = persist(async () => {
+      await this.deps.live.forget(callId);
+      await this.deps.leases.release('calls', callId);
+    }).finally(() => this.forgetting.delete(callId));
+    detach(this.deps.inflight.track(cleared), this.deps.log, 'a finished call stayed in Redis', { callId });
+  }
+
+  /** A session given up: dropped here, its lease let go, and marked for the sweeper (retried until Redis takes it). */
+  private abandon(call: CallSession, reason: string): void {
+    const callId = call.callId;
+    this.calls.delete(callId);
+    for (const [leg, c] of this.byLeg) if (c === call) this.byLeg.delete(leg);
+    detach(this.controls.callEnded(callId), this.deps.log, 'ending monitoring and hold failed', { callId });
+    const marked = persist(async () => {
+      await this.deps.live.set(callId, { faulted: '1' });
+      await this.deps.leases.release('calls', callId);
+    });
+    detach(this.deps.inflight.track(marked), this.deps.log, 'a failed call could not be handed to the sweeper', { callId, reason });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { InflightWrites } from '../lifecycle/inflight';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
-import { withWriteRetry } from '../store/retry';
+import { withDurableRetry } from '../store/retry';
 import { detach } from '../util/detach';
 
 /**
@@ -32,7 +32,23 @@ export class CallRecordWriter {
   write(callId: string, fields: object, opts: { create?: boolean } = {}): Promise<void> {
     const { CallRecord } = this.d.models;
     const run = this.settled(callId).then(async () => {
-      await withWriteRetry<unknown>(() => (opts.create ? CallRecord.create({ _id: callId, callId, ...fields }) : CallRecord.updateOne({ _id: callId }, { $set: fields }).exec()));
+      // retried while the store is unreachable (a restart, an outage of minutes): the record completes when it is back
+      await withDurableRetry<unknown>(
+        async () => {
+          if (!opts.create) return CallRecord.updateOne({ _id: callId }, { $set: fields }).exec();
+          try {
+            return await CallRecord.create({ _id: callId, callId, ...fields });
+          } catch (err) {
+            // an attempt whose answer was lost may have created it already
+            if ((err as { code?: number }).code === 11000) return CallRecord.updateOne({ _id: callId }, { $set: fields }).exec();
+            throw err;
+          }
+        },
+        undefined,
+        (err, attempt) => {
+          if (attempt === 1) this.d.log.warn({ err: (err as Error).message, callId }, 'call record write failed; retrying until the database is back');
+        },
+      );
     });
     const tail = run.catch((err: unknown) => this.d.log.error({ err, callId, fields: Object.keys(fields) }, 'call record write failed'));
     this.tails.set(callId, tail);

@@ -48,6 +48,12 @@ export interface CallSession {
   disposition(agentId: string, code: string, notes: string, details?: OutcomeDetails): Promise<void>;
   /** Shutdown: end the call's legs now. */
   terminate(): Promise<void>;
+  /** The agent asks to go ready during this call's wrap-up (refused while a required outcome is missing). */
+  leaveWrapUp(agentId: string): Promise<void>;
+  /** Still making progress (not failed, no step stuck, within its phase's deadline): its lease is renewed only then. */
+  healthy(now: number): boolean;
+  /** Stop acting on the call, end its legs, and hand it to the sweeper (a failed step, the watchdog). */
+  giveUp(reason: string): void;
   /** Settles when every step queued so far has run. */
   idle(): Promise<void>;
 }

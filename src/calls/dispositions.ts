@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
 import { UserError } from '../util/user-error';
+import { crashPoint } from '../process/crash-point';
 import type { CallRecordWriter } from './call-record-writer';
 
 /** An outcome the agent must correct (unknown code, appointment in the past…) or one already recorded. */
@@ -49,19 +50,39 @@ export interface OutcomeSink {
   enqueue(outcome: CrmOutcomeEvent): Promise<void>;
 }
 
+/** Whoever relays the outbox now (called after a disposition is stored, so the CRM hears at once). */
+export interface OutboxNudge {
+  nudge(): void;
+}
+
 /**
  * Records an agent's outcome once per call: the Disposition (its _id, the call id, makes a second
- * write fail), its copy on the call record, the customer's funnel (appointment, grade change, next
- * follow-up); tells the appointment's consultant live; hands the outcome to the CRM write-back.
+ * write fail) carrying its CRM outbox entry in the same document — so an outcome stored is an
+ * outcome the CRM will receive, whatever dies after — then its copy on the call record, the
+ * customer's funnel and history (appointment, grade change, next follow-up); tells the appointment's
+ * consultant live; and nudges the outbox relay, which hands the outcome to the CRM write-back.
  */
 export class DispositionService {
   constructor(
-    private readonly deps: { models: Models; records: CallRecordWriter; customers: CustomerDirectory; channel: AgentChannel; inflight: InflightWrites; sink: OutcomeSink | undefined; log: Logger },
+    private readonly deps: { models: Models; records: CallRecordWriter; customers: CustomerDirectory; channel: AgentChannel; inflight: InflightWrites; sink: OutcomeSink | undefined; relay?: OutboxNudge; log: Logger },
   ) {}
 
   async record(d: DispositionInput): Promise<void> {
     await this.check(d);
     const { models } = this.deps;
+    const before = d.customerId ? await models.Customer.findById(d.customerId, { grade: 1, phones: 1, recentCalls: 1 }).lean() : null;
+    const event: CrmOutcomeEvent = {
+      callId: d.callId,
+      customerId: d.customerId ? String(d.customerId) : undefined,
+      agentUsername: d.agentId,
+      queueId: d.queueId,
+      code: d.code,
+      notes: d.notes,
+      at: d.at.toISOString(),
+      appointment: d.appointment,
+      nextFollowUpAt: d.nextFollowUpAt,
+      gradeChange: d.grade ? { from: before?.grade ?? undefined, to: d.grade } : undefined,
+    };
     try {
       await this.deps.inflight.track(
         withWriteRetry(() =>
@@ -77,6 +98,7 @@ export class DispositionService {
             appointment: d.appointment ? { ...d.appointment, at: new Date(d.appointment.at) } : undefined,
             nextFollowUpAt: d.nextFollowUpAt ? new Date(d.nextFollowUpAt) : undefined,
             grade: d.grade,
+            outbox: this.deps.sink ? { state: 'pending', event } : undefined,
           }),
         ),
       );
@@ -84,25 +106,13 @@ export class DispositionService {
       if ((err as { code?: number }).code === 11000) throw new DispositionError(`a disposition for call ${d.callId} is already recorded`, 'disposition_duplicate');
       throw err;
     }
+    crashPoint('after-disposition');
+    this.deps.relay?.nudge();
     // behind the call record's own writes (its end): see CallRecordWriter
     await this.deps.records.write(d.callId, { disposition: { code: d.code, notes: d.notes, agentUsername: d.agentId, at: d.at } });
-    const previousGrade = await this.updateCustomer(d);
+    if (d.customerId) await this.updateCustomer(d, d.customerId, before);
     if (d.appointment) {
       this.deps.channel.appointment(d.appointment.consultant, { callId: d.callId, customerId: d.customerId ? String(d.customerId) : undefined, storeId: d.appointment.storeId, at: d.appointment.at, bookedBy: d.agentId, notes: d.notes });
-    }
-    if (this.deps.sink) {
-      await this.deps.sink.enqueue({
-        callId: d.callId,
-        customerId: d.customerId ? String(d.customerId) : undefined,
-        agentUsername: d.agentId,
-        queueId: d.queueId,
-        code: d.code,
-        notes: d.notes,
-        at: d.at.toISOString(),
-        appointment: d.appointment,
-        nextFollowUpAt: d.nextFollowUpAt,
-        gradeChange: d.grade ? { from: previousGrade, to: d.grade } : undefined,
-      });
     }
   }
 
@@ -119,19 +129,33 @@ export class DispositionService {
     if ((a || d.grade || d.nextFollowUpAt) && !d.customerId) throw new DispositionError('appointment, grade and next follow-up need a known customer; this caller is not in the CRM');
   }
 
-  /** Adds the outcome to the customer's funnel; returns the grade before the change. */
-  private async updateCustomer(d: DispositionInput): Promise<string | undefined> {
-    if (!d.customerId) return undefined;
+  /**
+   * Adds the outcome to the customer's funnel and to the call's entry in their history (written when
+   * the conversation ended), in one update of the customer.
+   */
+  private async updateCustomer(d: DispositionInput, customerId: Types.ObjectId, before: { grade?: string | null; phones?: string[]; recentCalls?: PastCallDoc[] } | null): Promise<void> {
     const { Customer } = this.deps.models;
-    const before = await Customer.findById(d.customerId, { grade: 1, phones: 1 }).lean();
     const events: Record<string, unknown>[] = [{ at: d.at, kind: 'call', note: `${d.code}${d.notes ? `: ${d.notes}` : ''}` }];
     if (d.grade && d.grade !== before?.grade) events.push({ at: d.at, kind: 'grade_change', grade: d.grade, note: `${before?.grade ?? '?'}→${d.grade}` });
     if (d.appointment) events.push({ at: new Date(d.appointment.at), kind: 'appointment', storeId: d.appointment.storeId, note: `预约到店 · 顾问 ${d.appointment.consultant}` });
-    const set: Record<string, unknown> = {};
+    const recent = [...(before?.recentCalls ?? [])];
+    const entry = recent.find((c) => c.callId === d.callId);
+    if (entry) Object.assign(entry, { disposition: d.code, notes: d.notes || undefined });
+    else recent.push({ callId: d.callId, at: d.at, direction: d.queueId.startsWith('campaign:') ? 'outbound' : 'inbound', outcome: 'answered', agent: d.agentId, disposition: d.code, notes: d.notes || undefined });
+    const set: Record<string, unknown> = { recentCalls: recent };
     if (d.grade) set.grade = d.grade;
     if (d.nextFollowUpAt) set.nextFollowUpAt = new Date(d.nextFollowUpAt);
-    await this.deps.inflight.track(withWriteRetry(() => Customer.updateOne({ _id: d.customerId }, { $push: { funnel: { $each: events } }, ...(Object.keys(set).length ? { $set: set } : {}) }).exec()));
-    await this.deps.customers.invalidate(d.customerId, before?.phones ?? []);
-    return before?.grade ?? undefined;
+    await this.deps.inflight.track(withWriteRetry(() => Customer.updateOne({ _id: customerId }, { $push: { funnel: { $each: events } }, $set: set }).exec()));
+    await this.deps.customers.invalidate(customerId, before?.phones ?? []);
   }
+}
+
+interface PastCallDoc {
+  callId?: string | null;
+  at?: Date | null;
+  direction?: string | null;
+  outcome?: string | null;
+  agent?: string | null;
+  disposition?: string | null;
+  notes?: string | null;
 }

@@ -1,29 +1,38 @@
 import { randomUUID } from 'node:crypto';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import type { QueueConfig } from '../acd/queue-directory';
-import type { QueueStore, SkillRequirement } from '../acd/queue-store';
+import type { QueueStore } from '../acd/queue-store';
 import type { AgentChannel } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
 import type { Clock, TimerHandle } from '../clock/clock';
-import { estimateWaitMinutes, DEFAULT_HANDLE_MS } from '../acd/wait-estimate';
 import { toE164 } from '../crm/phone';
-import { type ExternalCard, type ExternalCrm, mergeCards, withinBudget } from '../crm/external-crm';
-import type { CustomerDirectory, ScreenPop } from '../crm/screen-pop';
+import type { ExternalCard, ExternalCrm } from '../crm/external-crm';
+import type { CustomerDirectory } from '../crm/screen-pop';
 import type { IvrFlow } from '../ivr/flow-schema';
-import { IvrSession, type IvrResult } from '../ivr/ivr-session';
-import { numberPrompts } from '../ivr/prompt-catalog';
+import type { IvrResult } from '../ivr/ivr-session';
 import type { InflightWrites } from '../lifecycle/inflight';
-import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
+import type { Metrics } from '../observability/metrics';
+import type { StoreCalendar } from '../org/business-hours';
 import type { CallRecordDoc, Models } from '../store/models';
-import { withWriteRetry } from '../store/retry';
 import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
-import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
+import { detach } from '../util/detach';
+import { CallActionError } from './call-errors';
 import { CallRecorder, type RecordingMeta } from './call-recorder';
 import type { CallRecordWriter } from './call-record-writer';
-import type { ControlFields, LiveConversation } from './call-session';
-import { detach } from '../util/detach';
-import { UserError } from '../util/user-error';
+import type { CallSession, ControlFields, LiveConversation } from './call-session';
+import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
+import { arrive, type RoutingRequest } from './inbound-arrival';
+import type { LiveCalls, LiveCallState } from './live-calls';
+import { buildOfferPop, lookupExternal } from './offer-pop';
+import { announcePosition, overflowPlan, QueueWait } from './queue-wait';
+import { RecordDraft } from './session/record-draft';
+import { StepChain } from './session/step-chain';
+import { WrapUp } from './session/wrap-up';
+import { takeVoicemail } from './voicemail-task';
+
+export { CallActionError } from './call-errors';
+export type { RoutingRequest } from './inbound-arrival';
 
 export interface CallContext {
   sw: Switch;
@@ -41,13 +50,20 @@ export interface CallContext {
   /** Records connected conversations. */
   recorder: CallRecorder;
   outcomes: DispositionService;
+  /** What Redis keeps of each live call, for the sweeper. */
+  live: LiveCalls;
+  /** This instance (the owner written on every live call it runs). */
+  owner: string;
+  metrics: Metrics;
   log: Logger;
   /** Ask the dispatcher to match waiting calls and ready agents of a queue. */
   dispatch(queueId: string): void;
   /** The legs of this call, so switch events reach it. */
-  bindLeg(legId: LegId, call: InboundCall): void;
+  bindLeg(legId: LegId, call: CallSession): void;
   /** The session is over; drop it. */
-  forget(call: InboundCall): void;
+  forget(call: CallSession): void;
+  /** The session failed (or its watchdog fired): drop it and hand the call to the sweeper. */
+  abandon(call: CallSession, reason: string): void;
   /** Another queue's definition (overflow targets, IVR enqueue nodes). */
   queueConfig(queueId: string): QueueConfig | undefined;
   /** The IVR flow answering a dialled number, if any. */
@@ -55,38 +71,34 @@ export interface CallContext {
   storeCalendar(storeId: string): StoreCalendar | undefined;
 }
 
-/** Where the call waits and for whom: decided by the IVR, or by the defaults of the dialled queue. */
-export interface RoutingRequest {
-  priority: number;
-  skills: SkillRequirement[];
-  /** Username of the agent this caller should reach first (the customer's owner). */
-  preferredAgent: string | undefined;
-}
-
 /**
- * answering: answered, greeting playing · queued: waiting with hold music · offered: an agent is
- * reserved and sees the offer · connecting: the agent accepted, their phone is being dialled ·
- * connected: talking · wrap_up: the conversation ended, the agent is writing up · done.
+ * answering: answered, IVR or greeting playing · queued: waiting with hold music (or, with a callback
+ * number, waiting to be called back) · offered: an agent is reserved and sees the offer · connecting:
+ * the agent accepted, their phone is being dialled · connected: talking · transferred: the IVR sent
+ * the caller to another number · wrap_up: the conversation ended, the agent is writing up · done.
  */
 export type CallPhase = 'answering' | 'queued' | 'offered' | 'connecting' | 'connected' | 'transferred' | 'wrap_up' | 'done';
 
-/** The longest voicemail kept. */
-const VOICEMAIL_MAX_MS = 120_000;
-
 /** How long the customer's phone rings when an agent calls back a queued-callback caller. */
 const CALLBACK_RING_MS = 30_000;
-
-/** A desk command the call's state refuses (not offered to you, not your call…): answered with its code. */
-export class CallActionError extends UserError {}
+/** No call lives longer than this (a forgotten leg, a stuck engine): its watchdog gives it up. */
+const MAX_CALL_AGE_MS = 8 * 3600_000;
+/** The IVR and greeting must be done within this. */
+const MAX_ANSWERING_MS = 30 * 60_000;
+/** Slack past a phase's own deadline before the watchdog acts. */
+const WATCHDOG_SLACK_MS = 60_000;
+/** A single step (a prompt, a dial, a voicemail) running longer than this is stuck. */
+const MAX_STEP_MS = 5 * 60_000;
 
 type RecordUpdate = Partial<Omit<CallRecordDoc, 'callId' | 'ivr' | 'monitors'>> & { ivr?: { flowId: string; path: unknown; vars: unknown } } & ControlFields;
 
 /**
- * One inbound call from the first ring to the agent's disposition. Every step that changes the
- * call runs one at a time (serial), so a hang-up racing an accept is handled in a defined order.
+ * One inbound call from the first ring to the agent's disposition. Every step runs one at a time
+ * (StepChain), and a phase changes only after the I/O it depends on has succeeded; what Redis must
+ * know for the sweeper (LiveCalls) is written before the phase it describes is taken.
  */
-export class InboundCall {
-  readonly callId = randomUUID();
+export class InboundCall implements CallSession {
+  readonly callId: string;
   phase: CallPhase = 'answering';
   /** The agent who took the call (set on accept). */
   agentId: string | undefined;
@@ -95,9 +107,6 @@ export class InboundCall {
   private queue: QueueConfig;
   private readonly overflowedFrom: string[] = [];
   private routing: RoutingRequest = { priority: 0, skills: [], preferredAgent: undefined };
-  private owningUser: string | undefined;
-  private preferredTimer: TimerHandle | undefined;
-  private maxWaitTimer: TimerHandle | undefined;
   private agentLeg: LegId | undefined;
   /** The customer's leg: the inbound leg, none while waiting for a callback, then the called-back leg. */
   private customerLeg: LegId | undefined;
@@ -106,33 +115,63 @@ export class InboundCall {
   /** Set when the caller chose to be called back (the number to call). */
   private callbackNumber: string | undefined;
   private ivrResult: IvrResult | undefined;
-  private announceTimer: TimerHandle | undefined;
-  private wrapUpUntil = 0;
-  private wrapUpExtendedMs = 0;
   private countedActive = false;
-  private pendingRecord: RecordUpdate = {};
   private endedOutcome: { outcome: string | undefined; at: number } | undefined;
   private dispositionCode: string | undefined;
-  private remembered = false;
+  /** The finished call on the customer's history (written when the conversation ends). */
+  private remembered: Promise<void> | undefined;
   private externalLookup: Promise<ExternalCard | null | undefined> | undefined;
   private customerId: Types.ObjectId | undefined;
   private enqueuedAt = 0;
   private connectedAt = 0;
+  /** When the current phase started (the watchdog's reference). */
+  private phaseSince: number;
+  private offerExpiresAt = 0;
   private offerTimer: TimerHandle | undefined;
-  private wrapUpTimer: TimerHandle | undefined;
   private dialAbort: AbortController | undefined;
   private terminating = false;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly wait: QueueWait;
+  private readonly wrapUp: WrapUp;
+  private readonly chain: StepChain;
+  private readonly draft: RecordDraft<RecordUpdate>;
   private readonly log: Logger;
 
   constructor(
     private readonly ctx: CallContext,
     readonly offered: CallOffered,
     queue: QueueConfig,
+    callId: string = randomUUID(),
   ) {
+    this.callId = callId;
     this.queue = queue;
-    this.customerLeg = offered.legId;
+    this.customerLeg = offered.legId || undefined;
+    this.phaseSince = ctx.clock.now();
     this.log = ctx.log.child({ callId: this.callId, leg: offered.legId });
+    this.chain = new StepChain({ log: this.log, now: () => ctx.clock.now(), onFault: () => this.giveUp('step failed') });
+    this.draft = new RecordDraft(this.callId, ctx.records);
+    this.wait = new QueueWait(ctx.clock, this.callId, {
+      rematch: (queueId) => ctx.dispatch(queueId),
+      maxWait: () => this.chain.background(() => this.overflow()),
+      announce: () => this.chain.background(() => this.announce()),
+    });
+    this.wrapUp = new WrapUp(ctx.clock, `call:${this.callId}:wrap-up`, this.wrapUpRules(queue), () => this.chain.background(() => this.finishWrapUp()));
+  }
+
+  /**
+   * A queued callback whose instance died: carried on here from what Redis kept (its place in the
+   * queue is still there), waiting for an agent as before.
+   */
+  static resumeCallback(ctx: CallContext, callId: string, s: LiveCallState, queue: QueueConfig): InboundCall {
+    const offered: CallOffered = { legId: '', from: s.from ?? s.callbackNumber ?? '', to: s.to ?? '', source: s.source === 'vehicle' ? 'vehicle' : 'trunk', headers: {}, receivedAt: s.receivedAt ?? ctx.clock.now() };
+    const call = new InboundCall(ctx, offered, queue, callId);
+    call.callbackNumber = s.callbackNumber;
+    call.customerLeg = undefined;
+    call.enqueuedAt = s.enqueuedAt ?? ctx.clock.now();
+    call.routing = { priority: s.priority ?? 0, skills: s.skills ? (JSON.parse(s.skills) as [string, number][]).map(([skill, minLevel]) => ({ skill, minLevel })) : [], preferredAgent: s.preferredAgent || undefined };
+    call.customerId = s.customerId && Types.ObjectId.isValid(s.customerId) ? new Types.ObjectId(s.customerId) : undefined;
+    call.ivrResult = s.ivr ? (JSON.parse(s.ivr) as IvrResult) : undefined;
+    call.phase = 'queued';
+    return call;
   }
 
   get queueId(): string {
@@ -146,56 +185,107 @@ export class InboundCall {
 
   /** Settles when every step queued so far has run. */
   idle(): Promise<void> {
-    return this.chain.then(() => undefined);
+    return this.chain.idle();
   }
 
   start(): Promise<void> {
     this.ctx.bindLeg(this.callerLeg, this);
-    return this.serial(() => this.answerAndQueue());
+    return this.chain.run(() => this.answerAndQueue());
+  }
+
+  /** A resumed callback: back in its place in the queue, with its live state owned here. */
+  resume(): Promise<void> {
+    return this.chain.run(async () => {
+      await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'callback_waiting' });
+      await this.ctx.queues.requeue(this.callId, this.queue.queueId);
+      this.wait.arm(this.queue, this.enqueuedAt, undefined);
+      this.log.info({ queueId: this.queue.queueId, number: this.callbackNumber }, 'queued callback carried on after its instance was lost');
+      this.ctx.dispatch(this.queue.queueId);
+    });
+  }
+
+  /**
+   * Whether the session is still making progress: not failed, no step stuck, and within its phase's
+   * deadline. The call's lease is renewed only while this holds; the watchdog gives up on it otherwise.
+   */
+  healthy(now: number): boolean {
+    if (this.chain.faulted) return false;
+    const busy = this.chain.busyFor(now);
+    if (this.phase !== 'answering' && busy > MAX_STEP_MS) return false;
+    return now <= this.deadline();
+  }
+
+  private deadline(): number {
+    switch (this.phase) {
+      case 'answering':
+        return this.phaseSince + MAX_ANSWERING_MS;
+      case 'offered':
+        return this.offerExpiresAt + WATCHDOG_SLACK_MS;
+      case 'connecting':
+        return this.phaseSince + this.queue.offerTimeoutMs + CALLBACK_RING_MS + WATCHDOG_SLACK_MS;
+      case 'wrap_up':
+        return this.wrapUp.until + this.wrapUp.overdueLimitMs + WATCHDOG_SLACK_MS;
+      default:
+        return this.offered.receivedAt + MAX_CALL_AGE_MS;
+    }
   }
 
   // ---- events from the dispatcher, the agent desktop and the switch --------------------------
 
   offerTo(agentIds: string[]): Promise<void> {
-    return this.serial(() => this.makeOffer(agentIds));
+    return this.chain.run(() => this.makeOffer(agentIds));
   }
 
   accept(agentId: string): Promise<void> {
-    return this.serial(() => this.acceptOffer(agentId));
+    return this.chain.command(() => this.acceptOffer(agentId));
   }
 
   decline(agentId: string): Promise<void> {
-    return this.serial(() => this.withdrawOffer(agentId, 'declined'));
+    return this.chain.command(() => this.withdrawOffer(agentId, 'declined'));
   }
 
   agentHangup(agentId: string): Promise<void> {
-    return this.serial(async () => {
+    return this.chain.command(async () => {
       if (this.phase !== 'connected' || this.agentId !== agentId || !this.agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
       await this.ctx.sw.hangup(this.agentLeg, 'normal_clearing');
     });
   }
 
   extendWrapUp(agentId: string, ms: number): Promise<number> {
-    return this.serial(() => this.extend(agentId, ms));
+    return this.chain.command(async () => {
+      if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can extend wrap-up only for your own call, during wrap-up');
+      const until = this.wrapUp.extend(ms);
+      this.ctx.channel.wrapUpExtended(agentId, this.callId, until);
+      return until;
+    });
+  }
+
+  /** The agent asks to go ready during this call's wrap-up: refused while a required outcome is missing. */
+  leaveWrapUp(agentId: string): Promise<void> {
+    return this.chain.command(async () => {
+      if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'this call is not in wrap-up');
+      this.wrapUp.checkMayLeave();
+      await this.finishWrapUp();
+    });
   }
 
   recordingStopped(e: RecordingStopped): void {
     this.recording = CallRecorder.stoppedMeta(this.recording, e);
-    this.writeRecord({ recording: this.recording });
+    this.draft.write({ recording: this.recording });
   }
 
   handOver(agentId: string, to: string): Promise<void> {
-    return this.serial(async () => {
+    return this.chain.command(async () => {
       const agentLeg = this.agentLeg;
       if (this.phase !== 'connected' || this.agentId !== agentId || !agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
-      this.writeRecord({ transferredTo: to });
+      this.draft.defer({ transferredTo: to });
       await this.conversationEnded('agent', 'normal_clearing', 'transferred');
       await this.hangupQuietly(agentLeg, 'normal_clearing');
     });
   }
 
   amendRecord(fields: ControlFields): void {
-    this.writeRecord(fields);
+    this.draft.write(fields);
   }
 
   liveConversation(): LiveConversation | undefined {
@@ -210,11 +300,11 @@ export class InboundCall {
   }
 
   disposition(agentId: string, code: string, notes: string, details: OutcomeDetails = {}): Promise<void> {
-    return this.serial(() => this.recordDisposition(agentId, code, notes, details));
+    return this.chain.command(() => this.recordDisposition(agentId, code, notes, details));
   }
 
   legEnded(legId: LegId, cause: HangupCause): Promise<void> {
-    return this.serial(() => this.onLegEnded(legId, cause));
+    return this.chain.run(() => this.onLegEnded(legId, cause));
   }
 
   /**
@@ -229,200 +319,106 @@ export class InboundCall {
     await this.idle();
     // The conversation is over and recorded; do not leave the agent in wrap-up with nobody to end it.
     // A disposition sent later is still taken (CallCenter.disposition, from the call record).
-    await this.serial(() => this.finishWrapUp());
+    await this.chain.run(() => this.finishWrapUp()).catch(() => undefined);
   }
 
-  // ---- steps -------------------------------------------------------------------------------
+  /**
+   * The session failed or its watchdog fired: stop acting, end its legs (no dead air), and hand the
+   * call to the sweeper, which closes the record from what Redis knows and frees the agents.
+   */
+  giveUp(reason: string): void {
+    if (this.phase === 'done') return;
+    this.log.error({ reason, phase: this.phase }, 'giving up on the call; the sweeper closes it');
+    this.phase = 'done';
+    this.clearTimers();
+    this.dialAbort?.abort();
+    for (const leg of [this.agentLeg, this.customerLeg]) if (leg) detach(this.hangupQuietly(leg, 'network_failure'), this.log, 'hang-up of a failed call');
+    this.ctx.abandon(this, reason);
+  }
+
+  // ---- arrival ---------------------------------------------------------------------------------
 
   private async answerAndQueue(): Promise<void> {
-    const { sw, clock } = this.ctx;
-    const flow = this.ctx.flowFor(this.offered.to);
-    this.writeRecord(
-      {
-        direction: 'inbound',
-        source: this.offered.source,
-        from: this.offered.from,
-        to: this.offered.to,
-        status: flow ? 'ivr' : 'ringing',
-        offeredAt: new Date(this.offered.receivedAt),
-        queueId: this.queue.queueId,
-      },
-      true,
-    );
-    const e164 = toE164(this.offered.from);
-    if (e164 && this.ctx.externalCrm) this.externalLookup = this.lookupExternal(this.ctx.externalCrm.crm, e164);
+    const o = this.offered;
+    const flow = this.ctx.flowFor(o.to);
+    await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'answering', direction: 'inbound', queueId: this.queue.queueId, storeId: this.queue.storeId, from: o.from, to: o.to, source: o.source, receivedAt: o.receivedAt });
+    this.draft.create({ direction: 'inbound', source: o.source, from: o.from, to: o.to, status: flow ? 'ivr' : 'ringing', offeredAt: new Date(o.receivedAt), queueId: this.queue.queueId });
+    const e164 = toE164(o.from);
+    const ext = this.ctx.externalCrm;
+    if (e164 && ext) this.externalLookup = lookupExternal(ext.crm, e164, (err) => this.log.warn({ err }, 'external CRM lookup failed'));
     const customer = e164 ? await this.ctx.crm.findByPhone(e164) : undefined;
     this.customerId = customer?.id;
-    this.owningUser = customer?.owningUser;
-    this.routing = { priority: 0, skills: [], preferredAgent: this.owningUser };
-    try {
-      await sw.answer(this.callerLeg);
-      if (flow) {
-        const ivr = await new IvrSession(flow, {
-          sw,
-          legId: this.callerLeg,
-          facts: { knownCustomer: customer !== undefined, grade: customer?.grade, owningStore: customer?.owningStoreId, owningUser: customer?.owningUser },
-          now: () => clock.now(),
-          stores: (id) => this.ctx.storeCalendar(id),
-          log: this.log,
-        }).run();
-        this.ivrResult = ivr;
-        this.deferRecord({ ivr: { flowId: ivr.flowId, path: ivr.path, vars: ivr.vars }, customerId: this.customerId });
-        if (!(await this.afterIvr(ivr))) return;
-      } else {
-        const greeting = await sw.play(this.callerLeg, { id: this.queue.greetingPrompt });
-        if (greeting.outcome === 'hangup') return;
-      }
-      this.enqueuedAt = clock.now();
-      await this.enqueue();
-      await sw.startHoldMusic(this.callerLeg);
-    } catch (err) {
-      if (err instanceof LegGoneError) return; // the hang-up event finishes the call
-      throw err;
+    const { arrival, ivr } = await arrive(this.ctx, this.callerLeg, this.queue, flow, customer);
+    if (ivr) {
+      this.ivrResult = ivr;
+      this.draft.defer({ ivr: { flowId: ivr.flowId, path: ivr.path, vars: ivr.vars }, customerId: this.customerId });
     }
-    this.deferRecord({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
-    this.ctx.dispatch(this.queue.queueId);
-  }
-
-  /** The cached card at once; else the CRM's answer (which also fills the cache). Never rejects. */
-  private async lookupExternal(crm: ExternalCrm, e164: string): Promise<ExternalCard | null | undefined> {
-    try {
-      const cached = await crm.cached(e164);
-      return cached !== undefined ? cached : await crm.fetch(e164);
-    } catch (err) {
-      this.log.warn({ err }, 'external CRM lookup failed');
-      return undefined;
-    }
-  }
-
-  /** Acts on how the caller left the IVR; true when the call goes on into a queue (this.queue). */
-  private async afterIvr(ivr: IvrResult): Promise<boolean> {
-    const o = ivr.outcome;
-    switch (o.kind) {
-      case 'caller_left':
-        return false; // the hang-up event finishes the record
-      case 'enqueue':
-      case 'callback': {
-        const target = this.ctx.queueConfig(o.queueId);
-        if (!target) throw new Error(`IVR flow ${ivr.flowId} names queue ${o.queueId}, which no longer exists`);
-        this.queue = target;
-        if (o.kind === 'enqueue') {
-          this.routing = { priority: o.priority, skills: o.skills, preferredAgent: o.preferredAgent };
-          return true;
-        }
+    switch (arrival.kind) {
+      case 'left':
+        return; // the hang-up event finishes the record
+      case 'hangup':
+        return this.endWithoutAgent('ivr_completed');
+      case 'transfer':
+        return this.transferOut(arrival.number);
+      case 'callback':
+        this.queue = arrival.queue;
         this.enqueuedAt = this.ctx.clock.now();
         await this.enqueue();
-        await this.becomeCallback(o.prompt);
-        return false;
-      }
-      case 'hangup':
-        await this.endWithoutAgent('ivr_completed');
-        return false;
-      case 'transfer':
-        await this.transfer(o.number);
-        return false;
+        return this.becomeCallback(arrival.prompt);
+      case 'enqueue':
+        this.queue = arrival.queue;
+        this.routing = arrival.routing;
+        this.enqueuedAt = this.ctx.clock.now();
+        await this.enqueue();
+        try {
+          await this.ctx.sw.startHoldMusic(this.callerLeg);
+        } catch (err) {
+          if (err instanceof LegGoneError) return;
+          throw err;
+        }
+        this.draft.defer({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
+        this.ctx.dispatch(this.queue.queueId);
     }
   }
 
   /** Ends a call no agent took (IVR hang-up, overflow goodbye): hangs up and writes the outcome. */
   private async endWithoutAgent(outcome: 'ivr_completed' | 'overflowed' | 'voicemail', waitMs = 0): Promise<void> {
-    this.phase = 'done';
     this.clearTimers();
     const leg = this.customerLeg;
     this.customerLeg = undefined; // our own hang-up: not an abandon
+    this.phase = 'done';
     await this.hangupQuietly(leg, 'normal_clearing');
-    this.writeRecord({ status: 'ended', outcome, endedAt: new Date(this.ctx.clock.now()), endCause: 'normal_clearing', endedBy: 'system', waitMs, customerId: this.customerId });
-    this.done();
+    this.draft.write({ status: 'ended', outcome, endedAt: new Date(this.ctx.clock.now()), endCause: 'normal_clearing', endedBy: 'system', waitMs, customerId: this.customerId });
+    this.noteEnded(outcome);
+    await this.done();
   }
 
-  /** Sends the caller to another number (e.g. the service hotline) and stays out of the conversation. */
-  private async transfer(number: string): Promise<void> {
+  /** The IVR sends the caller to another number (e.g. the service hotline) and stays out of the conversation. */
+  private async transferOut(number: string): Promise<void> {
     const result = await this.ctx.sw.dial({ to: number, callerId: this.offered.from, purpose: 'third_party', ringTimeoutMs: 40_000, headers: { 'x-call-id': this.callId } });
     if (result.outcome !== 'answered') {
       this.log.warn({ number, outcome: result.outcome }, 'IVR transfer failed');
       await this.playQuietly('queue_overflow_goodbye');
-      await this.endWithoutAgent('ivr_completed');
-      return;
+      return this.endWithoutAgent('ivr_completed');
     }
     this.agentLeg = result.legId; // the far party takes the agent's place in the bridge
     this.ctx.bindLeg(result.legId, this);
     await this.ctx.sw.bridge(this.callerLeg, result.legId);
-    this.phase = 'transferred';
-    this.connectedAt = this.ctx.clock.now();
-    this.writeRecord({ status: 'connected', connectedAt: new Date(this.connectedAt), transferredTo: number });
+    const now = this.ctx.clock.now();
+    await this.ctx.live.set(this.callId, { phase: 'transferred', connectedAt: now });
+    this.enter('transferred');
+    this.connectedAt = now;
+    this.draft.write({ status: 'connected', connectedAt: new Date(now), transferredTo: number });
   }
 
-  /**
-   * The caller keeps their place but hangs up: confirm, end the inbound leg, and wait in the queue
-   * as a callback. The agent who takes it is connected first, then the customer is called.
-   */
-  private async becomeCallback(prompt: string): Promise<void> {
-    this.callbackNumber = this.offered.from;
-    this.ctx.clock.clearTimer(this.maxWaitTimer);
-    this.ctx.clock.clearTimer(this.announceTimer);
-    const leg = this.customerLeg;
-    this.customerLeg = undefined; // its hang-up is expected, not an abandon
-    try {
-      await this.ctx.sw.stopHoldMusic(this.callerLeg);
-      await this.ctx.sw.play(this.callerLeg, { id: prompt, language: this.language });
-    } catch (err) {
-      if (!(err instanceof LegGoneError)) throw err;
-    }
-    await this.hangupQuietly(leg, 'normal_clearing');
-    this.writeRecord({ status: 'callback_waiting', callbackRequestedAt: new Date(this.ctx.clock.now()), queueId: this.queue.queueId, customerId: this.customerId });
-    this.log.info({ queueId: this.queue.queueId }, 'queued callback');
-  }
+  // ---- waiting -----------------------------------------------------------------------------
 
-  private get language(): 'zh-CN' | 'en' {
-    return this.ctx.flowFor(this.offered.to)?.language ?? 'zh-CN';
-  }
-
-  /** Position and estimated wait; during it the caller may press the callback key. */
-  private async announce(): Promise<void> {
-    if (this.phase !== 'queued' || this.callbackNumber !== undefined || !this.customerLeg) return;
-    const position = await this.ctx.queues.position(this.callId, this.queue.queueId);
-    if (position === undefined) return;
-    const stats = await this.ctx.queues.stats(this.queue.queueId);
-    const minutes = estimateWaitMinutes(position - 1, stats.avgHandleMs ?? DEFAULT_HANDLE_MS, stats.ready + stats.active);
-    const ids = ['queue_position_is', ...numberPrompts(position - 1), 'queue_callers_ahead', 'queue_wait_is', ...numberPrompts(minutes), 'queue_minutes'];
-    const key = this.queue.callbackKey;
-    if (key) ids.push('queue_callback_offer');
-    const leg = this.customerLeg;
-    await this.ctx.sw.stopHoldMusic(leg);
-    for (const id of ids) {
-      const r = await this.ctx.sw.play(leg, { id, language: this.language }, { bargeIn: key !== undefined });
-      if (r.outcome === 'hangup') return;
-      if (r.outcome === 'interrupted' && r.digit === key) {
-        // Only while still waiting: an agent may have been reserved during the announcement.
-        if (this.phase === 'queued') return this.becomeCallback('callback_confirmed');
-        break;
-      }
-    }
-    if (this.phase === 'queued') {
-      await this.ctx.sw.startHoldMusic(leg);
-      this.armAnnouncement();
-    }
-  }
-
-  private armAnnouncement(): void {
-    const every = this.queue.announceEveryMs;
-    this.ctx.clock.clearTimer(this.announceTimer);
-    if (every === undefined || this.callbackNumber !== undefined) return;
-    this.announceTimer = this.ctx.clock.setTimer(`call:${this.callId}:announce`, every, () => {
-      this.background(async () => {
-        try {
-          await this.announce();
-        } catch (err) {
-          if (!(err instanceof LegGoneError)) throw err;
-        }
-      });
-    });
-  }
-
-  /** Into the current queue, keeping the original arrival time; arms the preferred-agent and max-wait timers. */
+  /** Into the current queue, keeping the original arrival time; arms the waiting timers. */
   private async enqueue(): Promise<void> {
     const now = this.ctx.clock.now();
     const preferredUntil = this.routing.preferredAgent ? now + this.queue.preferredWaitMs : undefined;
+    const skills = this.routing.skills.length > 0 ? JSON.stringify(this.routing.skills.map((s) => [s.skill, s.minLevel])) : undefined;
+    await this.ctx.live.set(this.callId, { phase: 'queued', queueId: this.queue.queueId, storeId: this.queue.storeId, enqueuedAt: this.enqueuedAt, priority: this.routing.priority, skills, preferredAgent: this.routing.preferredAgent });
     await this.ctx.queues.enqueue({
       callId: this.callId,
       queueId: this.queue.queueId,
@@ -434,83 +430,103 @@ export class InboundCall {
       preferredAgent: this.routing.preferredAgent,
       preferredUntil,
     });
-    this.phase = 'queued';
-    this.ctx.clock.clearTimer(this.preferredTimer);
-    this.ctx.clock.clearTimer(this.maxWaitTimer);
-    this.armAnnouncement();
-    if (preferredUntil !== undefined) {
-      // When the preferred agent's window closes, any qualified agent may take the call: match again.
-      this.preferredTimer = this.ctx.clock.setTimer(`call:${this.callId}:preferred`, this.queue.preferredWaitMs, () => this.ctx.dispatch(this.queue.queueId));
+    this.enter('queued');
+    this.ctx.metrics.callsOffered.inc({ queue: this.queue.queueId });
+    this.wait.arm(this.queue, this.enqueuedAt, preferredUntil);
+  }
+
+  /**
+   * The caller keeps their place but hangs up: confirm, end the inbound leg, and wait in the queue
+   * as a callback. The agent who takes it is connected first, then the customer is called.
+   */
+  private async becomeCallback(prompt: string): Promise<void> {
+    const number = this.offered.from;
+    await this.ctx.live.set(this.callId, {
+      phase: 'callback_waiting',
+      callbackNumber: number,
+      customerId: this.customerId ? String(this.customerId) : undefined,
+      ivr: this.ivrResult ? JSON.stringify({ flowId: this.ivrResult.flowId, path: this.ivrResult.path, vars: this.ivrResult.vars, outcome: this.ivrResult.outcome }) : undefined,
+    });
+    this.callbackNumber = number;
+    this.wait.clear();
+    const leg = this.customerLeg;
+    this.customerLeg = undefined; // its hang-up is expected, not an abandon
+    if (leg) {
+      try {
+        await this.ctx.sw.stopHoldMusic(leg);
+        await this.ctx.sw.play(leg, { id: prompt, language: this.language });
+      } catch (err) {
+        if (!(err instanceof LegGoneError)) throw err;
+      }
     }
-    if (this.queue.maxWaitMs !== undefined) {
-      const left = Math.max(0, this.enqueuedAt + this.queue.maxWaitMs - now);
-      this.maxWaitTimer = this.ctx.clock.setTimer(`call:${this.callId}:max-wait`, left, () => {
-        this.background(() => this.overflow());
-      });
+    await this.hangupQuietly(leg, 'normal_clearing');
+    this.draft.write({ status: 'callback_waiting', callbackRequestedAt: new Date(this.ctx.clock.now()), queueId: this.queue.queueId, customerId: this.customerId });
+    this.log.info({ queueId: this.queue.queueId }, 'queued callback');
+  }
+
+  private get language(): 'zh-CN' | 'en' {
+    return this.ctx.flowFor(this.offered.to)?.language ?? 'zh-CN';
+  }
+
+  /** Position and estimated wait; during it the caller may press the callback key. */
+  private async announce(): Promise<void> {
+    const leg = this.customerLeg;
+    if (this.phase !== 'queued' || this.callbackNumber !== undefined || !leg) return;
+    let heard: Awaited<ReturnType<typeof announcePosition>>;
+    try {
+      heard = await announcePosition(this.ctx, leg, this.callId, this.queue, this.language);
+    } catch (err) {
+      if (err instanceof LegGoneError) return;
+      throw err;
+    }
+    if (heard === 'hangup' || heard === 'not_waiting') return;
+    // Only while still waiting: an agent may have been reserved during the announcement.
+    if (heard === 'callback' && this.phase === 'queued') return this.becomeCallback('callback_confirmed');
+    if (this.phase === 'queued') {
+      try {
+        await this.ctx.sw.startHoldMusic(leg);
+      } catch (err) {
+        if (err instanceof LegGoneError) return;
+        throw err;
+      }
+      this.wait.armAnnouncement(this.queue);
     }
   }
 
-  /** Waited too long: on to the overflow queue (keeping the place by arrival time), or goodbye. */
+  /** Waited too long: on to the overflow queue (keeping the place by arrival time), a callback, voicemail or goodbye. */
   private async overflow(): Promise<void> {
     if (this.phase !== 'queued' || this.callbackNumber !== undefined) return; // offered, connected or already a callback
-    const target = this.queue.overflow;
-    if (target?.kind === 'callback') {
+    const plan = overflowPlan(this.queue, (id) => this.ctx.queueConfig(id));
+    if (plan.kind === 'callback') {
       this.log.info({ queueId: this.queue.queueId }, 'queue overflow to a callback');
       return this.becomeCallback('callback_confirmed');
     }
-    if (target?.kind === 'voicemail') return this.leaveVoicemail();
-    const next = target?.kind === 'queue' ? this.ctx.queueConfig(target.queueId) : undefined;
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
-    this.log.info({ from: this.queue.queueId, to: next?.queueId ?? 'hangup' }, 'queue overflow');
-    if (next) {
+    const waitMs = this.ctx.clock.now() - this.enqueuedAt;
+    if (plan.kind === 'voicemail') {
+      this.clearTimers();
+      const saved = this.customerLeg
+        ? await takeVoicemail(this.ctx, this.customerLeg, { callId: this.callId, queueId: this.queue.queueId, storeId: this.queue.storeId, from: this.offered.from, customerId: this.customerId, language: this.language })
+        : false;
+      this.log.info({ queueId: this.queue.queueId, saved }, 'queue overflow to voicemail');
+      return this.endWithoutAgent(saved ? 'voicemail' : 'overflowed', waitMs);
+    }
+    this.log.info({ from: this.queue.queueId, to: plan.kind === 'queue' ? plan.next.queueId : 'hangup' }, 'queue overflow');
+    if (plan.kind === 'queue') {
       this.overflowedFrom.push(this.queue.queueId);
-      this.queue = next;
+      this.queue = plan.next;
       await this.enqueue();
-      this.deferRecord({ queueId: next.queueId, overflowedFrom: [...this.overflowedFrom] });
-      this.ctx.dispatch(next.queueId);
+      this.draft.defer({ queueId: plan.next.queueId, overflowedFrom: [...this.overflowedFrom] });
+      this.ctx.dispatch(plan.next.queueId);
       return;
     }
     this.clearTimers();
-    const waitMs = this.ctx.clock.now() - this.enqueuedAt;
     await this.stopHoldMusicQuietly();
     await this.playQuietly('queue_overflow_goodbye');
     await this.endWithoutAgent('overflowed', waitMs);
   }
 
-  /** Overflow to voicemail: the caller leaves a message (ended by # or hanging up); it waits for a call back. */
-  private async leaveVoicemail(): Promise<void> {
-    await this.ctx.queues.remove(this.callId, this.queue.queueId);
-    this.clearTimers();
-    const waitMs = this.ctx.clock.now() - this.enqueuedAt;
-    this.phase = 'done';
-    const leg = this.customerLeg;
-    let saved = false;
-    if (leg) {
-      try {
-        await this.ctx.sw.stopHoldMusic(leg);
-        const intro = await this.ctx.sw.play(leg, { id: 'voicemail_prompt', language: this.language });
-        const r = intro.outcome === 'hangup' ? ({ outcome: 'empty' } as const) : await this.ctx.sw.recordMessage(leg, { maxMs: VOICEMAIL_MAX_MS, terminator: '#' });
-        if (r.outcome === 'recorded') {
-          const at = new Date(this.ctx.clock.now());
-          await this.ctx.inflight.track(
-            withWriteRetry(() =>
-              this.ctx.models.Voicemail.create({ _id: this.callId, callId: this.callId, queueId: this.queue.queueId, storeId: this.queue.storeId, from: this.offered.from, customerId: this.customerId, durationMs: r.durationMs, file: r.file, at }),
-            ),
-          );
-          saved = true;
-          if (r.endedBy !== 'hangup') await this.ctx.sw.play(leg, { id: 'voicemail_saved', language: this.language });
-        }
-      } catch (err) {
-        if (!(err instanceof LegGoneError)) throw err;
-      }
-    }
-    this.log.info({ queueId: this.queue.queueId, saved }, 'queue overflow to voicemail');
-    await this.endWithoutAgent(saved ? 'voicemail' : 'overflowed', waitMs);
-  }
-
-  private clearTimers(): void {
-    for (const t of [this.offerTimer, this.preferredTimer, this.maxWaitTimer, this.wrapUpTimer, this.announceTimer]) this.ctx.clock.clearTimer(t);
-  }
+  // ---- the offer -----------------------------------------------------------------------------
 
   private async makeOffer(agentIds: string[]): Promise<void> {
     if (this.phase !== 'queued') {
@@ -518,53 +534,41 @@ export class InboundCall {
       for (const agentId of agentIds) await this.ctx.agents.apply(agentId, { type: 'call_gone' });
       return;
     }
-    this.phase = 'offered';
+    await this.ctx.live.set(this.callId, { phase: 'offered', offeredTo: agentIds.join(',') });
+    this.enter('offered');
     this.offeredTo = [...agentIds];
     for (const agentId of agentIds) await this.ctx.agents.announce(agentId);
     const now = this.ctx.clock.now();
-    const builtIn = this.customerId ? await this.ctx.crm.card(this.customerId) : null;
-    const pop: ScreenPop = {
+    const { pop, late } = await buildOfferPop(this.ctx, {
       callId: this.callId,
-      from: this.offered.from,
-      to: this.offered.to,
-      source: this.offered.source,
-      queueId: this.queue.queueId,
-      queueName: this.queue.name,
-      waitedMs: now - this.offered.receivedAt,
-      offerExpiresAt: now + this.queue.offerTimeoutMs,
-      customer: builtIn,
-      dispositionCodes: this.queue.dispositionCodes,
-      ivr: this.ivrResult ? { flowId: this.ivrResult.flowId, path: this.ivrResult.path, vars: this.ivrResult.vars } : null,
+      offered: this.offered,
+      queue: this.queue,
+      now,
+      customerId: this.customerId,
+      ivr: this.ivrResult,
       callback: this.callbackNumber !== undefined,
-      customerPending: false,
-    };
-    const lookup = this.externalLookup;
-    if (lookup && this.ctx.externalCrm) {
-      const r = await withinBudget(lookup, this.ctx.externalCrm.popBudgetMs);
-      if (r.done) pop.customer = mergeCards(builtIn, r.value);
-      else {
-        pop.customerPending = true;
-        const late = lookup.then((ext) => {
-          const recipients = this.agentId ? [this.agentId] : this.offeredTo;
-          for (const a of recipients) this.ctx.channel.offerUpdate(a, this.callId, ext ? mergeCards(builtIn, ext) : builtIn);
-        });
-        detach(late, this.log, 'late screen-pop update failed');
-      }
-    }
-    this.offerTimer = this.ctx.clock.setTimer(`call:${this.callId}:offer`, this.queue.offerTimeoutMs, () => {
-      this.background(() => this.offerExpired());
+      externalLookup: this.externalLookup,
     });
+    if (late) {
+      const update = late.then((card) => {
+        for (const a of this.agentId ? [this.agentId] : this.offeredTo) this.ctx.channel.offerUpdate(a, this.callId, card);
+      });
+      detach(update, this.log, 'late screen-pop update failed');
+    }
+    this.offerExpiresAt = now + this.queue.offerTimeoutMs;
+    this.offerTimer = this.ctx.clock.setTimer(`call:${this.callId}:offer`, this.queue.offerTimeoutMs, () => this.chain.background(() => this.offerExpired()));
     for (const agentId of agentIds) this.ctx.channel.offer(agentId, pop);
   }
 
   private async acceptOffer(agentId: string): Promise<void> {
     if (this.phase !== 'offered' || !this.offeredTo.includes(agentId)) throw new CallActionError('not_offered', 'this call is not offered to you (it may have been withdrawn or taken)');
-    this.ctx.clock.clearTimer(this.offerTimer);
     const accepted = await this.ctx.agents.apply(agentId, { type: 'accept' });
     if (!accepted.ok) throw new CallActionError('state_refused', accepted.error);
+    this.ctx.clock.clearTimer(this.offerTimer);
     this.agentId = agentId;
     await this.releaseOthers(agentId, 'taken');
-    this.phase = 'connecting';
+    await this.ctx.live.set(this.callId, { phase: 'connecting', agentId });
+    this.enter('connecting');
     this.dialAside({ to: `agent:${agentId}`, callerId: this.offered.from, purpose: 'agent', ringTimeoutMs: this.queue.offerTimeoutMs }, (result, err) => this.agentLegResult(agentId, result, err));
   }
 
@@ -574,9 +578,9 @@ export class InboundCall {
    */
   private dialAside(request: Omit<DialRequest, 'headers'>, onResult: (result: DialResult, err?: unknown) => Promise<void>): void {
     this.dialAbort = new AbortController();
-    void this.ctx.sw.dial({ ...request, headers: { 'x-call-id': this.callId } }, this.dialAbort.signal).then(
-      (result) => this.serial(() => onResult(result)),
-      (err: unknown) => this.serial(() => onResult({ outcome: 'failed', cause: 'network_failure', sipStatus: 500 }, err)),
+    this.ctx.sw.dial({ ...request, headers: { 'x-call-id': this.callId } }, this.dialAbort.signal).then(
+      (result) => this.chain.background(() => onResult(result)),
+      (err: unknown) => this.chain.background(() => onResult({ outcome: 'failed', cause: 'network_failure', sipStatus: 500 }, err)),
     );
   }
 
@@ -622,8 +626,10 @@ export class InboundCall {
     if (result.outcome !== 'answered') {
       this.log.info({ outcome: result.outcome, err }, 'callback not answered');
       await this.ctx.queues.remove(this.callId, this.queue.queueId);
-      this.phase = 'connected';
-      this.connectedAt = this.ctx.clock.now();
+      const now = this.ctx.clock.now();
+      await this.ctx.live.set(this.callId, { phase: 'connected', connectedAt: now });
+      this.enter('connected');
+      this.connectedAt = now;
       await this.hangupQuietly(this.agentLeg, 'normal_clearing');
       return this.conversationEnded('system', result.cause, 'callback_failed');
     }
@@ -639,18 +645,21 @@ export class InboundCall {
   }
 
   private async connected(agentId: string): Promise<void> {
-    this.phase = 'connected';
-    this.connectedAt = this.ctx.clock.now();
+    const now = this.ctx.clock.now();
     this.clearTimers();
     if (this.callbackNumber === undefined) await this.ctx.agents.apply(agentId, { type: 'connected' }); // a callback's agent is already talking
     await this.ctx.agents.countCall(agentId);
-    await this.ctx.queues.recordActive(this.queue.queueId, 1);
+    await this.ctx.live.set(this.callId, { phase: 'connected', agentId, connectedAt: now });
+    await this.ctx.queues.recordActive(this.queue.queueId, 1, undefined, this.ctx.live.keyOf(this.callId));
     this.countedActive = true;
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
-    this.ctx.channel.connected(agentId, this.callId, this.connectedAt);
-    this.writeRecord({ status: 'connected', agentUsername: agentId, connectedAt: new Date(this.connectedAt), waitMs: this.connectedAt - this.enqueuedAt });
-    this.recording = await this.ctx.recorder.record(this.callId, this.customerLeg ?? this.callerLeg, this.queue.storeId, this.connectedAt);
-    if (this.recording) this.writeRecord({ recording: this.recording });
+    this.enter('connected');
+    this.connectedAt = now;
+    this.ctx.metrics.callsAnswered.inc({ queue: this.queue.queueId });
+    this.ctx.channel.connected(agentId, this.callId, now);
+    this.draft.write({ status: 'connected', agentUsername: agentId, connectedAt: new Date(now), waitMs: now - this.enqueuedAt });
+    this.recording = await this.ctx.recorder.record(this.callId, this.customerLeg ?? this.callerLeg, this.queue.storeId, now);
+    if (this.recording) this.draft.write({ recording: this.recording });
   }
 
   private async withdrawOffer(agentId: string, reason: 'declined'): Promise<void> {
@@ -690,13 +699,17 @@ export class InboundCall {
   }
 
   private async backToQueue(): Promise<void> {
+    await this.ctx.queues.requeue(this.callId, this.queue.queueId);
+    await this.ctx.live.set(this.callId, { phase: this.callbackNumber !== undefined ? 'callback_waiting' : 'queued' });
+    await this.ctx.live.unset(this.callId, 'offeredTo', 'agentId');
     this.agentId = undefined;
     this.offeredTo = [];
-    this.phase = 'queued';
-    await this.ctx.queues.requeue(this.callId, this.queue.queueId);
-    this.armAnnouncement();
+    this.enter('queued');
+    if (this.callbackNumber === undefined) this.wait.armAnnouncement(this.queue);
     this.ctx.dispatch(this.queue.queueId);
   }
+
+  // ---- the end -------------------------------------------------------------------------------
 
   private async onLegEnded(legId: LegId, cause: HangupCause): Promise<void> {
     if (legId === this.customerLeg) {
@@ -731,15 +744,15 @@ export class InboundCall {
   }
 
   private async transferEnded(cause: HangupCause, endedBy: 'caller' | 'system'): Promise<void> {
-    this.phase = 'done';
     const now = this.ctx.clock.now();
-    this.writeRecord({ status: 'ended', outcome: 'transferred', endedAt: new Date(now), endCause: cause, endedBy, talkMs: now - this.connectedAt, customerId: this.customerId });
-    this.done();
+    this.phase = 'done';
+    this.draft.write({ status: 'ended', outcome: 'transferred', endedAt: new Date(now), endCause: cause, endedBy, talkMs: now - this.connectedAt, customerId: this.customerId });
+    this.noteEnded('transferred');
+    await this.done();
   }
 
   private async callerLeftBeforeAgent(cause: HangupCause): Promise<void> {
     const phase = this.phase;
-    this.phase = 'done';
     this.clearTimers();
     this.dialAbort?.abort();
     if (phase !== 'answering') await this.ctx.queues.remove(this.callId, this.queue.queueId);
@@ -747,83 +760,62 @@ export class InboundCall {
       await this.releaseOthers(undefined, 'caller_left');
       this.ctx.dispatch(this.queue.queueId);
     }
+    this.phase = 'done';
     const now = this.ctx.clock.now();
-    this.writeRecord({
-      status: 'ended',
-      outcome: this.terminating ? 'shutdown' : 'abandoned',
-      endedAt: new Date(now),
-      endCause: cause,
-      endedBy: this.terminating ? 'system' : 'caller',
-      waitMs: this.enqueuedAt ? now - this.enqueuedAt : 0,
-      customerId: this.customerId,
-    });
-    this.done();
+    const outcome = this.terminating ? 'shutdown' : 'abandoned';
+    if (outcome === 'abandoned') this.ctx.metrics.callsAbandoned.inc({ queue: this.queue.queueId });
+    this.draft.write({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy: this.terminating ? 'system' : 'caller', waitMs: this.enqueuedAt ? now - this.enqueuedAt : 0, customerId: this.customerId });
+    this.noteEnded(outcome);
+    await this.done();
   }
 
   private async conversationEnded(endedBy: 'caller' | 'agent' | 'system', cause: HangupCause, outcome: 'answered' | 'callback_failed' | 'transferred' = 'answered'): Promise<void> {
     const agentId = this.agentId as string;
     const now = this.ctx.clock.now();
     const talkMs = now - this.connectedAt;
-    this.phase = 'wrap_up';
     await this.ctx.agents.apply(agentId, { type: 'call_ended' });
-    this.wrapUpUntil = now + this.queue.wrapUpMs;
-    this.armWrapUpTimer();
-    this.writeRecord({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy, talkMs, agentUsername: agentId });
-    this.ctx.channel.ended(agentId, { callId: this.callId, endedBy, cause, talkMs, wrapUpUntil: this.wrapUpUntil, dispositionCodes: this.queue.dispositionCodes });
-  }
-
-  private armWrapUpTimer(): void {
-    this.ctx.clock.clearTimer(this.wrapUpTimer);
-    this.wrapUpTimer = this.ctx.clock.setTimer(`call:${this.callId}:wrap-up`, Math.max(0, this.wrapUpUntil - this.ctx.clock.now()), () => {
-      this.background(() => this.finishWrapUp());
-    });
-  }
-
-  /** The agent needs more after-call time: up to the queue's limit in total. Returns the new end. */
-  private async extend(agentId: string, ms: number): Promise<number> {
-    if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can extend wrap-up only for your own call, during wrap-up');
-    const left = this.queue.wrapUpExtendMaxMs - this.wrapUpExtendedMs;
-    if (left <= 0) throw new CallActionError('wrap_up_extension_exhausted', `wrap-up can be extended by at most ${Math.round(this.queue.wrapUpExtendMaxMs / 1000)} s in total for this queue`);
-    const granted = Math.min(ms, left);
-    this.wrapUpExtendedMs += granted;
-    this.wrapUpUntil += granted;
-    this.armWrapUpTimer();
-    this.ctx.channel.wrapUpExtended(agentId, this.callId, this.wrapUpUntil);
-    return this.wrapUpUntil;
+    await this.ctx.live.set(this.callId, { phase: 'wrap_up' });
+    this.enter('wrap_up');
+    const until = this.wrapUp.begin(now);
+    this.draft.write({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy, talkMs, agentUsername: agentId });
+    this.noteEnded(outcome);
+    this.rememberOnCustomer(); // a customer who calls again during wrap-up already sees this call
+    this.ctx.channel.ended(agentId, { callId: this.callId, endedBy, cause, talkMs, wrapUpUntil: until, dispositionCodes: this.queue.dispositionCodes });
   }
 
   private async recordDisposition(agentId: string, code: string, notes: string, details: OutcomeDetails): Promise<void> {
     if (this.agentId !== agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can record an outcome only for your own call, after it ends');
     if (!this.queue.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this queue uses: ${this.queue.dispositionCodes.join(', ')}`);
+    await this.remembered; // the history entry the outcome completes
     await this.ctx.outcomes.record({ ...details, callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: this.queue.queueId });
     this.dispositionCode = code;
+    this.wrapUp.dispositionSaved();
     this.ctx.channel.dispositionSaved(agentId, this.callId, code);
-    if (this.phase === 'wrap_up') await this.finishWrapUp();
+    await this.finishWrapUp();
   }
 
   private async finishWrapUp(): Promise<void> {
     if (this.phase !== 'wrap_up') return;
-    this.ctx.clock.clearTimer(this.wrapUpTimer);
-    this.phase = 'done';
-    if (this.countedActive) await this.ctx.queues.recordActive(this.queue.queueId, -1, this.ctx.clock.now() - this.connectedAt);
+    const handleMs = this.ctx.clock.now() - this.connectedAt;
+    if (this.countedActive) await this.ctx.queues.recordActive(this.queue.queueId, -1, handleMs, this.ctx.live.keyOf(this.callId));
+    this.countedActive = false;
     await this.ctx.agents.apply(this.agentId as string, { type: 'wrap_up_done' });
-    this.done();
+    this.wrapUp.clear();
+    this.phase = 'done';
+    await this.done();
     this.ctx.dispatch(this.queue.queueId);
   }
 
   // ---- helpers -----------------------------------------------------------------------------
 
-  /** A step nobody waits for (a timer's): its failure is logged by serial's chain. */
-  private background(step: () => Promise<unknown>): void {
-    this.serial(step).catch(() => undefined);
+  private wrapUpRules(queue: QueueConfig): ConstructorParameters<typeof WrapUp>[2] {
+    return { wrapUpMs: queue.wrapUpMs, extendMaxMs: queue.wrapUpExtendMaxMs, requireDisposition: queue.requireDisposition, of: 'queue' };
   }
 
-  private serial<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(step);
-    this.chain = run.catch((err: unknown) => {
-      if (!(err instanceof CallActionError) && !(err instanceof DispositionError)) this.log.error({ err }, 'call step failed');
-    });
-    return run;
+  private enter(phase: CallPhase): void {
+    this.phase = phase;
+    this.phaseSince = this.ctx.clock.now();
+    if (phase === 'wrap_up') this.wrapUp.reconfigure(this.wrapUpRules(this.queue));
   }
 
   private async playQuietly(id: string): Promise<void> {
@@ -853,37 +845,26 @@ export class InboundCall {
     }
   }
 
-  /**
-   * Writes to the call record without holding up the call: writes of one call are applied in
-   * order (a late "queued" can never overwrite "ended"), retried on transient errors, and tracked
-   * so shutdown waits for them.
-   */
-  /**
-   * Fields for the call record that can wait for the next write (queued, IVR path, overflow): the
-   * live state of a waiting call is in Redis, and a call that waits and ends then costs two writes
-   * (arrival, end), which matters on a write-bound store. Shutdown flushes them.
-   */
-  private deferRecord(update: RecordUpdate): void {
-    this.pendingRecord = { ...this.pendingRecord, ...update };
+  private clearTimers(): void {
+    this.ctx.clock.clearTimer(this.offerTimer);
+    this.wait.clear();
+    this.wrapUp.clear();
   }
 
-  private writeRecord(fields: RecordUpdate, create = false): void {
-    const update: RecordUpdate = create ? fields : { ...this.pendingRecord, ...fields };
-    if (!create) this.pendingRecord = {};
-    this.ctx.records.queue(this.callId, update, { create });
-    if (update.status === 'ended' && this.customerId) this.endedOutcome = { outcome: update.outcome ?? undefined, at: this.offered.receivedAt };
+  private noteEnded(outcome: string | undefined): void {
+    this.endedOutcome = { outcome, at: this.offered.receivedAt };
   }
 
-  /** The session is over: remember it on the customer and drop it. */
-  private done(): void {
+  /** The session is over: its record is written; the customer's history has it; Redis forgets it. */
+  private async done(): Promise<void> {
+    this.clearTimers();
     this.rememberOnCustomer();
     this.ctx.forget(this);
   }
 
-  /** Puts the finished call on the customer's recent calls (screen-pop cache), with its disposition if any. */
+  /** Puts the finished call on the customer's recent calls (screen-pop cache); once. */
   private rememberOnCustomer(): void {
     if (!this.customerId || !this.endedOutcome || this.remembered) return;
-    this.remembered = true;
     const entry = {
       callId: this.callId,
       at: new Date(this.endedOutcome.at).toISOString(),
@@ -892,7 +873,7 @@ export class InboundCall {
       agent: this.agentId,
       disposition: this.dispositionCode,
     };
-    detach(this.ctx.inflight.track(this.ctx.crm.rememberCall(this.customerId, entry)), this.log, 'recent calls cache update failed');
+    const work = this.ctx.inflight.track(this.ctx.crm.rememberCall(this.customerId, entry));
+    this.remembered = work.catch((err: unknown) => this.log.warn({ err }, 'recent calls cache update failed'));
   }
-
 }

@@ -1,18 +1,23 @@
 import type { Types } from 'mongoose';
 import type { AgentChannel } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
-import type { Clock, TimerHandle } from '../clock/clock';
+import type { Clock } from '../clock/clock';
 import type { CustomerDirectory } from '../crm/screen-pop';
+import type { DialOutcome } from '../dialer/ports';
 import type { InflightWrites } from '../lifecycle/inflight';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import { LegGoneError, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
-import type { CallSession, ControlFields, LiveConversation } from './call-session';
-import { CallActionError } from './inbound-call';
-import type { DialOutcome } from '../dialer/ports';
-import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
+import { detach } from '../util/detach';
+import { CallActionError } from './call-errors';
 import { CallRecorder, type RecordingMeta } from './call-recorder';
 import type { CallRecordWriter } from './call-record-writer';
+import type { CallSession, ControlFields, LiveConversation } from './call-session';
+import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
+import type { LiveCalls } from './live-calls';
+import { RecordDraft } from './session/record-draft';
+import { StepChain } from './session/step-chain';
+import { WrapUp } from './session/wrap-up';
 
 export interface OutboundContext {
   sw: Switch;
@@ -27,9 +32,14 @@ export interface OutboundContext {
   inflight: InflightWrites;
   /** The call record's writes, in order per call. */
   records: CallRecordWriter;
+  /** What Redis keeps of each live call, for the sweeper. */
+  live: LiveCalls;
+  /** This instance. */
+  owner: string;
   log: Logger;
   bindLeg(legId: LegId, call: CallSession): void;
   forget(call: CallSession): void;
+  abandon(call: CallSession, reason: string): void;
 }
 
 export interface OutboundCampaign {
@@ -39,6 +49,8 @@ export interface OutboundCampaign {
   dispositionCodes: string[];
   wrapUpMs: number;
   wrapUpExtendMaxMs: number;
+  /** The agent must save an outcome before leaving wrap-up. */
+  requireDisposition?: boolean;
   safeHarborPrompt: string;
   script: string | undefined;
   /** The campaign's (first) store: recordings are filed by its local date. */
@@ -49,26 +61,32 @@ export interface OutboundCampaign {
 
 /** How long a lead's phone rings when an agent dials it from preview. */
 const PREVIEW_RING_MS = 30_000;
-
 /** How long the agent's phone may take to answer an outbound connection (auto-answer expected). */
 const AGENT_ANSWER_MS = 1500;
+/** No outbound call lives longer than this. */
+const MAX_CALL_AGE_MS = 8 * 3600_000;
+/** Slack past a phase's own deadline before the watchdog acts. */
+const WATCHDOG_SLACK_MS = 60_000;
+
+type Phase = 'connecting' | 'connected' | 'wrap_up' | 'done';
 
 /**
- * A lead a person answered, handed to the agent the dialer reserved: the agent's phone (set to
- * answer by itself) is called and bridged at once, the desktop gets the lead's card, and the call
- * then ends, wraps up and takes its outcome like an inbound one. Steps run one at a time.
+ * A lead a person answered, handed to the agent the dialer reserved (or a lead the agent dials from
+ * preview): the agent's phone (set to answer by itself) is called and bridged, the desktop gets the
+ * lead's card, and the call then ends, wraps up and takes its outcome like an inbound one. Steps run
+ * one at a time; a phase changes only after the I/O it depends on.
  */
 export class OutboundCall implements CallSession {
-  private phase: 'connecting' | 'connected' | 'wrap_up' | 'done' = 'connecting';
+  private phase: Phase = 'connecting';
   private agentLeg: LegId | undefined;
   private connectedAt = 0;
+  private readonly startedAt: number;
   /** This conversation's recording, once started. */
   private recording: RecordingMeta | undefined;
-  private wrapUntil = 0;
-  private extendedMs = 0;
-  private wrapTimer: TimerHandle | undefined;
   private customerId: Types.ObjectId | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly wrapUp: WrapUp;
+  private readonly chain: StepChain;
+  private readonly draft: RecordDraft<Record<string, unknown>>;
   private readonly log: Logger;
 
   constructor(
@@ -81,21 +99,45 @@ export class OutboundCall implements CallSession {
     /** Reserved with the agent (CallCenter.newOutboundCallId). */
     readonly callId: string,
   ) {
+    this.startedAt = ctx.clock.now();
     this.log = ctx.log.child({ callId: this.callId, campaignId: campaign.campaignId, agentId });
+    this.chain = new StepChain({ log: this.log, now: () => ctx.clock.now(), onFault: () => this.giveUp('step failed') });
+    this.draft = new RecordDraft(this.callId, ctx.records);
+    this.wrapUp = new WrapUp(
+      ctx.clock,
+      `outbound:${this.callId}:wrap-up`,
+      { wrapUpMs: campaign.wrapUpMs, extendMaxMs: campaign.wrapUpExtendMaxMs, requireDisposition: campaign.requireDisposition ?? false, of: 'campaign' },
+      () => this.chain.background(() => this.done()),
+    );
   }
 
   /** Resolves when the agent is talking to the customer, or the connection failed (then the customer heard the safe-harbor message). */
   start(): Promise<boolean> {
     if (this.customerLeg) this.ctx.bindLeg(this.customerLeg, this);
-    return this.step(() => this.connect());
+    return this.chain.run(() => this.connect());
   }
 
   idle(): Promise<void> {
-    return this.chain.then(() => undefined);
+    return this.chain.idle();
+  }
+
+  healthy(now: number): boolean {
+    if (this.chain.faulted) return false;
+    const deadline = this.phase === 'wrap_up' ? this.wrapUp.until + this.wrapUp.overdueLimitMs + WATCHDOG_SLACK_MS : this.phase === 'connecting' ? this.startedAt + PREVIEW_RING_MS + 2 * WATCHDOG_SLACK_MS : this.startedAt + MAX_CALL_AGE_MS;
+    return now <= deadline;
+  }
+
+  giveUp(reason: string): void {
+    if (this.phase === 'done') return;
+    this.log.error({ reason, phase: this.phase }, 'giving up on the call; the sweeper closes it');
+    this.phase = 'done';
+    this.wrapUp.clear();
+    for (const leg of [this.agentLeg, this.customerLeg]) if (leg) detach(this.quietly(() => this.ctx.sw.hangup(leg, 'network_failure')), this.log, 'hang-up of a failed call');
+    this.ctx.abandon(this, reason);
   }
 
   legEnded(legId: LegId, cause: HangupCause): Promise<void> {
-    return this.step(async () => {
+    return this.chain.run(async () => {
       if (this.phase !== 'connected') return;
       const other = legId === this.customerLeg ? this.agentLeg : this.customerLeg;
       if (other) await this.quietly(() => this.ctx.sw.hangup(other, 'normal_clearing'));
@@ -104,7 +146,7 @@ export class OutboundCall implements CallSession {
   }
 
   agentHangup(agentId: string): Promise<void> {
-    return this.step(async () => {
+    return this.chain.command(async () => {
       if (agentId !== this.agentId || this.phase !== 'connected' || !this.agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
       await this.ctx.sw.hangup(this.agentLeg, 'normal_clearing');
     });
@@ -112,21 +154,21 @@ export class OutboundCall implements CallSession {
 
   recordingStopped(e: RecordingStopped): void {
     this.recording = CallRecorder.stoppedMeta(this.recording, e);
-    this.record({ recording: this.recording });
+    this.draft.write({ recording: this.recording });
   }
 
   handOver(agentId: string, to: string): Promise<void> {
-    return this.step(async () => {
+    return this.chain.command(async () => {
       const agentLeg = this.agentLeg;
       if (agentId !== this.agentId || this.phase !== 'connected' || !agentLeg) throw new CallActionError('not_your_call', 'you are not talking on this call');
-      this.record({ transferredTo: to });
+      this.draft.defer({ transferredTo: to });
       await this.ended('agent', 'normal_clearing', 'transferred');
       await this.quietly(() => this.ctx.sw.hangup(agentLeg, 'normal_clearing'));
     });
   }
 
   amendRecord(fields: ControlFields): void {
-    this.record({ ...fields });
+    this.draft.write({ ...fields });
   }
 
   liveConversation(): LiveConversation | undefined {
@@ -140,19 +182,24 @@ export class OutboundCall implements CallSession {
   }
 
   extendWrapUp(agentId: string, ms: number): Promise<number> {
-    return this.step(async () => {
+    return this.chain.command(async () => {
       if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can extend wrap-up only for your own call, during wrap-up');
-      const granted = Math.min(ms, this.campaign.wrapUpExtendMaxMs - this.extendedMs);
-      if (granted <= 0) throw new CallActionError('wrap_up_extension_exhausted', `wrap-up can be extended by at most ${Math.round(this.campaign.wrapUpExtendMaxMs / 1000)} s in total for this campaign`);
-      this.extendedMs += granted;
-      this.armWrap(this.wrapUntil + granted);
-      this.ctx.channel.wrapUpExtended(agentId, this.callId, this.wrapUntil);
-      return this.wrapUntil;
+      const until = this.wrapUp.extend(ms);
+      this.ctx.channel.wrapUpExtended(agentId, this.callId, until);
+      return until;
+    });
+  }
+
+  leaveWrapUp(agentId: string): Promise<void> {
+    return this.chain.command(async () => {
+      if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'this call is not in wrap-up');
+      this.wrapUp.checkMayLeave();
+      await this.done();
     });
   }
 
   disposition(agentId: string, code: string, notes: string, details: OutcomeDetails = {}): Promise<void> {
-    return this.step(async () => {
+    return this.chain.command(async () => {
       if (agentId !== this.agentId || this.phase !== 'wrap_up') throw new CallActionError('not_in_wrap_up', 'you can record an outcome only for your own call, after it ends');
       if (!this.campaign.dispositionCodes.includes(code)) throw new DispositionError(`unknown disposition code "${code}"; this campaign uses: ${this.campaign.dispositionCodes.join(', ')}`);
       const at = details.nextFollowUpAt ? Date.parse(details.nextFollowUpAt) : undefined;
@@ -161,13 +208,14 @@ export class OutboundCall implements CallSession {
       const { nextFollowUpAt, callbackScope, ...forCrm } = details;
       await this.ctx.outcomes.record({ ...(this.customerId ? { ...forCrm, nextFollowUpAt } : forCrm), callId: this.callId, agentId, code, notes, at: new Date(this.ctx.clock.now()), customerId: this.customerId, queueId: `campaign:${this.campaign.campaignId}` });
       if (nextFollowUpAt !== undefined && at !== undefined) await this.campaign.followUp?.(this.lead, at, callbackScope === 'personal' ? agentId : undefined);
+      this.wrapUp.dispositionSaved();
       this.ctx.channel.dispositionSaved(agentId, this.callId, code);
       await this.done();
     });
   }
 
   terminate(): Promise<void> {
-    return this.step(async () => {
+    return this.chain.run(async () => {
       if (this.customerLeg) await this.quietly(() => this.ctx.sw.hangup(this.customerLeg as LegId, 'system_shutdown'));
       if (this.agentLeg) await this.quietly(() => this.ctx.sw.hangup(this.agentLeg as LegId, 'system_shutdown'));
       if (this.phase === 'connected') await this.ended('system', 'system_shutdown');
@@ -179,14 +227,14 @@ export class OutboundCall implements CallSession {
 
   /** Preview: the agent chose to dial the lead. Their phone first, then the lead's; the result is the lead's outcome. */
   startPreview(): Promise<DialOutcome> {
-    return this.step(async () => {
+    return this.chain.run(async () => {
       if (!(await this.agentLegUp())) return 'failed';
       const r = await this.ctx.sw.dial({ to: this.lead.phone, callerId: this.campaign.callerId, purpose: 'customer', ringTimeoutMs: PREVIEW_RING_MS, headers: { 'x-call-id': this.callId } });
       if (r.outcome !== 'answered') {
         await this.quietly(() => this.ctx.sw.hangup(this.agentLeg as LegId, 'normal_clearing'));
         await this.ctx.agents.apply(this.agentId, { type: 'call_gone' });
         const outcome: DialOutcome = r.outcome === 'busy' ? 'busy' : r.outcome === 'no_answer' ? 'no_answer' : 'failed';
-        this.record({ status: 'ended', outcome: 'failed', endedAt: new Date(this.ctx.clock.now()), endedBy: 'system', endCause: r.cause });
+        this.draft.write({ status: 'ended', outcome: 'failed', endedAt: new Date(this.ctx.clock.now()), endedBy: 'system', endCause: r.cause });
         this.phase = 'done';
         this.ctx.forget(this);
         return outcome;
@@ -213,9 +261,10 @@ export class OutboundCall implements CallSession {
   /** The call record, then the agent's phone (it answers by itself); false when it does not. */
   private async agentLegUp(): Promise<boolean> {
     const { sw, clock, agents } = this.ctx;
+    await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'connecting', direction: 'outbound', agentId: this.agentId, queueId: `campaign:${this.campaign.campaignId}`, storeId: this.campaign.storeId });
     const customer = await this.ctx.crm.findByPhone(this.lead.phone);
     this.customerId = customer?.id;
-    this.record({ direction: 'outbound', source: 'trunk', from: this.campaign.callerId, to: this.lead.phone, status: 'ringing', offeredAt: new Date(clock.now()), queueId: `campaign:${this.campaign.campaignId}`, customerId: this.customerId }, true);
+    this.draft.create({ direction: 'outbound', source: 'trunk', from: this.campaign.callerId, to: this.lead.phone, status: 'ringing', offeredAt: new Date(clock.now()), queueId: `campaign:${this.campaign.campaignId}`, customerId: this.customerId });
     await agents.apply(this.agentId, { type: 'accept' });
     const leg = await sw.dial({ to: `agent:${this.agentId}`, callerId: this.lead.phone, purpose: 'agent', ringTimeoutMs: AGENT_ANSWER_MS, headers: { 'x-call-id': this.callId } });
     if (leg.outcome === 'answered') {
@@ -225,7 +274,7 @@ export class OutboundCall implements CallSession {
     }
     this.log.warn({ outcome: leg.outcome }, 'agent phone did not answer an outbound connection');
     await agents.apply(this.agentId, { type: 'leg_failed' });
-    this.record({ status: 'ended', outcome: 'failed', endedAt: new Date(clock.now()), endedBy: 'system' });
+    this.draft.write({ status: 'ended', outcome: 'failed', endedAt: new Date(clock.now()), endedBy: 'system' });
     this.phase = 'done';
     this.ctx.forget(this);
     return false;
@@ -239,12 +288,14 @@ export class OutboundCall implements CallSession {
     } catch (err) {
       if (!(err instanceof LegGoneError)) throw err;
     }
-    this.phase = 'connected';
-    this.connectedAt = clock.now();
+    const now = clock.now();
     await agents.apply(this.agentId, { type: 'connected' });
     await agents.countCall(this.agentId);
+    await this.ctx.live.set(this.callId, { phase: 'connected', connectedAt: now });
+    this.phase = 'connected';
+    this.connectedAt = now;
     if (this.customerLeg) this.recording = await this.ctx.recorder.record(this.callId, this.customerLeg, this.campaign.storeId, this.connectedAt);
-    if (this.recording) this.record({ recording: this.recording });
+    if (this.recording) this.draft.defer({ recording: this.recording });
     this.ctx.channel.outbound(this.agentId, {
       callId: this.callId,
       campaignId: this.campaign.campaignId,
@@ -256,44 +307,29 @@ export class OutboundCall implements CallSession {
       script: this.campaign.script,
       connectedAt: this.connectedAt,
     });
-    this.record({ status: 'connected', agentUsername: this.agentId, connectedAt: new Date(this.connectedAt) });
+    this.draft.write({ status: 'connected', agentUsername: this.agentId, connectedAt: new Date(this.connectedAt) });
   }
 
   private async ended(by: 'customer' | 'agent' | 'system', cause: HangupCause, outcome: 'answered' | 'transferred' = 'answered'): Promise<void> {
     const now = this.ctx.clock.now();
     const talkMs = now - this.connectedAt;
-    this.phase = 'wrap_up';
     await this.ctx.agents.apply(this.agentId, { type: 'call_ended' });
-    this.armWrap(now + this.campaign.wrapUpMs);
-    this.record({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy: by === 'customer' ? 'caller' : by, talkMs });
-    this.ctx.channel.ended(this.agentId, { callId: this.callId, endedBy: by === 'customer' ? 'caller' : by, cause, talkMs, wrapUpUntil: this.wrapUntil, dispositionCodes: this.campaign.dispositionCodes });
-  }
-
-  private armWrap(until: number): void {
-    this.wrapUntil = until;
-    this.ctx.clock.clearTimer(this.wrapTimer);
-    this.wrapTimer = this.ctx.clock.setTimer(`outbound:${this.callId}:wrap-up`, Math.max(0, until - this.ctx.clock.now()), () => {
-      this.step(() => this.done()).catch(() => undefined); // logged by step's chain
-    });
+    await this.ctx.live.set(this.callId, { phase: 'wrap_up' });
+    this.phase = 'wrap_up';
+    const until = this.wrapUp.begin(now);
+    this.draft.write({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy: by === 'customer' ? 'caller' : by, talkMs });
+    this.ctx.channel.ended(this.agentId, { callId: this.callId, endedBy: by === 'customer' ? 'caller' : by, cause, talkMs, wrapUpUntil: until, dispositionCodes: this.campaign.dispositionCodes });
   }
 
   private async done(): Promise<void> {
     if (this.phase !== 'wrap_up') return;
-    this.phase = 'done';
-    this.ctx.clock.clearTimer(this.wrapTimer);
     await this.ctx.agents.apply(this.agentId, { type: 'wrap_up_done' });
+    this.wrapUp.clear();
+    this.phase = 'done';
     this.ctx.forget(this);
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
-
-  private step<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn);
-    this.chain = run.catch((err: unknown) => {
-      if (!(err instanceof CallActionError) && !(err instanceof DispositionError)) this.log.error({ err }, 'outbound call step failed');
-    });
-    return run;
-  }
 
   private async quietly(fn: () => Promise<unknown>): Promise<void> {
     try {
@@ -301,10 +337,5 @@ export class OutboundCall implements CallSession {
     } catch (err) {
       if (!(err instanceof LegGoneError)) this.log.warn({ err }, 'leg command failed');
     }
-  }
-
-  /** Call-record writes, in order, off the call's path (as for inbound calls). */
-  private record(fields: Record<string, unknown>, create = false): void {
-    this.ctx.records.queue(this.callId, fields, { create });
   }
 }

@@ -54,6 +54,7 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     VAR_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, 'var')),
     REDIS_URL: redisUrl.optional(),
+    REDIS_PREFIX: z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'must be a short key prefix: lower-case letters, digits, - and _').default('cc'),
     MONGODB_URI: mongoUri.optional(),
     REDIS_SERVER_BIN: z.string().min(1).optional(),
     FERRETDB_BIN: z.string().min(1).optional(),
@@ -147,6 +148,8 @@ export interface AppConfig {
   redisUrl: string | undefined;
   /** undefined: start an embedded FerretDB */
   mongodbUri: string | undefined;
+  /** Prefix of every Redis key of this deployment (several deployments may share one Redis). */
+  redisPrefix: string;
   binaries: { redisServer: string | undefined; ferretdb: string | undefined };
   auth: { secret: string | undefined; tokenTtlMs: number; refreshTtlMs: number; loginLimits: LoginLimits };
   switch:
@@ -213,6 +216,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     projectRoot: PROJECT_ROOT,
     redisUrl: e.REDIS_URL,
     mongodbUri: e.MONGODB_URI,
+    redisPrefix: e.REDIS_PREFIX,
     binaries: { redisServer: e.REDIS_SERVER_BIN, ferretdb: e.FERRETDB_BIN },
     auth: {
       secret: e.AUTH_SECRET,

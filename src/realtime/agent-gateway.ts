@@ -47,6 +47,8 @@ export class AgentGateway implements AgentChannel {
   /** Agents with a desktop connected to this instance, and how many sockets each. */
   private readonly here = new Map<string, number>();
   private heartbeat: TimerHandle | undefined;
+  /** Only the active instance takes desks (a hot standby refuses them). */
+  private active = false;
 
   constructor(
     io: Server,
@@ -60,7 +62,14 @@ export class AgentGateway implements AgentChannel {
     this.nsp = io.of('/agent');
   }
 
+  /** Desks may connect from now on (this is the active instance). */
+  activate(): void {
+    this.active = true;
+    this.beat();
+  }
+
   stop(): void {
+    this.active = false;
     this.clock.clearTimer(this.heartbeat);
     this.heartbeat = undefined;
   }
@@ -84,8 +93,8 @@ export class AgentGateway implements AgentChannel {
   /** Starts taking connections; separate from the constructor because the call logic needs the channel first. */
   bind(agents: AgentService, calls: CallCenter, presence: AgentPresence, campaigns: CampaignRunner): void {
     this.campaigns = campaigns;
-    this.beat();
     this.nsp.use((socket, next) => {
+      if (!this.active) return next(refusal('standby_instance', 'this server is a standby; connect to the active one'));
       const token: unknown = socket.handshake.auth?.token;
       const claims = typeof token === 'string' ? this.tokens.verify(token) : undefined;
       if (!claims) return next(refusal('session_expired', 'your session has expired: log in again'));
@@ -131,10 +140,7 @@ export class AgentGateway implements AgentChannel {
       socket,
       agentCommands,
       {
-        'agent:ready': async () => {
-          await applyOrThrow({ type: 'ready' });
-          calls.agentAvailable(data.queueIds);
-        },
+        'agent:ready': async () => calls.agentReady(agentId, data.queueIds),
         'agent:not_ready': async (p) => {
           const allowed = this.presenceOptions.notReadyReasons;
           if (!allowed.includes(p.reason)) throw new CallActionError('unknown_not_ready_reason', `unknown not-ready reason "${p.reason}"; use one of: ${allowed.join(', ')}`);

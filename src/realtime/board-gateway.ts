@@ -38,10 +38,15 @@ export class BoardGateway implements MonitorNotices {
     private readonly d: { tokens: TokenSigner; models: Models; campaigns: CampaignRunner; calls: CallCenter; presence: BoardPresence; clock: Clock; everyMs: number; log: Logger },
   ) {
     this.nsp = io.of('/board');
+    this.bindNamespace();
   }
 
-  start(): void {
+  /** Boards connect only to the active instance; the namespace refuses them until start(). */
+  private active = false;
+
+  private bindNamespace(): void {
     this.nsp.use((socket, next) => {
+      if (!this.active) return next(refusal('standby_instance', 'this server is a standby; connect to the active one'));
       const token: unknown = socket.handshake.auth?.token;
       const claims = typeof token === 'string' ? this.d.tokens.verify(token) : undefined;
       if (!claims) return next(refusal('session_expired', 'your session has expired: log in again'));
@@ -61,6 +66,10 @@ export class BoardGateway implements MonitorNotices {
         });
     });
     this.nsp.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  start(): void {
+    this.active = true;
     this.d.calls.setMonitorNotices(this);
     this.arm();
   }
@@ -98,6 +107,7 @@ export class BoardGateway implements MonitorNotices {
   }
 
   stop(): void {
+    this.active = false;
     this.d.clock.clearTimer(this.timer);
   }
 

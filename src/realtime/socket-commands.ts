@@ -3,6 +3,8 @@ import type { z, ZodType } from 'zod';
 import type { Logger } from '../log';
 import type { CommandAck } from '../shared/errors';
 import { UserError } from '../util/user-error';
+import { isTransient } from '../store/retry';
+import { UNAVAILABLE } from '../calls/session/step-chain';
 
 type Ack = (response: CommandAck<unknown>) => void;
 
@@ -43,6 +45,7 @@ async function answer(event: string, schema: ZodType, raw: unknown, run: (payloa
     return data === undefined ? { ok: true } : { ok: true, data };
   } catch (err) {
     if (err instanceof UserError) return { ok: false, code: err.code, error: err.message };
+    if (isTransient(err)) return { ok: false, code: 'unavailable', error: UNAVAILABLE };
     ctx.log.error({ err, event }, 'desktop command failed');
     return { ok: false, code: 'internal', error: 'internal error' };
   }

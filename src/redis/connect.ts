@@ -19,7 +19,8 @@ export function redactUrl(url: string): string {
 export function connectRedis(url: string, name: string, log: Logger): Redis {
   const redis = new Redis(url, {
     connectionName: name,
-    maxRetriesPerRequest: 2,
+    // a command waits through a Redis restart (about a minute of reconnect attempts) instead of failing at once
+    maxRetriesPerRequest: 20,
     retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000),
   });
   let down = false;
@@ -45,7 +46,11 @@ export async function waitForRedis(redis: Redis, url: string, timeoutMs: number)
   try {
     while (Date.now() < deadline) {
       try {
-        if ((await redis.ping()) === 'PONG') return;
+        // a command waits through reconnects (maxRetriesPerRequest): give each ping only the time left
+        const left = Math.max(100, deadline - Date.now());
+        let timer: NodeJS.Timeout | undefined;
+        const pong = await Promise.race([redis.ping(), new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), left)))]).finally(() => clearTimeout(timer));
+        if (pong === 'PONG') return;
       } catch (err) {
         last ||= (err as Error).message;
       }

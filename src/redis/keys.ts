@@ -45,6 +45,11 @@ export class RedisKeys {
     return `${this.ns}:calls`;
   }
 
+  /** App instances' heartbeats (sorted set: instance id → expiry). */
+  instances(): string {
+    return `${this.ns}:instances`;
+  }
+
   presence(): string {
     return `${this.ns}:presence`;
   }

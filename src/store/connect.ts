@@ -1,21 +1,37 @@
 import mongoose, { type Connection } from 'mongoose';
 
+/**
+ * An operation waits at most this long for the server (then fails as unreachable): a desk command or
+ * an API request during an outage is refused within seconds, and writes that must land are retried.
+ */
+const SELECTION_TIMEOUT_MS = 3_000;
+
+// commands issued while the connection is down wait for it no longer than that either
+mongoose.set('bufferTimeoutMS', SELECTION_TIMEOUT_MS);
+
 export async function connectMongo(uri: string, timeoutMs = 10_000): Promise<Connection> {
-  const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: timeoutMs, autoIndex: false });
-  try {
-    await conn.asPromise();
-  } catch (err) {
-    await conn.close().catch(() => undefined);
-    const where = (() => {
-      try {
-        return new URL(uri.replace(/^mongodb(\+srv)?:/, 'http:')).host;
-      } catch {
-        return 'the configured server';
-      }
-    })();
-    throw new Error(`MongoDB at ${where} is unreachable (${(err as Error).message})`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS, autoIndex: false });
+    try {
+      await conn.asPromise();
+      return conn;
+    } catch (err) {
+      await conn.close().catch(() => undefined);
+      if (Date.now() + SELECTION_TIMEOUT_MS < deadline) continue;
+      throw unreachable(uri, err);
+    }
   }
-  return conn;
+}
+
+function unreachable(uri: string, err: unknown): Error {
+  let where = 'the configured server';
+  try {
+    where = new URL(uri.replace(/^mongodb(\+srv)?:/, 'http:')).host;
+  } catch {
+    /* keep the generic name */
+  }
+  return new Error(`MongoDB at ${where} is unreachable (${(err as Error).message})`);
 }
 
 /** True when the server answers a ping now. */

@@ -148,6 +148,8 @@ const queueSchema = new Schema(
     callbackKey: { type: String, enum: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#'] },
     /** How long an agent may extend their wrap-up beyond wrapUpMs, in total. */
     wrapUpExtendMaxMs: { type: Number, default: 300_000 },
+    /** The agent must save an outcome before leaving wrap-up; the wrap-up timer then does not make them ready (the shipped DCC queues turn it on). */
+    requireDisposition: { type: Boolean, default: false },
   },
   { timestamps: true },
 );
@@ -170,9 +172,12 @@ const callRecordSchema = new Schema(
     /**
      * answered: talked to an agent · abandoned: hung up before one · overflowed: sent away after max wait ·
      * ivr_completed: the flow ended the call · transferred: sent to another number · callback_failed:
-     * the agent called back and nobody answered.
+     * the agent called back and nobody answered · lost: the instance running the call died (or its
+     * session failed) and the sweeper closed it; `lostPhase` says where it was.
      */
-    outcome: { type: String, enum: ['answered', 'abandoned', 'overflowed', 'voicemail', 'rejected', 'failed', 'shutdown', 'ivr_completed', 'transferred', 'callback_failed'] },
+    outcome: { type: String, enum: ['answered', 'abandoned', 'overflowed', 'voicemail', 'rejected', 'failed', 'shutdown', 'ivr_completed', 'transferred', 'callback_failed', 'lost'] },
+    /** The phase a lost call was in when its instance died or its session failed. */
+    lostPhase: String,
     /** The IVR flow the caller went through: nodes visited, keys pressed, variables set. */
     ivr: { flowId: String, path: { type: Schema.Types.Mixed }, vars: { type: Schema.Types.Mixed } },
     /** The caller chose to be called back instead of waiting (keeps the place in the queue). */
@@ -232,9 +237,15 @@ const dispositionSchema = new Schema(
     appointment: { storeId: String, consultant: String, at: Date },
     nextFollowUpAt: Date,
     grade: { type: String, enum: ['A', 'B', 'C', 'H', 'O', 'F'] },
+    /**
+     * The outcome for the CRM, written in the same document as the disposition (an outbox): the relay
+     * hands it to the write-back queue and marks it sent; a crash in between only delays it.
+     */
+    outbox: { state: { type: String, enum: ['pending', 'sent'] }, event: Schema.Types.Mixed, sentAt: Date },
   },
   { timestamps: true },
 );
+dispositionSchema.index({ 'outbox.state': 1 });
 
 // ---- outbound: lead lists imported from CSV or the CRM --------------------------------------
 

@@ -146,6 +146,8 @@ export interface Switch {
   stop(): Promise<void>;
   /** True while the engine is reachable and able to take calls. */
   isConnected(): boolean;
+  /** The engine's parts and whether each is reachable now (named in /readyz), e.g. drachtio and FreeSWITCH with their addresses. */
+  parts?(): Record<string, 'up' | 'down'>;
   /** When false, new inbound calls are refused with 503 (used while shutting down). */
   setAccepting(accepting: boolean): void;
 

@@ -136,3 +136,14 @@ declare module 'drachtio-fsmrf/lib/endpoint' {
   }
   export = Endpoint;
 }
+
+/** drachtio-srf's wire protocol (lib/wire-protocol.js): the admin connection's framing, patched by srf-gaps. */
+declare module 'drachtio-srf/lib/wire-protocol' {
+  import type { EventEmitter } from 'node:events';
+  import type { Socket } from 'node:net';
+  class WireProtocol extends EventEmitter {
+    _onData(socket: Socket, msg: Buffer): void;
+    mapIncomingMsg: Map<Socket, unknown>;
+  }
+  export = WireProtocol;
+}

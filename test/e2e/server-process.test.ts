@@ -126,6 +126,24 @@ test('a second start reuses the data folder: the demo accounts are still there, 
   expect(processesUsing(varDir)).toEqual([]);
 }, 90_000);
 
+test('a second start in the same folder refuses with one line naming the running server, and the first one keeps serving', async () => {
+  const first = start(varDir, await freePort());
+  await eventually(async () => (await readyz(first.port))?.status === 200, 'readyz 200', 60_000);
+  const children = childPids(varDir);
+  const second = start(varDir, await freePort());
+  const { code } = await second.exited;
+  expect(code).not.toBe(0);
+  const lines = second.output().trim().split('\n');
+  expect(lines).toEqual([`another server is running from ${varDir} (pid ${first.proc.pid}); stop it first, or give this one its own VAR_DIR`]);
+  // nothing of the first run was touched
+  expect(children.every(alive)).toBe(true);
+  expect(childPids(varDir)).toEqual(children);
+  expect((await readyz(first.port))?.status).toBe(200);
+  expect(await login(first.port)).toBe(200);
+  first.proc.kill('SIGTERM');
+  expect(await first.exited).toEqual({ code: 0, signal: null });
+}, 120_000);
+
 test('servers left behind by a killed run are stopped by the next start', async () => {
   const first = start(varDir, await freePort());
   await eventually(async () => (await readyz(first.port))?.status === 200, 'readyz 200', 60_000);

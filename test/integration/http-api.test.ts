@@ -85,6 +85,7 @@ test('readyz names Redis while its server is down, and recovers when it is back'
     sw: new SimSwitch({ clock }),
     log,
   });
+  await app.activate();
   const { port } = await app.listen();
   const readyz = async () => {
     const r = await fetch(`http://127.0.0.1:${port}/readyz`);

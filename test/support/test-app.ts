@@ -94,6 +94,7 @@ export async function startAppOn<S extends Switch, C extends Clock>(engine: { cl
   } else if (opts.ivr) await seedDemoOrganisation(app.models);
   else for (const q of opts.queues ?? [{ queueId: 'sales', name: '销售热线', numbers: ['4008001234'] }]) await app.models.Queue.create(q);
   await app.reloadRouting();
+  await app.activate();
   const address = await app.listen();
   const url = `http://127.0.0.1:${address.port}`;
   const clients: AgentClient[] = [];

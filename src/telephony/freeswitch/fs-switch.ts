@@ -38,7 +38,8 @@ import { dtmfFromSipInfo } from './sip-info-dtmf';
 import { conferenceSettings } from '../monitor-audio';
 import { nextRecordStop } from './record-stop';
 import { bridgeEstablished } from './channel-events';
-import { byeQuietly, optionsInDialog, rehomeDialog, withGaps, type UacOptions } from './srf-gaps';
+import { byeQuietly, drachtioTransport, guardWireProtocol, optionsInDialog, rehomeDialog, withGaps, type UacOptions } from './srf-gaps';
+import type { Socket } from 'node:net';
 import { DIALOG_KEEPALIVE_MS, farEndVerdict } from './dialog-keepalive';
 import { detach } from '../../util/detach';
 
@@ -75,6 +76,9 @@ export interface FsSwitchOptions {
   heartbeatTimeoutMs?: number;
 }
 
+/** How long a TCP connection to drachtio-server may go without completing the handshake. */
+const DRACHTIO_HANDSHAKE_MS = 5000;
+
 /** How long bridge() waits for FreeSWITCH to have both channels in the bridge. */
 const BRIDGE_WAIT_MS = 2000;
 
@@ -98,6 +102,8 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
   private accepting = true;
   private stopping = false;
   private mediaAttempt = 0;
+  /** A connection attempt to FreeSWITCH is under way. */
+  private mediaConnecting = false;
   private mediaTimer: TimerHandle | undefined;
   private heartbeatWatch: TimerHandle | undefined;
   private readonly log: Logger;
@@ -134,20 +140,40 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.srf.on('error', (err) => this.log.warn({ err: err.message }, 'drachtio connection error'));
     this.srf.invite((req, res) => void this.onInvite(req, res).catch((err: unknown) => this.log.error({ err }, 'INVITE handling failed')));
     withGaps(this.srf).register((req, res) => void this.o.registrar.onRegister(req, res).catch((err: unknown) => this.log.error({ err }, 'REGISTER handling failed')));
+    guardWireProtocol((err, inARow) => this.log.error({ err: err.message, inARow, drachtio: `${this.o.drachtio.host}:${this.o.drachtio.port}` }, 'the peer at the drachtio address does not speak the drachtio protocol; reconnecting'));
     withGaps(this.srf).connect({ host: this.o.drachtio.host, port: this.o.drachtio.port, secret: this.o.drachtio.secret, enablePing: true, pingInterval: 10_000, reconnect: { retryMaxDelay: 5000 } });
+    this.watchDrachtioHandshake();
+    this.connectMedia(); // FreeSWITCH is tried at once too, not only once drachtio answers
     const deadline = this.o.clock.now() + (this.o.startWaitMs ?? 10_000);
     while (!this.connected && this.o.clock.now() < deadline) await this.o.clock.sleep('fs-switch:start', 100);
     if (!this.connected) this.log.warn({ drachtio: this.drachtioUp, freeswitch: !!this.ms }, 'telephony not connected yet; calls are refused until it is');
   }
 
+  /**
+   * A TCP connection that never completes drachtio's handshake (a silent or foreign service at that
+   * address) is dropped after DRACHTIO_HANDSHAKE_MS, so srf reconnects instead of waiting for ever.
+   */
+  private watchDrachtioHandshake(): void {
+    drachtioTransport(this.srf)?.on('connect', (socket: Socket) => {
+      const timer = setTimeout(() => {
+        if (this.drachtioUp || this.stopping || socket.destroyed) return;
+        this.log.warn({ drachtio: `${this.o.drachtio.host}:${this.o.drachtio.port}` }, 'no drachtio handshake on the admin connection; reconnecting');
+        socket.destroy();
+      }, DRACHTIO_HANDSHAKE_MS);
+      socket.once('close', () => clearTimeout(timer));
+    });
+  }
+
   private connectMedia(): void {
-    if (this.stopping || this.ms) return;
+    if (this.stopping || this.ms || this.mediaConnecting) return;
     this.o.clock.clearTimer(this.mediaTimer);
+    this.mediaConnecting = true;
     const attempt = ++this.mediaAttempt;
     const f = this.o.freeswitch;
     this.mrf
       .connect({ address: f.host, port: f.port, secret: f.secret, listenAddress: f.eslListenAddress, ...(f.eslAdvertisedAddress ? { advertisedAddress: f.eslAdvertisedAddress } : {}) })
       .then((ms) => {
+        this.mediaConnecting = false;
         if (this.stopping) return ms.disconnect();
         this.ms = ms;
         this.mediaAttempt = 0;
@@ -158,6 +184,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
         this.refreshConnected('FreeSWITCH connected');
       })
       .catch((err: unknown) => {
+        this.mediaConnecting = false;
         const wait = retryDelayMs(attempt, { baseMs: 500, maxMs: 5000 });
         this.log.warn({ err: (err as Error).message, retryInMs: wait }, 'FreeSWITCH not reachable');
         this.mediaTimer = this.o.clock.setTimer('fs-switch:media-reconnect', wait, () => this.connectMedia());
@@ -245,13 +272,23 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     await Promise.all([...this.legs.values()].map((leg) => this.hangupLeg(leg, 'system_shutdown').catch(() => undefined)));
     this.ms?.disconnect();
     this.ms = undefined;
-    this.srf.disconnect();
+    try {
+      this.srf.disconnect();
+    } catch {
+      /* never connected (srf asserts it has a socket): nothing to close */
+    }
     this.drachtioUp = false;
     this.refreshConnected('stopped');
   }
 
   isConnected(): boolean {
     return this.connected;
+  }
+
+  parts(): Record<string, 'up' | 'down'> {
+    const d = this.o.drachtio;
+    const f = this.o.freeswitch;
+    return { [`drachtio-server ${d.host}:${d.port}`]: this.drachtioUp ? 'up' : 'down', [`FreeSWITCH ${f.host}:${f.port}`]: this.ms ? 'up' : 'down' };
   }
 
   setAccepting(accepting: boolean): void {

@@ -1,4 +1,7 @@
+import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type Srf from 'drachtio-srf';
+import WireProtocol from 'drachtio-srf/lib/wire-protocol';
 
 /**
  * Where drachtio-srf's own typings (lib/@types, declared with `export =`, so they cannot be augmented)
@@ -90,4 +93,41 @@ export async function optionsInDialog(dialog: Srf.Dialog): Promise<{ status: num
   } catch (err) {
     return { error: (err as Error).message ?? String(err) };
   }
+}
+
+let guarded = false;
+
+/**
+ * drachtio-srf's wire protocol throws from its socket's 'data' handler when the peer at DRACHTIO_HOST
+ * speaks something else (a wrong port, another service): an uncaught exception that would take the
+ * whole process down. Guarded, such a connection is dropped — after a delay growing with each
+ * failure in a row (0.5 s doubling to 30 s), since srf's own backoff starts over at every TCP
+ * connect — and srf reconnects; `onGarbage` hears of the first failure of each series and every
+ * tenth. Installed once, before the first connection.
+ */
+export function guardWireProtocol(onGarbage: (err: Error, inARow: number) => void): void {
+  if (guarded) return;
+  guarded = true;
+  let inARow = 0;
+  let lastAt = 0;
+  const original = WireProtocol.prototype._onData;
+  WireProtocol.prototype._onData = function guardedOnData(this: WireProtocol, socket: Socket, msg: Buffer): void {
+    if (socket.isPaused()) return; // already condemned
+    try {
+      original.call(this, socket, msg);
+    } catch (err) {
+      const now = Date.now();
+      inARow = now - lastAt > 60_000 ? 1 : inARow + 1;
+      lastAt = now;
+      if (inARow === 1 || inARow % 10 === 0) onGarbage(err as Error, inARow);
+      this.mapIncomingMsg.delete(socket);
+      socket.pause();
+      setTimeout(() => socket.destroy(), Math.min(30_000, 500 * 2 ** Math.min(inARow - 1, 6))).unref();
+    }
+  };
+}
+
+/** srf's transport to drachtio-server (after connect()): emits 'connect' (TCP up, not yet authenticated) with the socket. */
+export function drachtioTransport(srf: Srf): EventEmitter | undefined {
+  return (srf as unknown as { _app?: { client?: { wp?: EventEmitter } } })._app?.client?.wp;
 }

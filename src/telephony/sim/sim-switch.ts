@@ -34,6 +34,9 @@ export type EndpointBehaviour =
   /** The test or a bot decides: it receives the ringing party and may call answer() on it. */
   | { answer: 'manual'; onRing: (party: SimParty) => void };
 
+/** Commands an engine fault can be injected into (tests of how the call logic survives them). */
+export type FaultyCommand = 'bridge' | 'startHoldMusic';
+
 export interface SimSwitchOptions {
   clock: Clock;
   /** Playing time of a prompt, by id; default 2 s. */
@@ -71,6 +74,8 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
   private readonly endpoints = new Map<string, EndpointBehaviour>();
   private readonly monitored = new Map<LegId, SimMonitored>();
   private nextLeg = 1;
+  /** Engine faults armed for the next command of a kind (see injectFault). */
+  private readonly faults = new Map<FaultyCommand, 'fail' | 'hang'>();
   private connected = false;
   private accepting = true;
 
@@ -98,6 +103,22 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
 
   setAccepting(accepting: boolean): void {
     this.accepting = accepting;
+  }
+
+  /**
+   * Simulates an engine fault on the next command of this kind: 'fail' rejects it with an engine error
+   * (not a gone leg), 'hang' never answers it — what a wedged media server does.
+   */
+  injectFault(command: FaultyCommand, kind: 'fail' | 'hang'): void {
+    this.faults.set(command, kind);
+  }
+
+  private async faultOf(command: FaultyCommand): Promise<void> {
+    const kind = this.faults.get(command);
+    if (!kind) return;
+    this.faults.delete(command);
+    if (kind === 'fail') throw new Error(`simulated engine failure in ${command}`);
+    await new Promise<never>(() => undefined);
   }
 
   /** Simulates losing or regaining the engine (FreeSWITCH/drachtio down in the real adapter). */
@@ -249,6 +270,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
   }
 
   async startHoldMusic(legId: LegId): Promise<void> {
+    await this.faultOf('startHoldMusic');
     const leg = this.live(legId);
     if (leg.holdMusic) return;
     leg.holdMusic = true;
@@ -309,6 +331,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
   }
 
   async bridge(a: LegId, b: LegId): Promise<void> {
+    await this.faultOf('bridge');
     const legA = this.live(a);
     const legB = this.live(b);
     if (legA.state !== 'answered' || legB.state !== 'answered') throw new Error(`cannot bridge ${a} and ${b}: both legs must be answered`);
