@@ -40,6 +40,7 @@ const queuePatch = z
     announceEveryMs: z.number().int().min(15_000).max(600_000).nullable(),
     callbackKey: z.enum(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']).nullable(),
     overflow: overflowSchema.nullable(),
+    requireDisposition: z.boolean(),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, { message: 'nothing to change' })
@@ -62,10 +63,17 @@ const QueueView = z
     callbackKey: z.string().optional(),
     overflow: z.object({ kind: z.string().optional(), queueId: z.string().optional() }).optional(),
     dispositionCodes: z.array(z.string()),
+    requireDisposition: z.boolean().optional(),
     createdAt: IsoDate.optional(),
     updatedAt: IsoDate.optional(),
   })
   .meta({ id: 'Queue' });
+
+/** The documented fields of a queue record (a field added to the model is not sent until documented here). */
+const QUEUE_FIELDS = Object.keys(QueueView.shape);
+function queueView(doc: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(doc).filter(([k, v]) => QUEUE_FIELDS.includes(k) && v !== null && v !== undefined));
+}
 const QueueLive = QueueView.extend({ waiting: z.number().int(), readyAgents: z.number().int() }).meta({ id: 'QueueLive' });
 
 const weekday = z.array(z.string().regex(INTERVAL_PATTERN, 'opening intervals are "HH:MM-HH:MM", e.g. "09:00-18:00"')).max(6);
@@ -157,7 +165,7 @@ export function adminRoutes(r: RouteRegistry, deps: AdminDeps): void {
     handler: async ({ scope }) => {
       const docs = await deps.models.Queue.find(storeFilter(scope, 'storeId'), { _id: 0, __v: 0 }).lean();
       const out = [];
-      for (const q of docs) out.push({ ...q, waiting: await deps.queues.waitingCount(q.queueId), readyAgents: (await deps.queues.readyAgents(q.queueId)).length });
+      for (const q of docs) out.push({ ...queueView(q), waiting: await deps.queues.waitingCount(q.queueId), readyAgents: (await deps.queues.readyAgents(q.queueId)).length });
       return ok(out);
     },
   });
@@ -166,7 +174,7 @@ export function adminRoutes(r: RouteRegistry, deps: AdminDeps): void {
     method: 'patch',
     path: '/api/queues/:queueId',
     tag: 'queues',
-    summary: 'Change a queue (disposition set, strategy, timers, overflow, announcements); takes effect at once on every instance',
+    summary: 'Change a queue (disposition set, whether a disposition is required, strategy, timers, overflow, announcements); takes effect at once on every instance',
     access: changers,
     params: queueParams,
     body: queuePatch,
@@ -189,7 +197,7 @@ export function adminRoutes(r: RouteRegistry, deps: AdminDeps): void {
       }
       await deps.models.Queue.updateOne({ queueId }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { runValidators: true });
       await deps.reloadRouting();
-      return ok(await deps.models.Queue.findOne({ queueId }, { _id: 0, __v: 0 }).lean());
+      return ok(queueView((await deps.models.Queue.findOne({ queueId }, { _id: 0, __v: 0 }).lean().orFail()) as Record<string, unknown>));
     },
   });
 

@@ -126,7 +126,7 @@ test('the OpenAPI document describes every route the server answers, with its er
   expect([...documented].filter((d) => !served.includes(d))).toEqual([]);
   // the errors a caller can meet are documented with the error schema
   const patchQueue = spec.paths['/api/queues/{queueId}']?.patch?.responses ?? {};
-  expect(Object.keys(patchQueue).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '422']);
+  expect(Object.keys(patchQueue).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '422', '503']);
   expect(spec.paths['/api/auth/login']?.post?.responses).toHaveProperty('429');
   const yaml = await fetch(`${t.url}/api/docs/openapi.yaml`);
   expect(YAML.parse(await yaml.text())).toEqual(spec);
