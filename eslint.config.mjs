@@ -2,10 +2,11 @@
 // nobody awaits or handles (one failed Redis or MongoDB write must never take the process down) and a
 // promise passed where a plain callback is expected (its rejection would go unhandled).
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['jest.config.js', 'jest.realstack.config.js', 'dist/**', 'node_modules/**', 'var/**', '.tools/**', 'agent-ui/**', 'coverage/**', 'test-output/**'] },
+  { ignores: ['jest.config.js', 'jest.realstack.config.js', 'dist/**', 'node_modules/**', 'var/**', '.tools/**', 'agent-ui/dist/**', 'coverage/**', 'test-output/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,6 +21,23 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-empty': ['error', { allowEmptyCatch: true }],
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
+  },
+  {
+    // the web app: its own tsconfig (DOM, JSX, the @shared alias), the same promise rules, React's hook rules
+    files: ['agent-ui/src/**/*.{ts,tsx}', 'agent-ui/vite.config.mts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true, ignoreIIFE: false }],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'no-empty': ['error', { allowEmptyCatch: true }],
     },
   },
   {

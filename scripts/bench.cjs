@@ -9,6 +9,7 @@ if (!name) {
   process.stderr.write('usage: node scripts/bench.cjs <name>\n');
   process.exit(2);
 }
-bootstrap({ redis: true, ferretdb: true });
+// the desk bench drives the web app in Chromium
+bootstrap({ redis: true, ferretdb: true, chromium: name === 'desk' });
 const res = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'bench', `${name}.bench.js`), ...process.argv.slice(3)], { stdio: 'inherit', cwd: ROOT });
 process.exit(res.status === null ? 1 : res.status);

@@ -9,6 +9,8 @@
  *  - Chromium (Debian package; tests drive the agent desk in it with playwright-core): its path in CHROMIUM_PATH
  *  - schemathesis (PyPI, pinned in package.json) in a virtualenv under .tools/, for the API conformance test
  *  - TypeScript: `tsc` (incremental) into dist/
+ *  - the web app (agent-ui/, Vite) into agent-ui/dist when its sources changed (scripts/build-ui.cjs)
+ *  - with Chromium: Debian's fonts-noto-cjk, so the desk's Chinese renders in headless screenshots
  * Every step is idempotent and prints what it does on stderr.
  */
 const { spawnSync } = require('node:child_process');
@@ -158,6 +160,27 @@ function ensureChromium() {
   process.env.CHROMIUM_PATH = which('chromium');
 }
 
+/** Chinese fonts for headless Chromium (screenshots of the desk); without them CJK text renders as boxes. */
+const CJK_FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
+function ensureCjkFonts() {
+  if (fs.existsSync(CJK_FONT)) return;
+  if (!isRoot() || !which('apt-get')) {
+    say("Chinese fonts missing (screenshots show boxes); run: sudo sh -c 'apt-get update && apt-get install -y fonts-noto-cjk'");
+    return;
+  }
+  say('installing fonts-noto-cjk (Debian package)');
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', 'fonts-noto-cjk'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function buildWebApp() {
+  try {
+    require('./build-ui.cjs').buildUi({ say });
+  } catch (err) {
+    throw new SetupError(`web app: ${err.message}`);
+  }
+}
+
 /**
  * schemathesis (the OpenAPI conformance fuzzer the jest suite runs against the real server), at the
  * version package.json pins, in its own virtualenv: .tools/schemathesis-<version>/bin/st.
@@ -191,10 +214,14 @@ function bootstrap(need) {
     if (need.redis) ensureRedisServer();
     if (need.ferretdb) ensureFerretDb();
     if (need.sipp) ensureSipp();
-    if (need.chromium) ensureChromium();
+    if (need.chromium) {
+      ensureChromium();
+      ensureCjkFonts();
+    }
     if (need.schemathesis) ensureSchemathesis();
     ensurePromptAudio();
     buildTypeScript();
+    buildWebApp();
   } catch (err) {
     if (err instanceof SetupError) {
       process.stderr.write(`setup failed: ${err.message}\n`);

@@ -207,6 +207,10 @@ export class App {
   get metrics(): Metrics {
     return this.p.metrics;
   }
+  /** The agent socket layer (what the call logic tells desks goes through it). */
+  get gateway(): AgentGateway {
+    return this.p.gateway;
+  }
   /** This instance's id (the owner of the calls it runs). */
   get instanceId(): string {
     return this.p.instances.id;
@@ -236,6 +240,8 @@ export class App {
       const health = new RedisHealth(redis, o.clock, upkeep.redisGraceMs);
       instances = new Instances(redis, keys.instances(), o.clock, { ttlMs: upkeep.callLeaseMs, beatMs: upkeep.heartbeatMs, log: log.child({ module: 'instances' }) });
       await instances.start();
+      const owner = instances;
+      o.sw.setOwner?.({ id: owner.id, dead: (ids) => owner.dead(ids) });
       const writeback = o.crm
         ? new CrmWriteback({
             redisUrl: o.redisUrl,
@@ -386,6 +392,7 @@ export class App {
         sim,
         clock: o.clock,
         agentUiDir: agentUiDir(o.projectRoot),
+        desk: { clock: o.clock, agents, notReadyReasons: [...(o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS)] },
         sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
         log: log.child({ module: 'http' }),
       });

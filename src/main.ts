@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { App } from './app';
 import { resolveAuthSecret } from './auth/tokens';
 import { RealClock } from './clock/clock';
@@ -99,7 +98,7 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
       loginLimits: config.auth.loginLimits,
       acd: config.acd,
       projectRoot: config.projectRoot,
-      ivrDir: path.join(config.projectRoot, 'ivr'),
+      ivrDir: config.ivrDir,
       crm: config.crm,
       recordings: config.recordings,
       notReadyReasons: config.notReadyReasons,

@@ -35,12 +35,12 @@ const queuePatch = z
     offerTimeoutMs: z.number().int().min(5_000).max(120_000),
     wrapUpMs: z.number().int().min(0).max(3_600_000),
     wrapUpExtendMaxMs: z.number().int().min(0).max(3_600_000),
+    requireDisposition: z.boolean(),
     maxWaitMs: z.number().int().min(10_000).max(7_200_000).nullable(),
     preferredWaitMs: z.number().int().min(0).max(600_000),
     announceEveryMs: z.number().int().min(15_000).max(600_000).nullable(),
     callbackKey: z.enum(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']).nullable(),
     overflow: overflowSchema.nullable(),
-    requireDisposition: z.boolean(),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, { message: 'nothing to change' })

@@ -125,16 +125,6 @@ export function authRoutes(r: RouteRegistry, d: AuthDeps): void {
 
   r.add({
     method: 'get',
-    path: '/api/me',
-    tag: 'auth',
-    summary: 'The logged-in user, as their record says now',
-    access: 'signed-in',
-    responses: { 200: { description: 'the user', schema: Me } },
-    handler: ({ me }) => ok(meOf(me)),
-  });
-
-  r.add({
-    method: 'get',
     path: '/api/me/sip',
     tag: 'auth',
     summary: "The logged-in user's SIP credentials for their softphone or desk phone (digest user, current password, realm, WSS address)",

@@ -29,6 +29,7 @@ const campaignBody = z
     wrapUpMs: z.number().int().min(0).max(600_000).default(30_000),
     dispositionCodes: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/)).min(1).max(40).optional(),
     script: z.string().max(20_000).optional(),
+    previewCountdownSeconds: z.number().int().min(5).max(300).optional(),
   })
   .refine((c) => !c.window || c.window.from < c.window.to, { message: 'window: from must be before to', path: ['window'] })
   .refine((c) => c.machine !== 'message' || c.machinePrompt, { message: 'machinePrompt: needed when machine is message', path: ['machinePrompt'] });

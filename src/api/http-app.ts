@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -25,8 +26,8 @@ import { leadRoutes } from './lead-routes';
 import { buildApiDocument, type ApiDocument } from './openapi';
 import { ok, RouteRegistry } from './route-registry';
 import { canSeeStore, requireStore } from './scope';
-import { IsoDate } from './schemas';
-import { buildSoftphoneBundle } from './softphone-bundle';
+import { CustomerCardView, IsoDate } from './schemas';
+import { deskRoutes, type DeskDeps } from './desk-routes';
 import { userRoutes } from './user-routes';
 import { simRoutes } from './sim-routes';
 import type { Clock } from '../clock/clock';
@@ -49,7 +50,10 @@ export interface HttpDeps extends AdminDeps {
   sim: SimSwitch | undefined;
   /** The app's clock (simulated callers' scripts run on it). */
   clock: Clock;
+  /** The built web app (agent-ui/dist): static files, and index.html for its routes. */
   agentUiDir: string;
+  /** What the desk's routes need beyond the above (desk-routes.ts). */
+  desk: Pick<DeskDeps, 'clock' | 'agents' | 'notReadyReasons'>;
   /** Agents' phones register with these (digest realm; the WSS address browsers use; AUTH_SECRET). */
   sip: { realm: string; wsUri: string | undefined; secret: string };
   /** Check every JSON response against its documented schema (outside production). */
@@ -66,24 +70,6 @@ const ReadinessView = z.object({
   switch: PartState,
   switchParts: z.record(z.string(), PartState).optional().meta({ description: "the switch's own parts (drachtio-server, FreeSWITCH) with their addresses" }),
 });
-const FunnelEntry = z.object({ at: z.string(), kind: z.string(), storeId: z.string().optional(), model: z.string().optional(), grade: z.string().optional(), note: z.string().optional() });
-const PastCall = z.object({ callId: z.string(), at: z.string(), direction: z.string(), outcome: z.string().optional(), agent: z.string().optional(), disposition: z.string().optional(), notes: z.string().optional() });
-const CustomerCardView = z
-  .object({
-    id: z.string(),
-    externalId: z.string().optional(),
-    name: z.string(),
-    phones: z.array(z.string()),
-    grade: z.string().optional(),
-    status: z.string(),
-    defeatReason: z.string().optional(),
-    owningStoreId: z.string().optional(),
-    owningUser: z.string().optional(),
-    modelsConsidered: z.array(z.string()),
-    funnel: z.array(FunnelEntry),
-    lastCalls: z.array(PastCall),
-  })
-  .meta({ id: 'CustomerCard' });
 const CallRecordView = z
   .looseObject({ callId: z.string(), direction: z.enum(['inbound', 'outbound']), from: z.string(), to: z.string(), status: z.string(), offeredAt: IsoDate, queueId: z.string().optional(), agentUsername: z.string().optional(), outcome: z.string().optional() })
   .meta({ id: 'CallRecord', description: 'the call record with IVR path, recording, transfer, hold and disposition' });
@@ -179,6 +165,8 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     },
   });
 
+  const softphone = deps.sip.wsUri ? 'webrtc' : deps.sim ? 'sim' : 'none';
+  deskRoutes(registry, { ...deps.desk, models: deps.models, campaigns: deps.campaigns, crm: deps.crm, queueDirectory: deps.queueDirectory, softphone });
   adminRoutes(registry, deps);
   userRoutes(registry, { models: deps.models, accounts: deps.accounts, sipSecret: deps.sip.secret, reloadRouting: deps.reloadRouting });
   leadRoutes(registry, deps.models);
@@ -205,23 +193,19 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   docRoute('/api/docs/openapi.json', 'This API as OpenAPI 3.1 (JSON), generated from the schemas that validate the requests', 'application/json', (d) => d.json);
   docRoute('/api/docs/openapi.yaml', 'The same as YAML', 'application/yaml', (d) => d.yaml);
 
-  const bundle = buildSoftphoneBundle();
-  registry.add({
-    method: 'get',
-    path: '/vendor/jssip.js',
-    tag: 'docs',
-    summary: "The browser softphone's SIP stack (JsSIP) for the agent desk, bundled on first request",
-    access: 'public',
-    responses: { 200: { description: 'script', contentType: 'text/javascript' } },
-    handler: async ({ res }) => {
-      res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(await bundle());
-      return undefined;
-    },
-  });
-
   registry.mount(app);
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'no such API route')));
-  app.use(express.static(deps.agentUiDir, { index: 'index.html' }));
+  // The web app: hashed assets cached for good, index.html for every route of the SPA (/desk, …).
+  app.use('/assets', express.static(path.join(deps.agentUiDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
+  app.use(express.static(deps.agentUiDir, { index: false }));
+  app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
+    const index = path.join(deps.agentUiDir, 'index.html');
+    if (!fs.existsSync(index)) {
+      res.status(503).type('text/plain').send('The web app is not built: npm start (or npm test) builds agent-ui/ into agent-ui/dist.');
+      return;
+    }
+    res.set('Cache-Control', 'no-cache').sendFile(index);
+  });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     const e = err as { type?: string; status?: number; message?: string };
@@ -248,5 +232,5 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 }
 
 export function agentUiDir(projectRoot: string): string {
-  return path.join(projectRoot, 'agent-ui');
+  return path.join(projectRoot, 'agent-ui', 'dist');
 }

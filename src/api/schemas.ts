@@ -23,3 +23,23 @@ export const Page = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+/** A customer's card as the screen-pop and GET /api/customers/:customerId show it. */
+const FunnelEntry = z.object({ at: z.string(), kind: z.string(), storeId: z.string().optional(), model: z.string().optional(), grade: z.string().optional(), note: z.string().optional() });
+const PastCall = z.object({ callId: z.string(), at: z.string(), direction: z.string(), outcome: z.string().optional(), agent: z.string().optional(), disposition: z.string().optional(), notes: z.string().optional() });
+export const CustomerCardView = z
+  .object({
+    id: z.string(),
+    externalId: z.string().optional(),
+    name: z.string(),
+    phones: z.array(z.string()),
+    grade: z.string().optional(),
+    status: z.string(),
+    defeatReason: z.string().optional(),
+    owningStoreId: z.string().optional(),
+    owningUser: z.string().optional(),
+    modelsConsidered: z.array(z.string()),
+    funnel: z.array(FunnelEntry),
+    lastCalls: z.array(PastCall),
+  })
+  .meta({ id: 'CustomerCard' });

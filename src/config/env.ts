@@ -88,6 +88,8 @@ const schema = z
     FREESWITCH_HOST: z.string().min(1).optional(),
     FREESWITCH_PORT: port('FREESWITCH_PORT', 8021),
     FREESWITCH_SECRET: z.string().min(1).optional(),
+    FREESWITCH_HEARTBEAT_TIMEOUT_MS: positiveMs('FREESWITCH_HEARTBEAT_TIMEOUT_MS', 30_000),
+    IVR_DIR: z.string().min(1).optional(),
     ESL_LISTEN_ADDRESS: z.string().min(1).default('127.0.0.1'),
     ESL_ADVERTISED_ADDRESS: z.string().min(1).optional(),
     FREESWITCH_SOUND_DIR: z.string().min(1).default('/usr/local/freeswitch/sounds'),
@@ -148,6 +150,8 @@ export interface AppConfig {
   redisUrl: string | undefined;
   /** undefined: start an embedded FerretDB */
   mongodbUri: string | undefined;
+  /** The IVR folder (prompts.yaml and flows/). */
+  ivrDir: string;
   /** Prefix of every Redis key of this deployment (several deployments may share one Redis). */
   redisPrefix: string;
   binaries: { redisServer: string | undefined; ferretdb: string | undefined };
@@ -157,7 +161,7 @@ export interface AppConfig {
     | {
         kind: 'freeswitch';
         drachtio: { host: string; port: number; secret: string };
-        freeswitch: { host: string; port: number; secret: string; eslListenAddress: string; eslAdvertisedAddress: string | undefined };
+        freeswitch: { host: string; port: number; secret: string; eslListenAddress: string; eslAdvertisedAddress: string | undefined; heartbeatTimeoutMs: number };
         soundDir: string;
         recordingsDir: string;
         holdMusic: string;
@@ -217,6 +221,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: e.REDIS_URL,
     mongodbUri: e.MONGODB_URI,
     redisPrefix: e.REDIS_PREFIX,
+    ivrDir: path.resolve(e.IVR_DIR ?? path.join(PROJECT_ROOT, 'ivr')),
     binaries: { redisServer: e.REDIS_SERVER_BIN, ferretdb: e.FERRETDB_BIN },
     auth: {
       secret: e.AUTH_SECRET,
@@ -230,7 +235,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         : {
             kind: 'freeswitch',
             drachtio: { host: e.DRACHTIO_HOST ?? '', port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET ?? '' },
-            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '', eslListenAddress: e.ESL_LISTEN_ADDRESS, eslAdvertisedAddress: e.ESL_ADVERTISED_ADDRESS },
+            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '', eslListenAddress: e.ESL_LISTEN_ADDRESS, eslAdvertisedAddress: e.ESL_ADVERTISED_ADDRESS, heartbeatTimeoutMs: e.FREESWITCH_HEARTBEAT_TIMEOUT_MS },
             soundDir: e.FREESWITCH_SOUND_DIR,
             recordingsDir: e.FREESWITCH_RECORDINGS_DIR,
             holdMusic: e.HOLD_MUSIC,

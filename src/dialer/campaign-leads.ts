@@ -178,6 +178,26 @@ export class CampaignLeads implements LeadSource {
     return undefined;
   }
 
+  /**
+   * An agent takes this lead out of the queues to call it now (a scheduled callback from their
+   * list): checked like any dial. `refused` says why it may not be called now.
+   */
+  async take(leadId: string, now: number): Promise<{ lead: DialLead } | { refused: 'gone' | 'do_not_call' | 'outside_call_window'; at?: number }> {
+    const agents = await this.redis.smembers(this.personalAgents());
+    const doc = await this.models.Lead.findById(leadId, { grade: 1, nextDialAt: 1, callbackAgent: 1, status: 1, consent: 1, phone: 1, timeZone: 1 }).lean();
+    if (!doc || doc.status === 'done' || doc.status === 'dnc') return { refused: 'gone' };
+    if (!doc.consent || (await this.dnc.blocked(doc.phone, this.c.campaignId))) {
+      await withWriteRetry(() => this.models.Lead.updateOne({ _id: leadId }, { $set: { status: 'dnc' } }).exec());
+      return { refused: 'do_not_call' };
+    }
+    if (!withinWindow(this.c.window, doc.timeZone, now)) return { refused: 'outside_call_window', at: nextWindowStart(this.c.window, doc.timeZone, now) };
+    const m = this.redis.multi();
+    for (const q of this.queues()) m.zrem(q, leadId);
+    for (const a of agents) m.zrem(this.personalQueue(a), leadId);
+    await m.exec();
+    return { lead: { leadId, phone: doc.phone } };
+  }
+
   /** A lead taken but not dialled (skipped in preview) comes up again at `at`. */
   async requeue(lead: DialLead, at: number): Promise<void> {
     const doc = await this.models.Lead.findById(lead.leadId, { grade: 1 }).lean();

@@ -10,6 +10,7 @@ import type { CampaignDoc, Models } from '../store/models';
 import type { Switch } from '../telephony/switch';
 import { RedisAbandonLedger } from './abandon-ledger';
 import { AcdAgentPool } from './acd-agent-pool';
+import { AgentDialling } from './agent-dialling';
 import { CampaignEngine } from './campaign-engine';
 import { CampaignLeads } from './campaign-leads';
 import type { CallWindow, RetryRules } from './campaign-rules';
@@ -32,6 +33,7 @@ interface Running {
   pool: AcdAgentPool;
   leads: CampaignLeads;
   doc: CampaignDoc & { _id: string };
+  campaign: OutboundCampaign;
 }
 
 /** A preview campaign: no engine; agents take leads one at a time from its queues. */
@@ -69,11 +71,14 @@ export class CampaignRunner {
   /** Leads held by agents in preview: agent → lead and the reservation's call id. */
   private readonly held = new Map<string, { campaignId: string; lead: DialLead; callId: string }>();
   private readonly ledger: RedisAbandonLedger;
+  /** Calls agents place themselves from the desk (keypad, scheduled callbacks). */
+  readonly dialling: AgentDialling;
 
   constructor(
     private readonly d: { models: Models; redis: Redis; ns: string; sw: Switch; clock: Clock; agents: AgentService; calls: CallCenter; customers: CustomerDirectory; dnc: DoNotCall; log: Logger },
   ) {
     this.ledger = new RedisAbandonLedger(d.redis, d.ns);
+    this.dialling = new AgentDialling({ ...d, runner: this, log: d.log.child({ module: 'agent-dialling' }) });
   }
 
   async start(campaignId: string): Promise<void> {
@@ -148,7 +153,7 @@ export class CampaignRunner {
         },
       },
     );
-    this.running.set(campaignId, { engine, pool, leads, doc: { ...doc, _id: campaignId } });
+    this.running.set(campaignId, { engine, pool, leads, doc: { ...doc, _id: campaignId }, campaign });
     engine.start();
     await this.setStatus(campaignId, 'running');
     log.info({ loaded, mode: doc.mode }, 'campaign started');
@@ -224,6 +229,20 @@ export class CampaignRunner {
     };
     this.d.clock.clearTimer(this.callbackTimers.get(campaignId));
     arm();
+  }
+
+  /**
+   * A campaign open on this instance (running, or a preview campaign open to its agents): what an
+   * agent's own dialling (keypad, scheduled callbacks: see agent-dialling.ts) needs of it.
+   */
+  openCampaign(campaignId: string): { campaign: OutboundCampaign; leads: CampaignLeads; agents: readonly string[] } | undefined {
+    const o = this.running.get(campaignId) ?? this.previews.get(campaignId);
+    return o ? { campaign: o.campaign, leads: o.leads, agents: o.doc.agents } : undefined;
+  }
+
+  /** True while the agent holds a preview lead (reserved for it until they dial or skip). */
+  holdsPreviewLead(agentId: string): boolean {
+    return this.held.has(agentId);
   }
 
   /** Preview: the next due lead for this agent, who is reserved for it until they dial or skip. */

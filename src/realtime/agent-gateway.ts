@@ -168,7 +168,9 @@ export class AgentGateway implements AgentChannel {
           socket.emit('preview:result', { leadId: p.leadId, outcome });
           return { leadId: p.leadId, outcome };
         },
-        'preview:skip': async (p) => runner().previewSkip(agentId, p.leadId),
+        'preview:skip': async (p) => runner().dialling.skip(agentId, p.leadId, p.reason),
+        'call:dial': async (p) => ({ outcome: await runner().dialling.manual(agentId, p.campaignId, p.number) }),
+        'callback:dial': async (p) => ({ leadId: p.leadId, outcome: await runner().dialling.callback(agentId, p.leadId) }),
       },
       { log, ready },
     );

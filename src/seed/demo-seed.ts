@@ -15,9 +15,9 @@ export const DEMO_USERS = [
 const CALL_TAKERS = DEMO_USERS.filter((u) => u.roles.some((r) => r === 'agent' || r === 'supervisor'));
 
 const DEMO_QUEUES = [
-  { queueId: 'dcc-inbound', name: 'DCC 呼入', storeId: 'sh-pudong', numbers: ['4008001234', '02158001234'], greetingPrompt: 'welcome', announceEveryMs: 45_000, callbackKey: '1' },
+  { queueId: 'dcc-inbound', name: 'DCC 呼入', storeId: 'sh-pudong', numbers: ['4008001234', '02158001234'], greetingPrompt: 'welcome', announceEveryMs: 45_000, callbackKey: '1', requireDisposition: true },
   { queueId: 'sales', name: '销售咨询', storeId: 'sh-pudong', numbers: [], greetingPrompt: 'please_hold', announceEveryMs: 45_000, callbackKey: '1', overflow: { kind: 'callback' }, maxWaitMs: 300_000 },
-  { queueId: 'dcc-callback', name: 'DCC 回访专线', storeId: 'sh-pudong', numbers: [], greetingPrompt: 'please_hold', dispositionCodes: ['appointment_set', 'callback_requested', 'not_interested', 'bought_elsewhere', 'wrong_number'] },
+  { queueId: 'dcc-callback', name: 'DCC 回访专线', storeId: 'sh-pudong', numbers: [], greetingPrompt: 'please_hold', requireDisposition: true, dispositionCodes: ['appointment_set', 'callback_requested', 'not_interested', 'bought_elsewhere', 'wrong_number'] },
 ];
 
 /**

@@ -207,7 +207,11 @@ export const agentCommands = {
   'call:transfer_cancel': callRef,
   'preview:next': z.strictObject({ campaignId: z.string().min(1).max(60) }),
   'preview:dial': z.strictObject({ leadId: z.string().min(1).max(200) }),
-  'preview:skip': z.strictObject({ leadId: z.string().min(1).max(200) }),
+  'preview:skip': z.strictObject({ leadId: z.string().min(1).max(200), reason: z.string().max(60).optional() }),
+  /** The agent dials a number from the keypad with one of their campaigns' caller id. Answered with the dial's outcome. */
+  'call:dial': z.strictObject({ campaignId: z.string().min(1).max(60), number: z.string().min(3).max(32) }),
+  /** The agent calls one of their scheduled callbacks (personal, or the team's) now. Answered with the dial's outcome. */
+  'callback:dial': z.strictObject({ leadId: z.string().min(1).max(200) }),
 } as const;
 
 export type AgentCommand = keyof typeof agentCommands;

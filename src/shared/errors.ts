@@ -40,6 +40,8 @@ export const ERROR_CODES = [
   // outbound
   'campaign_refused',
   'no_lead_due',
+  'do_not_call',
+  'outside_call_window',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

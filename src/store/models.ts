@@ -283,6 +283,8 @@ const leadSchema = new Schema(
     lastAttemptAt: Date,
     /** A personal callback: only this agent calls the lead next. */
     callbackAgent: String,
+    /** Agents who passed on the lead in preview, and why. */
+    skips: { type: [{ _id: false, agent: String, reason: String, at: Date }], default: undefined },
     status: { type: String, enum: ['new', 'in_progress', 'done', 'dnc'], default: 'new' },
   },
   { timestamps: true },
@@ -312,6 +314,8 @@ const campaignSchema = new Schema(
     wrapUpExtendMaxMs: { type: Number, default: 120_000 },
     dispositionCodes: { type: [String], default: ['appointment_set', 'callback_requested', 'not_interested', 'bought_elsewhere', 'wrong_number'] },
     script: String,
+    /** Preview: seconds an agent has to dial or skip a lead card before it is dialled by itself (unset: no countdown). */
+    previewCountdownSeconds: Number,
     status: { type: String, enum: ['draft', 'running', 'paused', 'stopped', 'exhausted'], default: 'draft' },
   },
   { timestamps: true },

@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import { connectRedis } from '../redis/connect';
 import { FsSwitch } from './freeswitch/fs-switch';
 import { Registrar } from './freeswitch/registrar';
+import { LegJournal } from './freeswitch/leg-journal';
 import { SimSwitch } from './sim/sim-switch';
 import type { Switch } from './switch';
 
@@ -33,6 +34,8 @@ export function makeSwitch(config: AppConfig, deps: { clock: Clock; log: Logger;
     trunkUri: s.trunkUri,
     sources: s.sources,
     registrar,
+    heartbeatTimeoutMs: s.freeswitch.heartbeatTimeoutMs,
+    journal: new LegJournal(redis, deps.redisNamespace),
   });
   return { sw, close: async () => void (await redis.quit().catch(() => redis.disconnect())) };
 }

@@ -146,6 +146,12 @@ export interface Switch {
   stop(): Promise<void>;
   /** True while the engine is reachable and able to take calls. */
   isConnected(): boolean;
+  /**
+   * The app tells an engine whose calls outlive a crash of this process (the real stack) which
+   * instance it is and how to tell dead instances: legs are kept under this instance, and the legs of
+   * dead ones are ended.
+   */
+  setOwner?(owner: { id: string; dead(ids: string[]): Promise<Set<string>> }): void;
   /** The engine's parts and whether each is reachable now (named in /readyz), e.g. drachtio and FreeSWITCH with their addresses. */
   parts?(): Record<string, 'up' | 'down'>;
   /** When false, new inbound calls are refused with 503 (used while shutting down). */

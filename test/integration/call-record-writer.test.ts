@@ -72,9 +72,15 @@ test('writes of one field land in the order they were asked, even when nobody wa
 
 test('a failed write is reported to whoever waits for it, and the writes queued after it still land', async () => {
   const callId = await created();
-  const again = writer.write(callId, { direction: 'inbound', source: 'trunk', status: 'queued', from: '+8613800138000', to: '4008001234', offeredAt: new Date() }, { create: true });
+  const bad = writer.write(callId, { offeredAt: 'not a date' });
   const next = writer.write(callId, { status: 'connected' });
-  await expect(again).rejects.toMatchObject({ code: 11000 });
+  await expect(bad).rejects.toMatchObject({ name: 'CastError' });
   await next;
   expect((await models.CallRecord.findById(callId).lean())?.status).toBe('connected');
+});
+
+test('creating a record that exists already (a retry whose first answer was lost) lands its fields instead of failing', async () => {
+  const callId = await created();
+  await writer.write(callId, { direction: 'inbound', source: 'trunk', status: 'queued', from: '+8613800138000', to: '4008001234', offeredAt: new Date() }, { create: true });
+  expect((await models.CallRecord.findById(callId).lean())?.status).toBe('queued');
 });

@@ -3,29 +3,24 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
-import { RealClock } from '../../src/clock/clock';
-import { createLogger } from '../../src/log';
-import type { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
-import { Registrar } from '../../src/telephony/freeswitch/registrar';
-import { readyAgent } from '../support/call-steps';
-import { startAppOn, testServices, type TestAppOf } from '../support/test-app';
+import type { AgentClient } from '../support/agent-client';
 import { eventually } from '../support/wait';
-import { realStackEnv, realStackSwitch } from './realstack-env';
+import { startRealApp, type RealApp } from './app-process';
+import { realStackEnv } from './realstack-env';
 import { callRecordOf, recordingStopped } from './call-records';
 import { realStackIvrDir } from './ivr-line';
 import { sipp } from './sipp';
 import { soxi } from './wav';
 
 /**
- * The whole app on drachtio-server + FreeSWITCH, driven by the SIPp scenarios of test/sipp: a caller
- * choosing from the IVR with RFC 2833 keys and reaching the agent's registered phone, a caller hanging
- * up while queued, an in-car terminal call, and the customer phones the dialer meets. Outcomes are
- * checked where users see them: call records, agent states, dial results.
+ * The whole app on drachtio-server + FreeSWITCH, started as production starts it (main.js configured
+ * by environment variables), driven by the SIPp scenarios of test/sipp: a caller choosing from the IVR
+ * with RFC 2833 keys or SIP INFO and reaching the agent's registered phone, transfers blind and by
+ * consulting a colleague, a caller hanging up while queued, an in-car terminal call. Outcomes are
+ * checked where users see them: call records, agent states.
  */
 
 const env = realStackEnv();
-const secret = 'realstack-app-secret-0123456789abcdef';
 const AGENT_PHONE_PORT = Number(process.env.REALSTACK_AGENT_PHONE_PORT ?? 25060);
 const CUSTOMER_PHONE_PORT = Number(process.env.REALSTACK_CUSTOMER_PHONE_PORT ?? 25070);
 const CALLER_PORT = Number(process.env.REALSTACK_CALLER_PORT ?? 25080);
@@ -33,17 +28,13 @@ const COLLEAGUE_PHONE_PORT = Number(process.env.REALSTACK_COLLEAGUE_PHONE_PORT ?
 const drachtio = `${env.drachtioSip.host}:${env.drachtioSip.port}`;
 const local = ['-i', env.localAddress];
 
-let t: TestAppOf<FsSwitch, RealClock>;
-let redis: Redis;
+let t: RealApp;
 let flowsDir: string;
 /** A recordings archive (HTTP PUT), where the app uploads what FreeSWITCH recorded. */
 let archive: http.Server;
 const archived = new Map<string, Buffer>();
 
 beforeAll(async () => {
-  const clock = new RealClock();
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', { test: 'realstack-sipp' });
-  redis = new Redis(testServices().redisUrl);
   // a flow of our own, so the test does not depend on the demo store's opening hours
   flowsDir = realStackIvrDir();
   archive = http.createServer((req, res) => {
@@ -57,38 +48,41 @@ beforeAll(async () => {
   await new Promise<void>((r) => archive.listen(0, '127.0.0.1', () => r()));
   const archiveUrl = `http://127.0.0.1:${(archive.address() as AddressInfo).port}/archive`;
   // FreeSWITCH runs on this host: the app reads its recordings folder directly
-  const recordings = fs.existsSync(env.recordingsDir) ? { switchDir: env.recordingsDir, localDir: env.recordingsDir, upload: { url: archiveUrl, token: 'archive-token' }, retentionDays: 180 } : undefined;
-  let app: TestAppOf<FsSwitch, RealClock> | undefined;
-  const registrar = new Registrar({ redis, ns: `rsreg${process.pid}`, clock, log, realm: 'dcc-cti', secret, sipAccount: async (u) => app?.app.sipAccount(u) });
-  const sw = realStackSwitch(env, { clock, log, registrar, trunkPort: CUSTOMER_PHONE_PORT });
-  app = await startAppOn({ clock, sw, authSecret: secret }, { ivr: true, ivrDir: flowsDir, recordings });
-  t = app;
-  if (!sw.isConnected()) throw new Error('the app did not connect to drachtio-server and FreeSWITCH');
+  const recordings = fs.existsSync(env.recordingsDir) ? { localDir: env.recordingsDir, uploadUrl: archiveUrl, token: 'archive-token' } : undefined;
+  t = await startRealApp(env, { trunkPort: CUSTOMER_PHONE_PORT, ivrDir: flowsDir, ...(recordings ? { recordings } : {}) });
 });
 
 afterAll(async () => {
   await t?.stop();
   await new Promise<void>((r) => (archive ? archive.close(() => r()) : r()));
-  await redis?.quit();
   fs.rmSync(flowsDir, { recursive: true, force: true });
 });
 
+/** A user with a desk connected, made ready. */
+async function readyAgent(username: string, o: Parameters<RealApp['agent']>[1] = {}): Promise<AgentClient> {
+  const agent = await t.agent(username, o);
+  await agent.state('not_ready');
+  expect(await agent.send('agent:ready')).toEqual({ ok: true });
+  await agent.state('ready');
+  return agent;
+}
+
 /** A ready agent whose desk phone (SIPp, auto-answering) is registered through drachtio with their digest password. */
 async function agentOnDeskPhone(username: string): Promise<{ agent: Awaited<ReturnType<typeof readyAgent>>; phone: ReturnType<typeof sipp> }> {
-  const agent = await readyAgent(t, username, { queueIds: ['sales'] });
+  const agent = await readyAgent(username, { queueIds: ['sales'] });
   return { agent, phone: await deskPhone(username, AGENT_PHONE_PORT) };
 }
 
 /** The user's desk phone (SIPp on `port`, auto-answering one call), registered through drachtio. */
 async function deskPhone(username: string, port: number): Promise<ReturnType<typeof sipp>> {
   const phone = sipp('agent-phone.xml', [...local, '-p', String(port)]);
-  const reg = await sipp('agent-register.xml', [...local, '-p', String(CALLER_PORT), '-au', username, '-ap', (await agentSipPassword(username)) ?? '', '-key', 'user', username, '-key', 'phone_port', String(port), drachtio]).done;
+  const reg = await sipp('agent-register.xml', [...local, '-p', String(CALLER_PORT), '-au', username, '-ap', await t.sipPassword(username), '-key', 'user', username, '-key', 'phone_port', String(port), drachtio]).done;
   expect(reg.code).toBe(0);
   return phone;
 }
 
 /** A SIPp caller who presses 1 in the IVR (RFC 2833, or SIP INFO) and talks for `talkMs`, offered to the agent, who accepts: they are talking. */
-async function callerTalkingTo(agent: Awaited<ReturnType<typeof readyAgent>>, from: string, talkMs: number, keys: 'rfc2833' | 'sip-info' = 'rfc2833'): Promise<{ callId: string; caller: ReturnType<typeof sipp> }> {
+async function callerTalkingTo(agent: AgentClient, from: string, talkMs: number, keys: 'rfc2833' | 'sip-info' = 'rfc2833'): Promise<{ callId: string; caller: ReturnType<typeof sipp> }> {
   const offer = agent.next<{ callId: string }>('call:offer', () => true, 20_000);
   const caller = sipp(keys === 'rfc2833' ? 'caller-ivr-dtmf.xml' : 'caller-ivr-sipinfo.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', from, '-d', String(talkMs), drachtio]);
   const { callId } = await offer;
@@ -102,12 +96,12 @@ test('a caller presses 1 in the IVR (RFC 2833) and talks to the agent on their r
   const { caller } = await callerTalkingTo(agent, '+8613800138100', 8000);
   expect((await caller.done).code).toBe(0);
   expect((await phone.done).code).toBe(0); // the agent's phone was rung, answered, and hung up when the caller left
-  const record = await callRecordOf(t.app.models, '+8613800138100', (r) => r.status === 'ended');
+  const record = await callRecordOf(t.models, '+8613800138100', (r) => r.status === 'ended');
   expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'rs1', source: 'trunk' });
   expect(JSON.stringify(record.ivr)).toContain('"1"');
   await agent.state('wrap_up', 5000);
   // the conversation was recorded in stereo (customer left, agent right), as long as it lasted
-  const withRecording = await callRecordOf(t.app.models, '+8613800138100', recordingStopped);
+  const withRecording = await callRecordOf(t.models, '+8613800138100', recordingStopped);
   const recording = withRecording.recording as { file: string; durationMs: number; channels: number };
   expect(recording.channels).toBe(2);
   expect(recording.durationMs).toBeGreaterThan(4000); // the caller talks for 8 s after pressing 1
@@ -129,7 +123,7 @@ test('a caller whose phone sends its keys as SIP INFO chooses from the IVR the s
   const { caller } = await callerTalkingTo(agent, '+8613800138105', 3000, 'sip-info');
   expect((await caller.done).code).toBe(0);
   expect((await phone.done).code).toBe(0);
-  const record = await callRecordOf(t.app.models, '+8613800138105', (r) => r.status === 'ended');
+  const record = await callRecordOf(t.models, '+8613800138105', (r) => r.status === 'ended');
   expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'rs5' });
   expect(JSON.stringify(record.ivr)).toContain('"1"'); // the menu took the INFO key, not its timeout
 });
@@ -144,7 +138,7 @@ test('the agent transfers the caller blind to a number: the caller talks to that
   expect((await phone.done).code).toBe(0); // the agent's phone was hung up at the transfer
   expect((await caller.done).code).toBe(0);
   expect((await target.done).code).toBe(0); // the target was hung up when the caller left
-  const record = await callRecordOf(t.app.models, '+8613800138103', (r) => (r.transfer as { talkMs?: number } | undefined)?.talkMs !== undefined);
+  const record = await callRecordOf(t.models, '+8613800138103', (r) => (r.transfer as { talkMs?: number } | undefined)?.talkMs !== undefined);
   expect(record).toMatchObject({ outcome: 'transferred', transferredTo: '+8613900000001', transfer: { kind: 'blind', by: 'rs2' } });
   expect((record.transfer as { talkMs: number }).talkMs).toBeGreaterThan(3000);
 });
@@ -152,7 +146,7 @@ test('the agent transfers the caller blind to a number: the caller talks to that
 test('the agent consults a colleague on their desk phone while the caller holds, then hands the caller over', async () => {
   const { agent, phone } = await agentOnDeskPhone('rs4');
   // the colleague: a sales consultant outside the queues, with a registered desk phone
-  await t.agent('consultant4', { roles: ['sales_consultant'], queueIds: [] });
+  (await t.agent('consultant4', { roles: ['sales_consultant'], queueIds: [] })).close();
   const colleague = await deskPhone('consultant4', COLLEAGUE_PHONE_PORT);
   const { callId, caller } = await callerTalkingTo(agent, '+8613800138104', 15_000);
   expect(await agent.send('call:transfer', { callId, to: { agent: 'consultant4' }, mode: 'consult' })).toEqual({ ok: true });
@@ -164,7 +158,7 @@ test('the agent consults a colleague on their desk phone while the caller holds,
   expect((await phone.done).code).toBe(0); // the agent's phone was hung up at the hand-over
   expect((await caller.done).code).toBe(0);
   expect((await colleague.done).code).toBe(0); // the colleague's phone was hung up when the caller left
-  const record = await callRecordOf(t.app.models, '+8613800138104', (r) => (r.transfer as { talkMs?: number } | undefined)?.talkMs !== undefined);
+  const record = await callRecordOf(t.models, '+8613800138104', (r) => (r.transfer as { talkMs?: number } | undefined)?.talkMs !== undefined);
   expect(record).toMatchObject({ outcome: 'transferred', transfer: { kind: 'consult', to: 'agent:consultant4', by: 'rs4' }, holdCount: 1 });
   expect(record.holdMs as number).toBeGreaterThan(1500); // on hold while the agent consulted
   expect((record.transfer as { talkMs: number }).talkMs).toBeGreaterThan(3000); // then with the colleague until the caller left
@@ -173,38 +167,8 @@ test('the agent consults a colleague on their desk phone while the caller holds,
 test('a caller who hangs up while queued is recorded as abandoned; an in-car terminal call is told apart by its headers', async () => {
   const waiting = await sipp('caller-hangs-up-queued.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008001234', '-key', 'caller', '+8613800138101', '-d', '4000', drachtio]).done;
   expect(waiting.code).toBe(0);
-  expect(await callRecordOf(t.app.models, '+8613800138101', (r) => r.status === 'ended')).toMatchObject({ outcome: 'abandoned' });
+  expect(await callRecordOf(t.models, '+8613800138101', (r) => r.status === 'ended')).toMatchObject({ outcome: 'abandoned' });
   const car = await sipp('vehicle-call.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008001234', '-key', 'caller', '+8613800138102', '-key', 'vin', 'LSVAU2180N2183294', '-d', '3000', drachtio]).done;
   expect(car.code).toBe(0);
-  expect(await callRecordOf(t.app.models, '+8613800138102', (r) => r.status === 'ended')).toMatchObject({ source: 'vehicle' });
+  expect(await callRecordOf(t.models, '+8613800138102', (r) => r.status === 'ended')).toMatchObject({ source: 'vehicle' });
 });
-
-test('the dialer meets a person, a busy line, nobody, and a voicemail greeting', async () => {
-  const dial = (ringTimeoutMs: number) => t.sw.dial({ to: '+8613900000001', callerId: '02158005678', purpose: 'customer', ringTimeoutMs, detectMachine: true });
-  const person = sipp('customer-answer.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
-  const answered = await dial(10_000);
-  expect(answered).toMatchObject({ outcome: 'answered', answeredBy: 'human' });
-  if (answered.outcome === 'answered') await t.sw.hangup(answered.legId);
-  expect((await person.done).code).toBe(0);
-
-  const busy = sipp('customer-busy.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
-  expect(await dial(10_000)).toMatchObject({ outcome: 'busy', sipStatus: 486 });
-  expect((await busy.done).code).toBe(0);
-
-  const nobody = sipp('customer-noanswer.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
-  expect(await dial(3000)).toMatchObject({ outcome: 'no_answer' });
-  expect((await nobody.done).code).toBe(0); // it saw the CANCEL
-
-  const machine = sipp('customer-long-greeting.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
-  const greeted = await dial(10_000);
-  expect(greeted).toMatchObject({ outcome: 'answered', answeredBy: 'machine' });
-  if (greeted.outcome === 'answered') await t.sw.hangup(greeted.legId);
-  expect((await machine.done).code).toBe(0);
-});
-
-/** What GET /api/me/sip gives the agent. */
-async function agentSipPassword(username: string): Promise<string | undefined> {
-  const login = await t.login(username, `pw-${username}`);
-  const res = await fetch(`${t.url}/api/me/sip`, { headers: { authorization: `Bearer ${login.body.token as string}` } });
-  return ((await res.json()) as { password?: string }).password;
-}

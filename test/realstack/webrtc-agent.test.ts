@@ -6,7 +6,7 @@ import { RealClock } from '../../src/clock/clock';
 import { createLogger } from '../../src/log';
 import type { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
 import { Registrar } from '../../src/telephony/freeswitch/registrar';
-import { openDesk } from '../support/desk';
+import { openDesk, screenshot, stateIs } from '../support/desk';
 import { startAppOn, testServices, type TestAppOf } from '../support/test-app';
 import { callRecordOf, recordingStopped } from './call-records';
 import { realStackIvrDir } from './ivr-line';
@@ -16,7 +16,7 @@ import { SipPhone } from '../support/sip-phone';
 import { rms, soxi } from './wav';
 
 /**
- * The agent desk in Chromium on the real stack: the agent logs in to agent-ui, the page's softphone
+ * The agent desk in Chromium on the real stack: the agent logs in to the web app (/desk), its softphone
  * registers over WebSocket through drachtio, a SIPp caller presses 1 in the IVR, the agent accepts
  * the offer on the desk and the app dials the browser (late offer: the browser offers DTLS-SRTP with
  * ICE, FreeSWITCH answers). Checked where people notice: the desk's texts, audio both ways (the
@@ -84,18 +84,22 @@ async function mediaStats(page: Page): Promise<MediaStats | null> {
 test('an agent on the browser desk takes an IVR caller over WebRTC: both hear each other, the call is recorded', async () => {
   const page = await deskOf('web1');
   // zh-CN first: the softphone says it registered, the agent goes ready
-  await page.waitForSelector('#phone-state[data-state="registered"]', { timeout: 15_000 });
-  expect(await page.textContent('#phone-state')).toBe('已注册');
-  await page.click('#ready');
-  await page.waitForSelector('#agent-state:text-is("就绪")');
+  await page.waitForSelector('[data-testid="phone-state"][data-state="registered"]', { timeout: 15_000 });
+  expect(await page.textContent('[data-testid="phone-state"]')).toBe('网页电话 · 已注册');
+  expect(await page.textContent('[data-testid="phone-mode"]')).toBe('软电话 · 网页电话');
+  await page.click('[data-testid="ready"]');
+  await stateIs(page, '就绪');
 
   const caller = sipp('caller-ivr-dtmf.xml', ['-i', env.localAddress, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', '+8613800138300', '-d', '12000', drachtio]);
-  await page.waitForSelector('#offer:not([hidden])', { timeout: 20_000 });
-  expect(await page.textContent('#offer-from')).toContain('8613800138300');
-  await page.click('#accept');
+  await page.waitForSelector('[data-testid="offer"]', { timeout: 20_000 });
+  expect(await page.textContent('[data-testid="offer-from"]')).toContain('8613800138300');
+  // the pop shows the IVR path with the key the caller pressed
+  expect(await page.textContent('[data-testid="ivr-path"]')).toContain('按键 1');
+  await page.click('[data-testid="accept"]');
   // the app dials the browser; the softphone answers by itself and the desk shows the conversation
-  await page.waitForSelector('#phone-call[data-state="talking"]', { timeout: 15_000 });
-  await page.waitForSelector('#agent-state:text-is("通话中")', { timeout: 10_000 });
+  await page.waitForSelector('[data-testid="phone-call"][data-state="talking"]', { timeout: 15_000 });
+  await stateIs(page, '通话中');
+  await screenshot(page, 'realstack-webrtc-talking');
 
   // media over DTLS-SRTP: after a few seconds the browser has received the caller's speech and sent its microphone
   await new Promise((r) => setTimeout(r, 5000));
@@ -107,8 +111,8 @@ test('an agent on the browser desk takes an IVR caller over WebRTC: both hear ea
   expect(stats?.energy).toBeGreaterThan(0.05);
 
   expect((await caller.done).code).toBe(0);
-  await page.waitForSelector('#agent-state:text-is("话后处理")', { timeout: 10_000 });
-  await page.waitForSelector('#phone-call[data-state="ended"]', { state: 'attached', timeout: 10_000 });
+  await stateIs(page, '话后整理');
+  await page.waitForSelector('[data-testid="phone-call"][data-state="ended"]', { state: 'attached', timeout: 10_000 });
 
   const record = await callRecordOf(t.app.models, '+8613800138300', recordingStopped);
   expect(record).toMatchObject({ outcome: 'answered', agentUsername: 'web1', status: 'ended' });
@@ -126,9 +130,9 @@ test('an agent on the browser desk takes an IVR caller over WebRTC: both hear ea
 
 test("an agent's browser tab that dies mid-call (no BYE) is ended by FreeSWITCH's media timeout, and the caller is let go", async () => {
   const page = await deskOf('web2');
-  await page.waitForSelector('#phone-state[data-state="registered"]', { timeout: 15_000 });
-  await page.click('#ready');
-  await page.waitForSelector('#agent-state:text-is("就绪")');
+  await page.waitForSelector('[data-testid="phone-state"][data-state="registered"]', { timeout: 15_000 });
+  await page.click('[data-testid="ready"]');
+  await stateIs(page, '就绪');
   const phone = await SipPhone.start(env.localAddress);
   try {
     const caller = await phone.call(env.drachtioSip, '+8613800138301', '4008007777');
@@ -136,9 +140,9 @@ test("an agent's browser tab that dies mid-call (no BYE) is ended by FreeSWITCH'
     // the menu is playing: the caller presses 1 for sales
     for (let i = 0; i < 100 && caller.rtpReceived < 50; i++) await new Promise((r) => setTimeout(r, 50));
     await caller.sendDigits('1');
-    await page.waitForSelector('#offer:not([hidden])', { timeout: 20_000 });
-    await page.click('#accept');
-    await page.waitForSelector('#phone-call[data-state="talking"]', { timeout: 15_000 });
+    await page.waitForSelector('[data-testid="offer"]', { timeout: 20_000 });
+    await page.click('[data-testid="accept"]');
+    await page.waitForSelector('[data-testid="phone-call"][data-state="talking"]', { timeout: 15_000 });
     // the tab's renderer dies: no BYE, no more media from the browser
     const cdp = await page.context().newCDPSession(page);
     const diedAt = Date.now();

@@ -38,7 +38,8 @@ import { dtmfFromSipInfo } from './sip-info-dtmf';
 import { conferenceSettings } from '../monitor-audio';
 import { nextRecordStop } from './record-stop';
 import { bridgeEstablished } from './channel-events';
-import { byeQuietly, drachtioTransport, guardWireProtocol, optionsInDialog, rehomeDialog, withGaps, type UacOptions } from './srf-gaps';
+import type { LegJournal } from './leg-journal';
+import { byeByDialogId, byeQuietly, dialogId, drachtioTransport, guardWireProtocol, optionsInDialog, rehomeDialog, withGaps, type UacOptions } from './srf-gaps';
 import type { Socket } from 'node:net';
 import { DIALOG_KEEPALIVE_MS, farEndVerdict } from './dialog-keepalive';
 import { detach } from '../../util/detach';
@@ -69,6 +70,8 @@ export interface FsSwitchOptions {
   machineDetection?: MachineDetectionOptions;
   /** How long start() waits for drachtio and FreeSWITCH before returning (they keep being retried). */
   startWaitMs?: number;
+  /** Where live legs' dialog ids and channel uuids are kept, so a restarted instance can end a dead one's calls. */
+  journal?: LegJournal;
   /**
    * FreeSWITCH silent this long on its control connection (no HEARTBEAT, sent every
    * event-heartbeat-interval: 5 s in freeswitch/) counts as lost: a hung FreeSWITCH keeps its sockets open.
@@ -78,6 +81,9 @@ export interface FsSwitchOptions {
 
 /** How long a TCP connection to drachtio-server may go without completing the handshake. */
 const DRACHTIO_HANDSHAKE_MS = 5000;
+
+/** How often the legs of dead instances are looked for (also at each connection to drachtio). */
+const ORPHAN_REAP_EVERY_MS = 5000;
 
 /** How long bridge() waits for FreeSWITCH to have both channels in the bridge. */
 const BRIDGE_WAIT_MS = 2000;
@@ -107,6 +113,9 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
   private mediaTimer: TimerHandle | undefined;
   private heartbeatWatch: TimerHandle | undefined;
   private readonly log: Logger;
+  /** This instance, and how to tell which instances are gone (set by the app: setOwner). */
+  private owner: { id: string; dead(ids: string[]): Promise<Set<string>> } | undefined;
+  private reapTimer: TimerHandle | undefined;
   private readonly amd: MachineDetectionOptions;
   private readonly outbound: OutboundDeps;
 
@@ -127,6 +136,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       this.log.info({ hostPort }, 'connected to drachtio-server');
       this.drachtioUp = true;
       if (++this.drachtioSessions > 1) this.adoptOrphanedDialogs();
+      this.reapSoon(0);
       this.refreshConnected('drachtio connected');
       if (!this.ms) this.connectMedia();
     });
@@ -137,7 +147,12 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
         this.refreshConnected('drachtio-server lost');
       });
     }
-    this.srf.on('error', (err) => this.log.warn({ err: err.message }, 'drachtio connection error'));
+    let errorsInARow = 0;
+    this.srf.on('connect', () => (errorsInARow = 0));
+    // srf retries fast while a TCP connect succeeds and then fails (a relay, a restarting server): the first error and every 20th are logged
+    this.srf.on('error', (err) => {
+      if (errorsInARow++ % 20 === 0) this.log.warn({ err: err.message, inARow: errorsInARow }, 'drachtio connection error');
+    });
     this.srf.invite((req, res) => void this.onInvite(req, res).catch((err: unknown) => this.log.error({ err }, 'INVITE handling failed')));
     withGaps(this.srf).register((req, res) => void this.o.registrar.onRegister(req, res).catch((err: unknown) => this.log.error({ err }, 'REGISTER handling failed')));
     guardWireProtocol((err, inARow) => this.log.error({ err: err.message, inARow, drachtio: `${this.o.drachtio.host}:${this.o.drachtio.port}` }, 'the peer at the drachtio address does not speak the drachtio protocol; reconnecting'));
@@ -269,6 +284,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.accepting = false;
     this.o.clock.clearTimer(this.mediaTimer);
     this.o.clock.clearTimer(this.heartbeatWatch);
+    this.o.clock.clearTimer(this.reapTimer);
     await Promise.all([...this.legs.values()].map((leg) => this.hangupLeg(leg, 'system_shutdown').catch(() => undefined)));
     this.ms?.disconnect();
     this.ms = undefined;
@@ -283,6 +299,44 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
 
   isConnected(): boolean {
     return this.connected;
+  }
+
+  /** The app tells the adapter who it is, so legs are journalled under this instance and dead ones' legs reaped. */
+  setOwner(owner: { id: string; dead(ids: string[]): Promise<Set<string>> }): void {
+    this.owner = owner;
+  }
+
+  private reapSoon(delayMs = ORPHAN_REAP_EVERY_MS): void {
+    this.o.clock.clearTimer(this.reapTimer);
+    if (this.stopping || !this.o.journal) return;
+    this.reapTimer = this.o.clock.setTimer('fs-switch:reap-orphans', delayMs, async () => {
+      try {
+        await this.reapOrphans();
+      } catch (err) {
+        this.log.warn({ err }, 'ending the calls of a dead instance failed; trying again');
+      }
+      this.reapSoon();
+    });
+  }
+
+  /**
+   * The legs of instances that died (SIGKILL, a crash) are still up in drachtio-server and maybe in
+   * FreeSWITCH: their callers would hear dead air. Each gets a BYE (by its dialog id) and its channel is
+   * killed; then it is forgotten.
+   */
+  async reapOrphans(): Promise<number> {
+    const journal = this.o.journal;
+    const owner = this.owner;
+    if (!journal || !owner || !this.drachtioUp) return 0;
+    const orphans = await journal.orphans((ids) => owner.dead(ids.filter((id) => id !== owner.id)));
+    for (const { legId, trace } of orphans) {
+      const far = await byeByDialogId(this.srf, trace.dialog);
+      if (trace.mediaDialog) await byeByDialogId(this.srf, trace.mediaDialog);
+      if (trace.uuid && this.ms) await this.ms.api(`uuid_kill ${trace.uuid}`).catch(() => undefined);
+      this.log.warn({ leg: legId, deadOwner: trace.owner, bye: far }, 'ended a call left by an instance that died');
+      await journal.forget(legId);
+    }
+    return orphans.length;
   }
 
   parts(): Record<string, 'up' | 'down'> {
@@ -356,6 +410,8 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     leg.dialog = dialog;
     leg.endpoint = endpoint;
     leg.state = 'answered';
+    const journal = this.o.journal;
+    if (journal && this.owner) detach(journal.record(leg.id, { owner: this.owner.id, dialog: dialogId(dialog), mediaDialog: dialogId(endpoint.dialog), uuid: endpoint.uuid }), this.log, 'leg not journalled', { leg: leg.id });
     dialog.on('destroy', (msg) => {
       leg.dialogEnded = true;
       const reason = /cause=(\d+)|text="([^"]+)"/.exec(msg?.get?.('Reason') ?? '');
@@ -707,6 +763,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     if (leg.state === 'ended') return;
     leg.state = 'ended';
     this.legs.delete(leg.id);
+    if (leg.dialog && this.o.journal) detach(this.o.journal.forget(leg.id), this.log, 'leg journal entry not removed', { leg: leg.id });
     this.o.clock.clearTimer(leg.keepalive);
     const partner = leg.bridgedTo ? this.legs.get(leg.bridgedTo) : undefined;
     if (partner?.bridgedTo === leg.id) delete partner.bridgedTo;

@@ -131,3 +131,27 @@ export function guardWireProtocol(onGarbage: (err: Error, inARow: number) => voi
 export function drachtioTransport(srf: Srf): EventEmitter | undefined {
   return (srf as unknown as { _app?: { client?: { wp?: EventEmitter } } })._app?.client?.wp;
 }
+
+/**
+ * Sends BYE within a dialog known to drachtio-server only by its id (a dialog of an instance that
+ * died: this process has no Dialog object for it). Resolves with the far end's status, or the error.
+ */
+export function byeByDialogId(srf: Srf, stackDialogId: string): Promise<{ status: number } | { error: string }> {
+  const agent = (srf as unknown as { _app?: { client?: { request(opts: object, cb: (err: Error | null, req?: { on(ev: 'response', fn: (res: { status: number }) => void): void }) => void): void } } })._app?.client;
+  if (!agent) return Promise.resolve({ error: 'not connected to drachtio-server' });
+  return new Promise((resolve) => {
+    try {
+      agent.request({ method: 'BYE', headers: {}, stackDialogId }, (err, req) => {
+        if (err || !req) return resolve({ error: err?.message ?? 'BYE not sent' });
+        req.on('response', (res) => resolve({ status: res.status }));
+      });
+    } catch (err) {
+      resolve({ error: (err as Error).message });
+    }
+  });
+}
+
+/** drachtio-server's id of a dialog (Dialog#id, missing from srf's typings). */
+export function dialogId(dialog: Srf.Dialog): string {
+  return (dialog as unknown as { id: string }).id;
+}

@@ -1,0 +1,54 @@
+import { useCallback, useEffect, useState } from 'react';
+import { App as AntApp, ConfigProvider, theme } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
+import { I18nextProvider, useTranslation } from 'react-i18next';
+import { i18n } from '../i18n';
+import { LoginPage, type LoginNotice } from './LoginPage';
+import { ShellView } from './ShellView';
+import { loadSession, saveSession, type StoredSession } from './session';
+
+const FONT = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "Hiragino Sans GB", -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+
+function Root(): React.JSX.Element {
+  const { i18n: i } = useTranslation();
+  const [session, setSession] = useState<StoredSession | undefined>(() => loadSession());
+  const [notice, setNotice] = useState<LoginNotice | undefined>();
+  const zh = i.language !== 'en';
+
+  useEffect(() => {
+    dayjs.locale(zh ? 'zh-cn' : 'en');
+    document.documentElement.lang = i.language;
+    document.title = i.t('app.title');
+  }, [zh, i]);
+
+  const signedIn = useCallback((s: StoredSession) => {
+    saveSession(s);
+    setNotice(undefined);
+    setSession(s);
+  }, []);
+  const signedOut = useCallback((why?: LoginNotice) => {
+    saveSession(undefined);
+    setNotice(why);
+    setSession(undefined);
+  }, []);
+
+  return (
+    <ConfigProvider
+      locale={zh ? zhCN : enUS}
+      theme={{ algorithm: theme.defaultAlgorithm, token: { colorPrimary: '#1668dc', borderRadius: 6, fontFamily: FONT, fontSize: 14 }, components: { Layout: { headerBg: '#001529', headerHeight: 48, headerPadding: '0 16px' } } }}
+    >
+      <AntApp>{session ? <ShellView key={session.token} session={session} onSignedOut={signedOut} /> : <LoginPage notice={notice} onSignedIn={signedIn} />}</AntApp>
+    </ConfigProvider>
+  );
+}
+
+export function App(): React.JSX.Element {
+  return (
+    <I18nextProvider i18n={i18n}>
+      <Root />
+    </I18nextProvider>
+  );
+}
