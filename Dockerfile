@@ -22,7 +22,6 @@ RUN npm install --no-save --no-audit --no-fund --omit=dev && npm cache clean --f
 COPY --from=build /src/dist/src ./dist/src
 COPY --from=build /src/agent-ui/dist ./agent-ui/dist
 COPY ivr ./ivr
-COPY src/api/openapi.yaml ./src/api/openapi.yaml
 USER node
 EXPOSE 3000
 CMD ["node", "dist/src/main.js"]

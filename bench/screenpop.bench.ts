@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   let received = 0;
   const sockets: Socket[] = [];
   for (let i = 0; i < AGENTS; i++) {
-    const { token } = app.tokens.issue(`b${i}`, ['agent']);
+    const { token } = app.tokens.issue(`b${i}`, 0);
     const s = io(`${url}/agent`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
     s.on('call:offer', (pop: Pop) => {
       latencies.push(Date.now() - (pop.offerExpiresAt - OFFER_TIMEOUT_MS));

@@ -7,6 +7,7 @@
  *  - ferretdb (v1, SQLite backend): built from its Go module into .tools/ when missing
  *  - espeak-ng + sox (Debian packages) and the prompt audio built from ivr/prompts.yaml
  *  - Chromium (Debian package; tests drive the agent desk in it with playwright-core): its path in CHROMIUM_PATH
+ *  - schemathesis (PyPI, pinned in package.json) in a virtualenv under .tools/, for the API conformance test
  *  - TypeScript: `tsc` (incremental) into dist/
  *  - the web app (agent-ui/, Vite) into agent-ui/dist when its sources changed (scripts/build-ui.cjs)
  *  - with Chromium: Debian's fonts-noto-cjk, so the desk's Chinese renders in headless screenshots
@@ -22,6 +23,9 @@ const EMBEDDED = require(path.join(ROOT, 'package.json')).embedded;
 const FERRETDB_MODULE = EMBEDDED.ferretdbModule;
 const FERRETDB_VERSION = EMBEDDED.ferretdbVersion;
 const FERRETDB_TOOL = path.join(ROOT, EMBEDDED.toolsDir, `ferretdb-${FERRETDB_VERSION}`);
+const SCHEMATHESIS_VERSION = EMBEDDED.schemathesisVersion;
+const SCHEMATHESIS_VENV = path.join(ROOT, EMBEDDED.toolsDir, `schemathesis-${SCHEMATHESIS_VERSION}`);
+const SCHEMATHESIS_BIN = path.join(SCHEMATHESIS_VENV, 'bin', 'st');
 
 class SetupError extends Error {}
 
@@ -178,7 +182,31 @@ function buildWebApp() {
 }
 
 /**
- * @param {{ redis: boolean, ferretdb: boolean, sipp?: boolean, chromium?: boolean }} need which embedded servers and tools must be available
+ * schemathesis (the OpenAPI conformance fuzzer the jest suite runs against the real server), at the
+ * version package.json pins, in its own virtualenv: .tools/schemathesis-<version>/bin/st.
+ */
+function ensureSchemathesis() {
+  const done = path.join(SCHEMATHESIS_VENV, '.installed');
+  if (fs.existsSync(done)) return;
+  let python = which('python3');
+  if (!python || spawnSync(python, ['-m', 'venv', '--help'], { stdio: 'ignore' }).status !== 0) {
+    if (!isRoot() || !which('apt-get')) throw new SetupError("schemathesis needs Python 3 with venv; run: sudo sh -c 'apt-get update && apt-get install -y python3-venv'");
+    say('installing python3-venv (Debian package)');
+    run('apt-get', ['update', '-qq']);
+    run('apt-get', ['install', '-y', '-qq', 'python3-venv'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+    python = which('python3');
+  }
+  say(`installing schemathesis ${SCHEMATHESIS_VERSION} (PyPI) into ${path.relative(ROOT, SCHEMATHESIS_VENV)}`);
+  // a half-made virtualenv (an interrupted install) is started over
+  fs.rmSync(SCHEMATHESIS_VENV, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(SCHEMATHESIS_VENV), { recursive: true });
+  run(python, ['-m', 'venv', SCHEMATHESIS_VENV]);
+  run(path.join(SCHEMATHESIS_VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
+  fs.writeFileSync(done, `${SCHEMATHESIS_VERSION}\n`);
+}
+
+/**
+ * @param {{ redis: boolean, ferretdb: boolean, sipp?: boolean, chromium?: boolean, schemathesis?: boolean }} need which embedded servers and tools must be available
  */
 function bootstrap(need) {
   try {
@@ -190,6 +218,7 @@ function bootstrap(need) {
       ensureChromium();
       ensureCjkFonts();
     }
+    if (need.schemathesis) ensureSchemathesis();
     ensurePromptAudio();
     buildTypeScript();
     buildWebApp();
@@ -202,4 +231,4 @@ function bootstrap(need) {
   }
 }
 
-module.exports = { bootstrap, which, ROOT, FERRETDB_TOOL };
+module.exports = { bootstrap, which, ROOT, FERRETDB_TOOL, SCHEMATHESIS_BIN };

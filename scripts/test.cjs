@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { bootstrap, ROOT } = require('./bootstrap.cjs');
 
-bootstrap({ redis: true, ferretdb: true, chromium: true });
+bootstrap({ redis: true, ferretdb: true, chromium: true, schemathesis: true });
 // The web app's TypeScript (agent-ui/, DOM and JSX) is checked on its own project.
 {
   const started = Date.now();

@@ -10,8 +10,15 @@ import { AgentStore } from './agents/agent-store';
 import { Leases } from './agents/leases';
 import { Reconciler } from './agents/reconciler';
 import { readiness } from './api/health';
+import type express from 'express';
 import { agentUiDir, createHttpApp } from './api/http-app';
+import { expressRoutes } from './api/route-list';
 import { TokenSigner } from './auth/tokens';
+import { AccountEvents } from './auth/account-events';
+import { deriveKey } from './auth/keys';
+import { LoginLimiter } from './auth/login-limiter';
+import { Principals } from './auth/principals';
+import { RefreshTokens } from './auth/refresh-tokens';
 import { CallCenter } from './calls/call-center';
 import { CallRecorder } from './calls/call-recorder';
 import { CallRecordWriter } from './calls/call-record-writer';
@@ -21,7 +28,7 @@ import { LiveCalls } from './calls/live-calls';
 import type { Clock } from './clock/clock';
 import { Instances } from './cluster/instances';
 import { RedisHealth } from './cluster/redis-health';
-import type { AppConfig } from './config/env';
+import type { AppConfig, LoginLimits } from './config/env';
 import { ExternalCrm } from './crm/external-crm';
 import { CustomerDirectory } from './crm/screen-pop';
 import { CampaignRunner } from './dialer/campaign-runner';
@@ -53,7 +60,14 @@ export interface AppOptions {
   redisNamespace: string;
   http: { host: string; port: number };
   authSecret: string;
+  /** Lifetime of an access token (AUTH_TOKEN_TTL_MS). */
   tokenTtlMs: number;
+  /** Lifetime of a refresh token (AUTH_REFRESH_TTL_MS; default 12 h). */
+  refreshTtlMs?: number;
+  /** Failed logins allowed per user name and client address (default 5 and 50 per 15 min). */
+  loginLimits?: LoginLimits;
+  /** Check every API response against its documented schema (default: outside production). */
+  checkResponses?: boolean;
   acd: { offerTimeoutMs: number; wrapUpMs: number };
   /** Upkeep timing: desktop grace period, heartbeats and leases, reconciler and sweeper passes. */
   upkeep?: Partial<Upkeep>;
@@ -135,6 +149,9 @@ interface Parts {
   archive: RecordingArchive | undefined;
   configBus: ConfigBus;
   campaigns: CampaignRunner;
+  accounts: AccountEvents;
+  /** Set once the HTTP app is made (it needs the app itself). */
+  httpApp: express.Express | undefined;
 }
 
 /**
@@ -215,6 +232,7 @@ export class App {
     let mongo: Connection | undefined;
     let configBus: ConfigBus | undefined;
     let instances: Instances | undefined;
+    let accounts: AccountEvents | undefined;
     try {
       await waitForRedis(redis, o.redisUrl, 10_000);
       mongo = await connectMongo(o.mongodbUri, undefined, { monitorCommands: o.trackIo ?? false });
@@ -226,7 +244,8 @@ export class App {
       const models = bindModels(mongo);
       await ensureIndexes(models);
       const keys = new RedisKeys(o.redisNamespace);
-      const tokens = new TokenSigner(o.authSecret, o.tokenTtlMs);
+      const tokens = new TokenSigner(deriveKey(o.authSecret, 'token-signing'), o.tokenTtlMs);
+      const principals = new Principals(models);
       const inflight = new InflightWrites();
       const health = new RedisHealth(redis, o.clock, upkeep.redisGraceMs);
       instances = new Instances(redis, keys.instances(), o.clock, { ttlMs: upkeep.callLeaseMs, beatMs: upkeep.heartbeatMs, log: log.child({ module: 'instances' }) });
@@ -356,37 +375,46 @@ export class App {
           }
         : { online: () => undefined, offline: () => undefined };
       gateway.bind(agents, calls, presence, campaigns);
+      accounts = new AccountEvents(
+        principals,
+        new ConfigBus(redis, connectRedis(o.redisUrl, 'cc-accounts', log.child({ module: 'redis-sub' })), `${o.redisNamespace}:accounts`, log.child({ module: 'account-events' })),
+        (username, end) => gateway.endSessions(username, end.code, end.error),
+      );
+      await accounts.start();
       const board = new BoardGateway(io, { tokens, models, campaigns, calls, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
-      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, server, io, writeback, relay, archive, configBus, campaigns };
+      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, server, io, writeback, relay, archive, configBus, campaigns, accounts, httpApp: undefined };
       const app = new App(o, parts);
       App.readAtScrape(parts, o.sw);
-      server.on(
-        'request',
-        createHttpApp({
-          models,
-          tokens,
-          crm: customers,
-          projectRoot: o.projectRoot,
-          queueDirectory,
-          queues,
-          reloadRouting: changeRouting,
-          writeback,
-          campaigns,
-          dnc,
-          readiness: async () => ({ ...(await readiness(redis, mongo as Connection, o.sw)), ...(app.active ? {} : { ready: false, role: 'standby' as const }) }),
-          metrics: { render: () => metrics.render(), contentType: metrics.registry.contentType, token: o.metricsToken },
-          sim,
-          clock: o.clock,
-          agentUiDir: agentUiDir(o.projectRoot),
-          desk: { clock: o.clock, agents, notReadyReasons: [...(o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS)] },
-          sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
-          log: log.child({ module: 'http' }),
-        }),
-      );
+      parts.httpApp = createHttpApp({
+        models,
+        tokens,
+        refresh: new RefreshTokens(redis, o.redisNamespace, o.refreshTtlMs ?? 12 * 3600_000),
+        limiter: new LoginLimiter(redis, o.redisNamespace, o.loginLimits ?? { perUser: 5, perAddress: 50, windowMs: 15 * 60_000 }),
+        principals,
+        accounts,
+        checkResponses: o.checkResponses ?? process.env.NODE_ENV !== 'production',
+        crm: customers,
+        queueDirectory,
+        queues,
+        reloadRouting: changeRouting,
+        writeback,
+        campaigns,
+        dnc,
+        readiness: async () => ({ ...(await readiness(redis, mongo as Connection, o.sw)), ...(app.active ? {} : { ready: false, role: 'standby' as const }) }),
+        metrics: { render: () => metrics.render(), contentType: metrics.registry.contentType, token: o.metricsToken },
+        sim,
+        clock: o.clock,
+        agentUiDir: agentUiDir(o.projectRoot),
+        desk: { clock: o.clock, agents, notReadyReasons: [...(o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS)] },
+        sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
+        log: log.child({ module: 'http' }),
+      });
+      server.on('request', parts.httpApp);
       return app;
     } catch (err) {
       await instances?.stop();
       await configBus?.stop();
+      await accounts?.stop();
       redis.disconnect();
       await mongo?.close();
       throw err;
@@ -459,6 +487,22 @@ export class App {
     return this.p.routing.ivr;
   }
 
+  /** Every method and path the HTTP server answers (express style paths). */
+  httpRoutes(): { method: string; path: string }[] {
+    return this.p.httpApp ? expressRoutes(this.p.httpApp) : [];
+  }
+
+  /** After a user record was changed outside the API (a script, the database): every instance re-reads it. */
+  userChanged(username: string): Promise<void> {
+    return this.p.accounts.changed(username);
+  }
+
+  /** The SIP account of a user who may register a phone (exists, active), for the registrar. */
+  async sipAccount(username: string): Promise<{ sipPasswordVersion: number } | undefined> {
+    const u = await this.p.models.User.findOne({ username }, { active: 1, sipPasswordVersion: 1 }).lean();
+    return u && u.active !== false ? { sipPasswordVersion: u.sipPasswordVersion ?? 0 } : undefined;
+  }
+
   /** Ends a user's open desks (logout everywhere, deactivation): each is told why and disconnected. */
   endSessions(username: string, code: 'session_expired' | 'account_disabled', error: string): void {
     this.p.gateway.endSessions(username, code, error);
@@ -510,6 +554,7 @@ export class App {
     await p.writeback?.stop();
     await p.archive?.stop();
     await p.configBus.stop();
+    await p.accounts.stop();
     await p.instances.stop();
     await p.redis.quit().catch(() => p.redis.disconnect());
     await p.mongo.close();

@@ -85,7 +85,7 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
       redisUrl,
       redisNamespace: config.redisPrefix,
       authSecret,
-      mayRegister: async (userId) => !!(await users()?.models.User.exists({ username: userId })),
+      sipAccount: async (userId) => users()?.sipAccount(userId),
     });
     app = await App.create({
       redisUrl,
@@ -94,6 +94,8 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
       http: config.http,
       authSecret,
       tokenTtlMs: config.auth.tokenTtlMs,
+      refreshTtlMs: config.auth.refreshTtlMs,
+      loginLimits: config.auth.loginLimits,
       acd: config.acd,
       projectRoot: config.projectRoot,
       ivrDir: config.ivrDir,

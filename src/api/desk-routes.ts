@@ -1,4 +1,3 @@
-import type express from 'express';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import type { QueueDirectory } from '../acd/queue-directory';
@@ -7,7 +6,7 @@ import type { Clock } from '../clock/clock';
 import { toE164 } from '../crm/phone';
 import type { CustomerDirectory } from '../crm/screen-pop';
 import type { CampaignRunner } from '../dialer/campaign-runner';
-import type { Models, Role } from '../store/models';
+import type { Models } from '../store/models';
 import {
   createCustomerSchema,
   statsRangeSchema,
@@ -22,10 +21,10 @@ import {
   type SoftphoneMode,
   type StatsRange,
 } from '../shared/desk-api';
-import { HttpError, parseBody, type Authed, type authMiddleware } from './http-kit';
-import { canSeeStore, requireStore, type Scoped } from './scope';
-
-type Guard = ReturnType<ReturnType<typeof authMiddleware>>;
+import { HttpError } from './http-kit';
+import { created, ok, type RouteRegistry } from './route-registry';
+import { canSeeStore } from './scope';
+import { CustomerCardView, Role, StoreId } from './schemas';
 
 export interface DeskDeps {
   models: Models;
@@ -70,16 +69,68 @@ export function statsWindow(range: StatsRange, now: number, timeZone: string): {
   return { from: monday, to: monday + 7 * DAY_MS };
 }
 
-const dateQuery = z.strictObject({ date: z.iso.date({ error: 'date must be YYYY-MM-DD' }).optional() });
-const rangeQuery = z.strictObject({ range: statsRangeSchema.default('today') });
+const dateQuery = z.object({ date: z.iso.date({ error: 'date must be YYYY-MM-DD' }).optional() });
+const rangeQuery = z.object({ range: statsRangeSchema.default('today') });
+
+// What the routes answer, as the document describes it (the types in src/shared/desk-api.ts are the web app's).
+const MeProfileView = z
+  .object({
+    username: z.string(),
+    displayName: z.string(),
+    roles: z.array(Role),
+    extension: z.string().optional(),
+    stores: z.array(z.object({ storeId: z.string(), name: z.string(), timeZone: z.string() })),
+    queues: z.array(z.object({ queueId: z.string(), name: z.string(), storeId: z.string().optional(), dispositionCodes: z.array(z.string()) })),
+    notReadyReasons: z.array(z.string()),
+    softphone: z.enum(['webrtc', 'sim', 'none']),
+    serverTime: z.number(),
+  })
+  .meta({ id: 'MeProfile' });
+const DeskCampaignView = z.object({
+  campaignId: z.string(),
+  name: z.string(),
+  mode: z.enum(['preview', 'progressive', 'predictive']),
+  status: z.string(),
+  callerId: z.string(),
+  dispositionCodes: z.array(z.string()),
+  script: z.string().optional(),
+  previewCountdownSeconds: z.number().optional(),
+});
+const ColleagueView = z.object({ username: z.string(), displayName: z.string(), extension: z.string().optional(), roles: z.array(Role), state: z.string() });
+const CallbackItemView = z.object({
+  leadId: z.string(),
+  campaignId: z.string(),
+  campaignName: z.string(),
+  phone: z.string(),
+  name: z.string().optional(),
+  grade: z.string().optional(),
+  defeatReason: z.string().optional(),
+  dueAt: z.string(),
+  scope: z.enum(['personal', 'team']),
+  lastOutcome: z.string().optional(),
+});
+const MyStatsView = z.object({
+  range: statsRangeSchema,
+  from: z.string(),
+  to: z.string(),
+  callsHandled: z.number().int(),
+  inbound: z.number().int(),
+  outbound: z.number().int(),
+  talkMs: z.number(),
+  ahtMs: z.number(),
+  appointments: z.number().int(),
+  wonBack: z.number().int(),
+  series: z.array(z.object({ label: z.string(), calls: z.number().int(), appointments: z.number().int() })),
+});
+const ConsultantDayView = z.object({ username: z.string(), displayName: z.string(), bookings: z.array(z.object({ at: z.string(), customerName: z.string().optional(), bookedBy: z.string() })) });
+const staff = ['agent', 'sales_consultant', 'supervisor', 'manager', 'admin'] as const;
 
 /**
  * What the agent desk reads over REST: the signed-in user's profile for the shell, their campaigns,
  * colleagues with presence (transfers), scheduled callbacks, their day in figures; customers created
  * from the desk; a store's sales consultants with their bookings of a day (appointment picker).
  */
-export function deskRoutes(app: express.Express, d: DeskDeps, requireAuth: (...roles: Role[]) => Guard, scope: express.RequestHandler): void {
-  const staff = [requireAuth('agent', 'sales_consultant', 'supervisor', 'manager', 'admin'), scope];
+export function deskRoutes(r: RouteRegistry, d: DeskDeps): void {
   const timeZoneOf = async (storeIds: readonly string[]): Promise<string> => {
     const first = storeIds[0];
     if (!first) return DEFAULT_TZ;
@@ -87,9 +138,16 @@ export function deskRoutes(app: express.Express, d: DeskDeps, requireAuth: (...r
   };
   const myCampaigns = (username: string) => d.models.Campaign.find({ agents: username }, { __v: 0 }).lean();
 
-  app.get('/api/me', requireAuth(), async (req, res) => {
-    const user = await d.models.User.findOne({ username: (req as Authed).claims.sub }, { passwordHash: 0 }).lean();
-    if (!user) throw new HttpError(404, 'user no longer exists');
+  r.add({
+    method: 'get',
+    path: '/api/me',
+    tag: 'desk',
+    summary: "The logged-in user as their record says now, with what the desk's shell needs (stores, queues, not-ready reasons, softphone mode, server time)",
+    access: 'signed-in',
+    responses: { 200: { description: 'the user', schema: MeProfileView } },
+    handler: async ({ me: caller }) => {
+    const user = await d.models.User.findOne({ username: caller.username }, { passwordHash: 0 }).lean();
+    if (!user) throw new HttpError(401, 'this account no longer exists', 'unauthorized');
     const admin = user.roles.includes('admin');
     const stores = await d.models.Store.find(admin ? {} : { _id: { $in: user.storeIds } }).lean();
     const queues = user.queueIds.flatMap((q) => {
@@ -107,11 +165,19 @@ export function deskRoutes(app: express.Express, d: DeskDeps, requireAuth: (...r
       softphone: d.softphone,
       serverTime: d.clock.now(),
     };
-    res.json(me);
+    return ok(me);
+    },
   });
 
-  app.get('/api/me/campaigns', ...staff, async (req, res) => {
-    const docs = await myCampaigns((req as Scoped).scope.username);
+  r.add({
+    method: 'get',
+    path: '/api/me/campaigns',
+    tag: 'desk',
+    summary: 'The campaigns the caller works',
+    access: staff,
+    responses: { 200: { description: 'campaigns', schema: z.array(DeskCampaignView) } },
+    handler: async ({ scope }) => {
+    const docs = await myCampaigns(scope.username);
     const out: DeskCampaign[] = docs.map((c) => ({
       campaignId: c._id,
       name: c.name,
@@ -122,11 +188,18 @@ export function deskRoutes(app: express.Express, d: DeskDeps, requireAuth: (...r
       script: c.script ?? undefined,
       previewCountdownSeconds: c.previewCountdownSeconds ?? undefined,
     }));
-    res.json(out);
+    return ok(out);
+    },
   });
 
-  app.get('/api/me/colleagues', ...staff, async (req, res) => {
-    const s = (req as Scoped).scope;
+  r.add({
+    method: 'get',
+    path: '/api/me/colleagues',
+    tag: 'desk',
+    summary: "Colleagues at the caller's stores who take calls, with their agent state (transfer targets)",
+    access: staff,
+    responses: { 200: { description: 'colleagues', schema: z.array(ColleagueView) } },
+    handler: async ({ scope: s }) => {
     const users = await d.models.User.find({ storeIds: { $in: s.storeIds }, roles: { $in: ['agent', 'sales_consultant', 'supervisor'] } }, { username: 1, displayName: 1, extension: 1, roles: 1 }).lean();
     const out: Colleague[] = [];
     for (const u of users) {
@@ -134,11 +207,19 @@ export function deskRoutes(app: express.Express, d: DeskDeps, requireAuth: (...r
       out.push({ username: u.username, displayName: u.displayName, extension: u.extension ?? undefined, roles: u.roles as RoleName[], state: (await d.agents.get(u.username)).state });
     }
     out.sort((a, b) => a.displayName.localeCompare(b.displayName, 'zh-CN'));
-    res.json(out);
+    return ok(out);
+    },
   });
 
-  app.get('/api/me/callbacks', ...staff, async (req, res) => {
-    const me = (req as Scoped).scope.username;
+  r.add({
+    method: 'get',
+    path: '/api/me/callbacks',
+    tag: 'desk',
+    summary: "Scheduled callbacks of the caller's campaigns: their own (personal) and the team's",
+    access: staff,
+    responses: { 200: { description: 'callbacks', schema: z.object({ personal: z.array(CallbackItemView), team: z.array(CallbackItemView) }) } },
+    handler: async ({ scope }) => {
+    const me = scope.username;
     const campaigns = await myCampaigns(me);
     const campaignOfList = new Map<string, { campaignId: string; name: string }>();
     for (const c of campaigns) for (const l of c.listIds) if (!campaignOfList.has(l)) campaignOfList.set(l, { campaignId: c._id, name: c.name });
@@ -153,14 +234,20 @@ export function deskRoutes(app: express.Express, d: DeskDeps, requireAuth: (...r
         return [{ leadId: l._id, campaignId: c.campaignId, campaignName: c.name, phone: l.phone, name: l.name ?? undefined, grade: l.grade ?? undefined, defeatReason: l.defeatReason ?? undefined, dueAt: l.nextDialAt.toISOString(), scope, lastOutcome: l.lastOutcome ?? undefined }];
       };
     const out: CallbackList = { personal: personal.flatMap(item('personal')), team: team.slice(0, 200).flatMap(item('team')) };
-    res.json(out);
+    return ok(out);
+    },
   });
 
-  app.get('/api/me/stats', ...staff, async (req, res) => {
-    const s = (req as Scoped).scope;
-    const q = rangeQuery.safeParse(req.query);
-    if (!q.success) throw new HttpError(400, 'range must be today or week');
-    const range = q.data.range;
+  r.add({
+    method: 'get',
+    path: '/api/me/stats',
+    tag: 'desk',
+    summary: "The caller's day or week in figures (calls, talk, handle time, appointments, won back) with a series for the chart",
+    access: staff,
+    query: rangeQuery,
+    responses: { 200: { description: 'figures', schema: MyStatsView } },
+    handler: async ({ scope: s, query }) => {
+    const range = query.range;
     const tz = await timeZoneOf(s.storeIds);
     const { from, to } = statsWindow(range, d.clock.now(), tz);
     const records = await d.models.CallRecord.find({ agentUsername: s.username, connectedAt: { $gte: new Date(from), $lt: new Date(to) } }, { direction: 1, connectedAt: 1, endedAt: 1, talkMs: 1, disposition: 1 }).lean();
@@ -188,15 +275,22 @@ export function deskRoutes(app: express.Express, d: DeskDeps, requireAuth: (...r
       wonBack: defeated,
       series,
     };
-    res.json(out);
+    return ok(out);
+    },
   });
 
-  app.post('/api/customers', ...staff, async (req, res) => {
-    const s = (req as Scoped).scope;
-    const body = parseBody(createCustomerSchema, req.body);
-    requireStore(s, body.storeId, `store ${body.storeId}`);
+  r.add({
+    method: 'post',
+    path: '/api/customers',
+    tag: 'desk',
+    summary: "Create a customer the CRM did not know (from the desk), owned by the caller in one of their stores",
+    access: staff,
+    body: createCustomerSchema,
+    responses: { 201: { description: "the customer's card", schema: CustomerCardView }, 409: { description: 'a customer with this number exists' }, 422: { description: "a store not in the caller's stores, or a number that is not a phone number" } },
+    handler: async ({ scope: s, body }) => {
+    if (!canSeeStore(s, body.storeId) || !(await d.models.Store.exists({ _id: body.storeId }))) throw new HttpError(422, `storeId: no store ${body.storeId} in your stores`);
     const phone = toE164(body.phone);
-    if (!phone) throw new HttpError(400, 'phone: must be a phone number');
+    if (!phone) throw new HttpError(422, 'phone: must be a phone number');
     const existing = await d.models.CustomerPhone.findById(phone).lean();
     if (existing) throw new HttpError(409, `a customer with ${phone} already exists`);
     const now = new Date(d.clock.now());
@@ -213,19 +307,26 @@ export function deskRoutes(app: express.Express, d: DeskDeps, requireAuth: (...r
       funnel: [{ at: now, kind: 'note', storeId: body.storeId, grade: body.grade, note: body.note ? `DCC 建档：${body.note}` : 'DCC 建档' }],
     });
     await d.crm.invalidate(doc._id, [phone]);
-    res.status(201).json(await d.crm.card(doc._id));
+    return created(await d.crm.card(doc._id));
+    },
   });
 
-  app.get('/api/stores/:storeId/consultants', ...staff, async (req, res) => {
-    const s = (req as Scoped).scope;
-    const storeId = String(req.params.storeId);
+  r.add({
+    method: 'get',
+    path: '/api/stores/:storeId/consultants',
+    tag: 'desk',
+    summary: "A store's sales consultants with their bookings of a day (?date=YYYY-MM-DD, default today): the appointment picker",
+    access: staff,
+    params: z.object({ storeId: StoreId }),
+    query: dateQuery,
+    responses: { 200: { description: 'consultants', schema: z.array(ConsultantDayView) }, 404: { description: "no such store in the caller's stores" } },
+    handler: async ({ scope: s, params, query }) => {
+    const storeId = params.storeId;
     if (!canSeeStore(s, storeId)) throw new HttpError(404, `no store ${storeId} in your stores`);
     const store = await d.models.Store.findById(storeId, { timeZone: 1 }).lean();
     if (!store) throw new HttpError(404, `no store ${storeId} in your stores`);
-    const q = dateQuery.safeParse(req.query);
-    if (!q.success) throw new HttpError(400, 'date must be YYYY-MM-DD');
     const tz = store.timeZone ?? DEFAULT_TZ;
-    const start = startOfLocalDay(q.data.date ?? localDate(d.clock.now(), tz), tz);
+    const start = startOfLocalDay(query.date ?? localDate(d.clock.now(), tz), tz);
     const consultants = await d.models.User.find({ storeIds: storeId, roles: 'sales_consultant' }, { username: 1, displayName: 1 }).lean();
     const names = consultants.map((c) => c.username);
     const bookings = names.length ? await d.models.Disposition.find({ 'appointment.consultant': { $in: names }, 'appointment.at': { $gte: new Date(start), $lt: new Date(start + DAY_MS) } }, { appointment: 1, customerId: 1, agentUsername: 1 }).lean() : [];
@@ -240,6 +341,7 @@ export function deskRoutes(app: express.Express, d: DeskDeps, requireAuth: (...r
         .map((b) => ({ at: (b.appointment?.at as Date).toISOString(), customerName: b.customerId ? nameOf.get(String(b.customerId)) : undefined, bookedBy: b.agentUsername }))
         .sort((a, b) => a.at.localeCompare(b.at)),
     }));
-    res.json(out);
+    return ok(out);
+    },
   });
 }

@@ -1,43 +1,69 @@
-import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
-import type { TokenClaims, TokenSigner } from '../auth/tokens';
-import type { Role } from '../store/models';
+import type { ApiError, ErrorCode } from '../shared/errors';
 
-/** A request failed for a reason the caller can fix: sent as { error } with this status. */
+/** Error messages are cut to this many characters: no error body echoes unbounded input. */
+export const MAX_ERROR_CHARS = 300;
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'invalid_request',
+  429: 'too_many_requests',
+  503: 'unavailable',
+};
+
+export function codeForStatus(status: number): ErrorCode {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'invalid_request');
+}
+
+/** A message of at most MAX_ERROR_CHARS characters (plus a note saying how much was cut). */
+export function boundMessage(message: string): string {
+  const chars = [...message];
+  if (chars.length <= MAX_ERROR_CHARS) return message;
+  return `${chars.slice(0, MAX_ERROR_CHARS).join('')} … (${chars.length - MAX_ERROR_CHARS} more characters cut)`;
+}
+
+/** A request failed for a reason the caller can fix: sent as { error, code } with this status. */
 export class HttpError extends Error {
+  readonly code: ErrorCode;
+
   constructor(
     readonly status: number,
     message: string,
+    code?: ErrorCode,
+    /** Extra response headers (Retry-After, Allow). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.code = code ?? codeForStatus(status);
+  }
+
+  body(): ApiError {
+    return { error: boundMessage(this.message), code: this.code };
   }
 }
 
-/** A request that passed authMiddleware. */
-export type Authed = Request & { claims: TokenClaims };
-
-export function zodMessage(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-}
-
-export function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.infer<T> {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new HttpError(400, zodMessage(r.error));
-  return r.data;
+export function zodMessage(err: z.ZodError, where = 'body'): string {
+  return err.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : where}: ${i.message}`).join('; ');
 }
 
 /**
- * `requireAuth(...roles)`: the request must carry `Authorization: Bearer <token>` (401 otherwise)
- * and, when roles are named, the token must hold one of them (403 otherwise).
+ * 400 when the value does not have the documented shape; 422 when it has, and only a rule the
+ * document cannot express (a refinement: a valid time zone, an interval that ends after it starts) refuses it.
  */
-export function authMiddleware(tokens: TokenSigner) {
-  return (...roles: Role[]) =>
-    (req: Request, _res: Response, next: NextFunction): void => {
-      const header = req.header('authorization') ?? '';
-      const claims = header.startsWith('Bearer ') ? tokens.verify(header.slice(7)) : undefined;
-      if (!claims) return next(new HttpError(401, 'missing or expired token: log in again'));
-      if (roles.length > 0 && !claims.roles.some((r) => roles.includes(r))) return next(new HttpError(403, `requires one of the roles: ${roles.join(', ')}`));
-      (req as Authed).claims = claims;
-      next();
-    };
+export function validationError(err: z.ZodError, where = 'body'): HttpError {
+  const onlyRules = err.issues.every((i) => i.code === 'custom');
+  return new HttpError(onlyRules ? 422 : 400, zodMessage(err, where), 'invalid_request');
+}
+
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where = 'body'): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(r.error, where);
+  return r.data;
 }

@@ -1,8 +1,8 @@
-import type { NextFunction, Request, Response } from 'express';
-import type { Models, Role } from '../store/models';
-import { HttpError, type Authed } from './http-kit';
+import type { Principal } from '../auth/principals';
+import type { Role } from '../store/models';
+import { HttpError } from './http-kit';
 
-/** Who is asking and which stores they may see and change (admins: every store). */
+/** Who is asking and which stores they may see and change (admins: every store), from the user record. */
 export interface Scope {
   username: string;
   roles: Role[];
@@ -10,17 +10,8 @@ export interface Scope {
   admin: boolean;
 }
 
-export type Scoped = Authed & { scope: Scope };
-
-/** After requireAuth: loads the user's stores (the token carries roles only, stores may change). */
-export function scopeMiddleware(models: Models) {
-  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    const { claims } = req as Authed;
-    const user = await models.User.findOne({ username: claims.sub }, { storeIds: 1, roles: 1 }).lean();
-    if (!user) return next(new HttpError(401, 'this account no longer exists: log in again'));
-    (req as Scoped).scope = { username: claims.sub, roles: user.roles as Role[], storeIds: user.storeIds, admin: user.roles.includes('admin') };
-    next();
-  };
+export function scopeOf(p: Principal): Scope {
+  return { username: p.username, roles: p.roles, storeIds: p.storeIds, admin: p.roles.includes('admin') };
 }
 
 export function canSeeStore(scope: Scope, storeId: string | null | undefined): boolean {
@@ -30,4 +21,9 @@ export function canSeeStore(scope: Scope, storeId: string | null | undefined): b
 /** 404 rather than 403 for another store's things: their existence is not this user's business. */
 export function requireStore(scope: Scope, storeId: string | null | undefined, what: string): void {
   if (!canSeeStore(scope, storeId)) throw new HttpError(404, `no ${what} in your stores`);
+}
+
+/** A MongoDB filter on a store field limited to the caller's stores (nothing for admins). */
+export function storeFilter(scope: Scope, field: string): Record<string, unknown> {
+  return scope.admin ? {} : { [field]: { $in: scope.storeIds } };
 }

@@ -2,22 +2,26 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ROLES } from '../store/models';
 
-const claimsSchema = z.object({ sub: z.string().min(1), roles: z.array(z.enum(ROLES)), exp: z.number() });
+/**
+ * What an access token says: who (`sub`), the user's token generation when it was issued (`gen`:
+ * logout and deactivation bump the user's, which ends every older token) and its expiry. Roles and
+ * stores are not in it: every request reads them from the user record.
+ */
+const claimsSchema = z.object({ sub: z.string().min(1), gen: z.number().int().min(0), exp: z.number() });
 export type TokenClaims = z.infer<typeof claimsSchema>;
 
-/** Signed, expiring bearer tokens (HMAC-SHA256) for the REST API and the agent socket. */
+/** Signed, short-lived access tokens (HMAC-SHA256 with the token-signing key) for the REST API and the sockets. */
 export class TokenSigner {
   constructor(
-    private readonly secret: string,
-    private readonly ttlMs: number,
+    private readonly key: Buffer,
+    readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  issue(sub: string, roles: TokenClaims['roles']): { token: string; expiresAt: number } {
+  issue(sub: string, gen: number): { token: string; expiresAt: number } {
     const exp = this.now() + this.ttlMs;
-    const body = Buffer.from(JSON.stringify({ sub, roles, exp })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ sub, gen, exp })).toString('base64url');
     return { token: `${body}.${this.sign(body)}`, expiresAt: exp };
   }
 
@@ -37,7 +41,7 @@ export class TokenSigner {
   }
 
   private sign(body: string): string {
-    return createHmac('sha256', this.secret).update(body).digest('base64url');
+    return createHmac('sha256', this.key).update(body).digest('base64url');
   }
 }
 

@@ -19,6 +19,7 @@ import type { CallRecorder } from './call-recorder';
 import type { CallRecordWriter } from './call-record-writer';
 import type { CallSession, ControlFields, LiveConversation } from './call-session';
 import { CallTransfers, type TransferTarget } from './call-transfers';
+import { checkTransfer } from './transfer-policy';
 import { ConversationControls, type MonitorNotices } from './conversation-controls';
 import { toE164 } from '../crm/phone';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
@@ -261,6 +262,7 @@ export class CallCenter {
       if (!e164) throw new CallActionError('not_a_phone_number', `"${target.number}" is not a phone number`);
       to = { number: e164 };
     }
+    await checkTransfer(this.deps.models, c.storeId, to);
     const label = 'agent' in to ? `agent:${to.agent}` : to.number;
     await this.transfers.start(c, to, kind, () => session.handOver(agentId, label));
   }

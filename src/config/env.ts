@@ -59,7 +59,11 @@ const schema = z
     REDIS_SERVER_BIN: z.string().min(1).optional(),
     FERRETDB_BIN: z.string().min(1).optional(),
     AUTH_SECRET: secret('AUTH_SECRET').optional(),
-    AUTH_TOKEN_TTL_MS: positiveMs('AUTH_TOKEN_TTL_MS', 12 * 3600 * 1000),
+    AUTH_TOKEN_TTL_MS: positiveMs('AUTH_TOKEN_TTL_MS', 15 * 60 * 1000),
+    AUTH_REFRESH_TTL_MS: positiveMs('AUTH_REFRESH_TTL_MS', 12 * 3600 * 1000),
+    LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().min(1, 'LOGIN_MAX_FAILURES_PER_USER must be at least 1').default(5),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1, 'LOGIN_MAX_FAILURES_PER_ADDRESS must be at least 1').default(50),
+    LOGIN_FAILURE_WINDOW_MS: positiveMs('LOGIN_FAILURE_WINDOW_MS', 15 * 60 * 1000),
     SWITCH: z.enum(['sim', 'freeswitch']).default('sim'),
     SIM_SEED: z.coerce.number().int().default(1),
     DEMO_SEED: z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { error: 'must be true or false' }).optional(),
@@ -120,10 +124,21 @@ const schema = z
       for (const key of ['AUTH_SECRET', 'REDIS_URL', 'MONGODB_URI'] as const) {
         if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
       }
+      if (c.AUTH_SECRET && c.AUTH_SECRET.length < 32) ctx.addIssue({ code: 'custom', path: ['AUTH_SECRET'], message: 'must be at least 32 characters when NODE_ENV=production' });
     }
   });
 
+/** The placeholder every secret of .env.example carries: never acceptable in production. */
+const EXAMPLE_MARK = 'change-me';
+
 export type Env = z.infer<typeof schema>;
+
+/** Failed logins allowed per user name and per client address within the window, before 429. */
+export interface LoginLimits {
+  perUser: number;
+  perAddress: number;
+  windowMs: number;
+}
 
 export interface AppConfig {
   env: Env['NODE_ENV'];
@@ -140,7 +155,7 @@ export interface AppConfig {
   /** Prefix of every Redis key of this deployment (several deployments may share one Redis). */
   redisPrefix: string;
   binaries: { redisServer: string | undefined; ferretdb: string | undefined };
-  auth: { secret: string | undefined; tokenTtlMs: number };
+  auth: { secret: string | undefined; tokenTtlMs: number; refreshTtlMs: number; loginLimits: LoginLimits };
   switch:
     | { kind: 'sim'; seed: number }
     | {
@@ -185,15 +200,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, string> = {};
   for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') raw[k] = v;
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
-      const key = String(i.path[0] ?? 'environment');
-      const msg = i.message.startsWith(key) ? i.message.slice(key.length).trimStart() : i.message;
-      return `${key} ${msg}`;
-    });
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => {
+        const key = String(i.path[0] ?? 'environment');
+        const msg = i.message.startsWith(key) ? i.message.slice(key.length).trimStart() : i.message;
+        return `${key} ${msg}`;
+      });
+  if (raw.NODE_ENV === 'production') {
+    for (const [key, value] of Object.entries(raw)) if (value.includes(EXAMPLE_MARK)) problems.push(`${key} is the example value from .env.example: set a secret of your own`);
   }
-  const e = parsed.data;
+  if (!parsed.success || problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  const e = parsed.data as Env;
   return {
     env: e.NODE_ENV,
     http: { host: e.HTTP_HOST, port: e.PORT },
@@ -205,7 +223,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     redisPrefix: e.REDIS_PREFIX,
     ivrDir: path.resolve(e.IVR_DIR ?? path.join(PROJECT_ROOT, 'ivr')),
     binaries: { redisServer: e.REDIS_SERVER_BIN, ferretdb: e.FERRETDB_BIN },
-    auth: { secret: e.AUTH_SECRET, tokenTtlMs: e.AUTH_TOKEN_TTL_MS },
+    auth: {
+      secret: e.AUTH_SECRET,
+      tokenTtlMs: e.AUTH_TOKEN_TTL_MS,
+      refreshTtlMs: e.AUTH_REFRESH_TTL_MS,
+      loginLimits: { perUser: e.LOGIN_MAX_FAILURES_PER_USER, perAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: e.LOGIN_FAILURE_WINDOW_MS },
+    },
     switch:
       e.SWITCH === 'sim'
         ? { kind: 'sim', seed: e.SIM_SEED }

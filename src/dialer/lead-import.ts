@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
 import { toE164 } from '../crm/phone';
 import { isTimeZone } from '../org/business-hours';
@@ -12,7 +12,10 @@ import { withWriteRetry } from '../store/retry';
  * stop the import; rows already written stay written. Phone numbers become E.164 (+86 by
  * default); a number that appears twice (in the file or an earlier import of the same list) is
  * one lead, with the later non-empty fields winning.
- * Headers may be English or Chinese (电话, 姓名, 等级, 战败原因, 门店, 顾问, 最后联系, 时区, 同意).
+ * Headers may be English or Chinese (电话, 姓名, 等级, 战败原因, 门店, 顾问, 最后联系, 时区, 是否同意).
+ * Consent to be called comes from the file's consent column (yes/no, 是/否, 1/0; an empty cell is
+ * no); a file without one is refused unless the importer attests that every row consented
+ * (`consentAll`).
  */
 
 const HEADER_ALIASES: Record<string, string> = {
@@ -24,7 +27,7 @@ const HEADER_ALIASES: Record<string, string> = {
   consultant: 'consultant', 顾问: 'consultant', 销售顾问: 'consultant',
   last_contact: 'lastContactAt', last_contact_at: 'lastContactAt', 最后联系: 'lastContactAt',
   time_zone: 'timeZone', timezone: 'timeZone', 时区: 'timeZone',
-  consent: 'consent', 同意: 'consent',
+  consent: 'consent', 同意: 'consent', 是否同意: 'consent',
 };
 
 const empty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
@@ -76,6 +79,20 @@ export interface ImportReport {
 
 export class LeadImportError extends Error {}
 
+export interface CsvImportOptions {
+  /** The importer attests that every row consented to be called (needed when the file has no consent column). */
+  consentAll: boolean;
+}
+
+/** A header as an error may quote it: a few columns, each cut short (the header is the caller's input). */
+function quoteHeader(cells: string[]): string {
+  const shown = cells.slice(0, 12).map((c) => JSON.stringify(c.length > 40 ? `${c.slice(0, 40)}…` : c));
+  return `${shown.join(', ')}${cells.length > 12 ? ` and ${cells.length - 12} more` : ''}`;
+}
+
+/** Longest line the parser buffers (a header of 20 MB is refused, not read into memory). */
+const MAX_RECORD_BYTES = 64 * 1024;
+
 function definedFields(r: LeadRow): Partial<LeadRow> {
   return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as Partial<LeadRow>;
 }
@@ -83,9 +100,11 @@ function definedFields(r: LeadRow): Partial<LeadRow> {
 const BATCH = 500;
 const MAX_LISTED = 1000;
 
-export async function importLeadsCsv(models: Models, listId: string, input: Readable): Promise<ImportReport> {
+export async function importLeadsCsv(models: Models, listId: string, input: Readable, options: CsvImportOptions): Promise<ImportReport> {
   const report: ImportReport = { rows: 0, accepted: 0, mergedInFile: 0, rejected: [], rejectedTotal: 0 };
-  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true }));
+  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, max_record_size: MAX_RECORD_BYTES }));
+  /** The row's own answer; an empty cell is no, unless the importer attested consent for every row. */
+  const consentOf = (r: LeadRow): boolean => r.consent ?? options.consentAll;
   let columns: (string | undefined)[] | undefined;
   let batch = new Map<string, LeadRow>();
   const seen = new Set<string>();
@@ -98,7 +117,7 @@ export async function importLeadsCsv(models: Models, listId: string, input: Read
     const rows = [...batch.values()];
     batch = new Map();
     // New leads are inserted in one go (cheap); numbers the list already has are merged one by one.
-    const docs = rows.map((r) => ({ ...definedFields(r), _id: `${listId}:${r.phone}`, listId, status: 'new' as const, attempts: 0 }));
+    const docs = rows.map((r) => ({ ...definedFields(r), consent: consentOf(r), _id: `${listId}:${r.phone}`, listId, status: 'new' as const, attempts: 0 }));
     let existing: LeadRow[] = [];
     try {
       await withWriteRetry(() => models.Lead.insertMany(docs, { ordered: false }));
@@ -109,7 +128,7 @@ export async function importLeadsCsv(models: Models, listId: string, input: Read
       if (dupes.length !== writeErrors.length) throw err;
       existing = dupes.map((i) => rows[i]).filter((r): r is LeadRow => r !== undefined);
     }
-    for (const r of existing) await withWriteRetry(() => models.Lead.updateOne({ _id: `${listId}:${r.phone}` }, { $set: definedFields(r) }).exec());
+    for (const r of existing) await withWriteRetry(() => models.Lead.updateOne({ _id: `${listId}:${r.phone}` }, { $set: { ...definedFields(r), consent: consentOf(r) } }).exec());
     report.accepted += rows.length;
   };
 
@@ -118,7 +137,10 @@ export async function importLeadsCsv(models: Models, listId: string, input: Read
       const line = record.info.lines;
       if (!columns) {
         columns = record.record.map((h) => HEADER_ALIASES[h.trim().toLowerCase()] ?? HEADER_ALIASES[h.trim()]);
-        if (!columns.includes('phone')) throw new LeadImportError(`line ${line}: the header has no phone column (电话); columns found: ${record.record.join(', ')}`);
+        if (!columns.includes('phone')) throw new LeadImportError(`line ${line}: the header has no phone column (电话); columns found: ${quoteHeader(record.record)}`);
+        if (!columns.includes('consent') && !options.consentAll) {
+          throw new LeadImportError(`line ${line}: the file has no consent column (是否同意 / consent: yes or no per row); add one, or declare ?consent=all to attest that every lead agreed to be called`);
+        }
         continue;
       }
       report.rows++;
@@ -143,7 +165,9 @@ export async function importLeadsCsv(models: Models, listId: string, input: Read
     await flush(); // what was accepted before a broken file stays
     if (err instanceof LeadImportError) throw err;
     const e = err as { code?: string; lines?: number; message: string };
-    if (e.code?.startsWith('CSV_')) throw new LeadImportError(`line ${e.lines ?? '?'}: the CSV cannot be read further (${e.message}); ${report.accepted} leads before it were imported`);
+    if (e.code === 'CSV_MAX_RECORD_SIZE') throw new LeadImportError(`line ${e.lines ?? '?'}: a line is longer than ${MAX_RECORD_BYTES} bytes; ${report.accepted} leads before it were imported`);
+    // csv-parse's codes (CSV_… or not): named, without echoing the offending text
+    if (err instanceof CsvError) throw new LeadImportError(`line ${e.lines ?? '?'}: the CSV cannot be read further (${e.code ?? 'unreadable'}); ${report.accepted} leads before it were imported`);
     throw err;
   }
   await flush();
@@ -152,13 +176,13 @@ export async function importLeadsCsv(models: Models, listId: string, input: Read
 }
 
 /**
- * Leads from the built-in CRM: customers whose funnel ended defeated (optionally of some stores or
- * grades), with grade, defeat reason, owning store and consultant, last contact. A customer already
- * in the list is updated, not duplicated. Returns how many leads were written.
+ * Leads from the built-in CRM: customers of the given stores whose funnel ended defeated (optionally
+ * of some grades), with grade, defeat reason, owning store and consultant, last contact. A lead has
+ * consent only when the customer's record says they agreed to be called. A customer already in the
+ * list is updated, not duplicated. Returns how many leads were written.
  */
-export async function importDefeatedFromCrm(models: Models, listId: string, filter: { storeIds?: string[]; grades?: string[] }): Promise<number> {
-  const query: Record<string, unknown> = { status: 'defeated' };
-  if (filter.storeIds?.length) query.owningStoreId = { $in: filter.storeIds };
+export async function importDefeatedFromCrm(models: Models, listId: string, filter: { storeIds: string[]; grades?: string[] }): Promise<number> {
+  const query: Record<string, unknown> = { status: 'defeated', owningStoreId: { $in: filter.storeIds } };
   if (filter.grades?.length) query.grade = { $in: filter.grades };
   let n = 0;
   let batch: Map<string, LeadRow> = new Map();
@@ -170,11 +194,11 @@ export async function importDefeatedFromCrm(models: Models, listId: string, filt
     n += batch.size;
     batch = new Map();
   };
-  for await (const c of models.Customer.find(query, { name: 1, phones: 1, grade: 1, defeatReason: 1, owningStoreId: 1, owningUser: 1, funnel: 1 }).lean().cursor({ batchSize: 500 })) {
+  for await (const c of models.Customer.find(query, { name: 1, phones: 1, grade: 1, defeatReason: 1, owningStoreId: 1, owningUser: 1, funnel: 1, consent: 1 }).lean().cursor({ batchSize: 500 })) {
     const phone = c.phones[0];
     if (!phone) continue;
     const last = c.funnel.reduce<Date | undefined>((acc, f) => (!acc || f.at > acc ? f.at : acc), undefined);
-    batch.set(phone, { phone, name: c.name, grade: (c.grade ?? undefined) as LeadRow['grade'], defeatReason: c.defeatReason ?? undefined, storeId: c.owningStoreId ?? undefined, consultant: c.owningUser ?? undefined, lastContactAt: last, timeZone: undefined, consent: undefined });
+    batch.set(phone, { phone, name: c.name, grade: (c.grade ?? undefined) as LeadRow['grade'], defeatReason: c.defeatReason ?? undefined, storeId: c.owningStoreId ?? undefined, consultant: c.owningUser ?? undefined, lastContactAt: last, timeZone: undefined, consent: c.consent?.call === true });
     if (batch.size >= BATCH) await write();
   }
   await write();

@@ -99,10 +99,12 @@ export class AgentGateway implements AgentChannel {
       const claims = typeof token === 'string' ? this.tokens.verify(token) : undefined;
       if (!claims) return next(refusal('session_expired', 'your session has expired: log in again'));
       // roles and queues come from the user record, not the token
-      this.models.User.findOne({ username: claims.sub }, { roles: 1, queueIds: 1, skills: 1 })
+      this.models.User.findOne({ username: claims.sub }, { roles: 1, queueIds: 1, skills: 1, active: 1, tokenGeneration: 1 })
         .lean()
         .then((user) => {
           if (!user) return next(refusal('session_expired', 'this account no longer exists'));
+          if (user.active === false) return next(refusal('account_disabled', 'this account is disabled'));
+          if ((user.tokenGeneration ?? 0) !== claims.gen) return next(refusal('session_expired', 'this session was ended: log in again'));
           if (!user.roles.some((r) => CALL_TAKING_ROLES.has(r as Role))) return next(refusal('not_a_call_taker', 'this account does not take calls'));
           Object.assign(socket.data as SocketData, { agentId: claims.sub, queueIds: user.queueIds, skills: user.skills.map((k) => ({ skill: k.skill, level: k.level })) });
           next();

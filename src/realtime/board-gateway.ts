@@ -50,9 +50,20 @@ export class BoardGateway implements MonitorNotices {
       const token: unknown = socket.handshake.auth?.token;
       const claims = typeof token === 'string' ? this.d.tokens.verify(token) : undefined;
       if (!claims) return next(refusal('session_expired', 'your session has expired: log in again'));
-      if (!claims.roles.some((r) => BOARD_ROLES.has(r))) return next(refusal('forbidden', 'boards are for supervisors, managers and admins'));
-      socket.data = { username: claims.sub };
-      next();
+      // roles and state come from the user record, not the token
+      this.d.models.User.findOne({ username: claims.sub }, { roles: 1, active: 1, tokenGeneration: 1 })
+        .lean()
+        .then((user) => {
+          if (!user || (user.tokenGeneration ?? 0) !== claims.gen) return next(refusal('session_expired', 'your session has ended: log in again'));
+          if (user.active === false) return next(refusal('account_disabled', 'this account is disabled'));
+          if (!user.roles.some((r) => BOARD_ROLES.has(r))) return next(refusal('forbidden', 'boards are for supervisors, managers and admins'));
+          socket.data = { username: claims.sub };
+          next();
+        })
+        .catch((err: unknown) => {
+          this.d.log.error({ err }, 'board login check failed');
+          next(refusal('unavailable', 'the server cannot check your account now; retrying'));
+        });
     });
     this.nsp.on('connection', (socket) => this.onConnection(socket));
   }
@@ -111,8 +122,11 @@ export class BoardGateway implements MonitorNotices {
     const socket = this.nsp.sockets.get(socketId);
     if (!socket) return;
     const username = (socket.data as { username: string }).username;
-    const user = await this.d.models.User.findOne({ username }, { storeIds: 1, roles: 1 }).lean();
-    if (!user) return;
+    const user = await this.d.models.User.findOne({ username }, { storeIds: 1, roles: 1, active: 1 }).lean();
+    if (!user || user.active === false || !user.roles.some((r) => BOARD_ROLES.has(r))) {
+      socket.disconnect(true); // deleted, disabled or no longer a supervisor: no more live data
+      return;
+    }
     const admin = user.roles.includes('admin');
     const campaigns = await this.d.models.Campaign.find({}, { _id: 1, storeIds: 1, name: 1 }).lean();
     const mine = campaigns.filter((c) => admin || c.storeIds.some((s) => user.storeIds.includes(s)));

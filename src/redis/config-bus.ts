@@ -16,17 +16,21 @@ export class ConfigBus {
     private readonly log: Logger,
   ) {}
 
-  async start(onChange: () => Promise<void>): Promise<void> {
+  /** `onChange` receives what the other instance said changed (see `changed(detail)`), if anything. */
+  async start(onChange: (detail: string | undefined) => Promise<void>): Promise<void> {
     this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel !== this.channel || message === this.instanceId) return;
-      onChange().catch((err: unknown) => this.log.error({ err }, 'reloading configuration after a change elsewhere failed'));
+      if (channel !== this.channel) return;
+      const space = message.indexOf(' ');
+      const from = space < 0 ? message : message.slice(0, space);
+      if (from === this.instanceId) return;
+      onChange(space < 0 ? undefined : message.slice(space + 1)).catch((err: unknown) => this.log.error({ err }, 'applying a change made elsewhere failed'));
     });
     await this.subscriber.subscribe(this.channel);
   }
 
-  /** After this instance changed the configuration. */
-  async changed(): Promise<void> {
-    await this.publisher.publish(this.channel, this.instanceId);
+  /** After this instance changed the configuration; `detail` says what (e.g. which user). */
+  async changed(detail?: string): Promise<void> {
+    await this.publisher.publish(this.channel, detail === undefined ? this.instanceId : `${this.instanceId} ${detail}`);
   }
 
   async stop(): Promise<void> {

@@ -9,7 +9,10 @@ export const DEMO_USERS = [
   { username: '1001', password: 'demo1001', displayName: '王丽 (DCC 呼入)', roles: ['agent'] as const },
   { username: '1002', password: 'demo1002', displayName: '李强 (DCC 回访)', roles: ['agent'] as const },
   { username: 'super', password: 'demosuper', displayName: '赵敏 (主管)', roles: ['supervisor'] as const },
+  { username: 'manager', password: 'demomanager', displayName: '钱进 (店经理)', roles: ['manager'] as const },
+  { username: 'admin', password: 'demoadmin', displayName: '系统管理员', roles: ['admin'] as const },
 ];
+const CALL_TAKERS = DEMO_USERS.filter((u) => u.roles.some((r) => r === 'agent' || r === 'supervisor'));
 
 const DEMO_QUEUES = [
   { queueId: 'dcc-inbound', name: 'DCC 呼入', storeId: 'sh-pudong', numbers: ['4008001234', '02158001234'], greetingPrompt: 'welcome', announceEveryMs: 45_000, callbackKey: '1', requireDisposition: true },
@@ -29,7 +32,7 @@ export async function seedDemoOrganisation(models: Models): Promise<void> {
     { $setOnInsert: { groupId: 'demo-group', name: '浦东 4S 店', city: '上海', timeZone: 'Asia/Shanghai', hours: everyDay, holidays: ['2027-01-01', '2027-02-06', '2027-02-07', '2027-02-08'] } },
     { upsert: true },
   );
-  await models.Team.updateOne({ _id: 'sh-pudong-dcc' }, { $setOnInsert: { storeId: 'sh-pudong', name: '浦东 DCC', members: DEMO_USERS.map((u) => u.username) } }, { upsert: true });
+  await models.Team.updateOne({ _id: 'sh-pudong-dcc' }, { $setOnInsert: { storeId: 'sh-pudong', name: '浦东 DCC', members: CALL_TAKERS.map((u) => u.username) } }, { upsert: true });
   for (const q of DEMO_QUEUES) {
     if (!(await models.Queue.exists({ queueId: q.queueId }))) await models.Queue.create(q);
   }
@@ -46,8 +49,8 @@ export async function seedDemoData(models: Models, now: number, log: Logger): Pr
       passwordHash: await hashPassword(u.password),
       roles: [...u.roles],
       storeIds: ['sh-pudong'],
-      queueIds: DEMO_QUEUES.map((q) => q.queueId),
-      extension: u.username,
+      queueIds: CALL_TAKERS.includes(u) ? DEMO_QUEUES.map((q) => q.queueId) : [],
+      ...(CALL_TAKERS.includes(u) ? { extension: u.username } : {}),
     });
   }
   await models.Customer.create({
@@ -58,6 +61,7 @@ export async function seedDemoData(models: Models, now: number, log: Logger): Pr
     grade: 'B',
     status: 'defeated',
     defeatReason: '价格 — 竞品报价低 1.2 万',
+    consent: { call: true, at: new Date(now - 40 * DAY), source: 'showroom visit form' },
     owningStoreId: 'sh-pudong',
     owningUser: '1001',
     modelsConsidered: ['Model S 长续航', 'Model Y'],

@@ -15,6 +15,12 @@ const userSchema = new Schema(
     extension: { type: String },
     /** Skills with levels 1 (basic) to 10 (expert), e.g. [{ skill: 'dcc', level: 7 }]. */
     skills: { type: [{ skill: { type: String, required: true }, level: { type: Number, required: true, min: 1, max: 10 } }], default: [] },
+    /** false: the account is disabled (cannot log in; its tokens and desks were ended). */
+    active: { type: Boolean, default: true },
+    /** Bumped by logout, deactivation and role/store changes: access tokens of an older generation are refused. */
+    tokenGeneration: { type: Number, default: 0 },
+    /** Mixed into the derived SIP password: bumping it resets this agent's SIP password alone. */
+    sipPasswordVersion: { type: Number, default: 0 },
   },
   { timestamps: true },
 );
@@ -56,6 +62,8 @@ const customerSchema = new Schema(
       default: [],
     },
     funnel: { type: [funnelEventSchema], default: [] },
+    /** Whether the customer agreed to be called (outbound campaigns), when and how we learnt it. */
+    consent: { call: { type: Boolean }, at: Date, source: String },
   },
   { timestamps: true },
 );
@@ -99,6 +107,8 @@ const storeSchema = new Schema(
     hours: { type: Schema.Types.Mixed, default: {} },
     /** Local dates (YYYY-MM-DD) closed all day. */
     holidays: { type: [String], default: [] },
+    /** E.164 prefixes (e.g. "+86400800") agents of the store may transfer calls to; colleagues are always allowed. */
+    transferAllow: { type: [String], default: [] },
   },
   { timestamps: true, minimize: false },
 );
@@ -239,6 +249,17 @@ dispositionSchema.index({ 'outbox.state': 1 });
 
 // ---- outbound: lead lists imported from CSV or the CRM --------------------------------------
 
+/** A lead list: belongs to one store; its leads are imported from CSV or the CRM. */
+const leadListSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    storeId: { type: String, required: true },
+    createdBy: { type: String, required: true },
+  },
+  { timestamps: true },
+);
+
 /** A lead of a list: one per phone number in the list (`_id` = `<listId>:<E.164>`, so re-imports merge). */
 const leadSchema = new Schema(
   {
@@ -253,8 +274,8 @@ const leadSchema = new Schema(
     lastContactAt: Date,
     /** IANA time zone of the lead; call windows are in this local time. */
     timeZone: { type: String, default: 'Asia/Shanghai' },
-    /** The lead agreed to be called; checked again at dial time. */
-    consent: { type: Boolean, default: true },
+    /** The lead agreed to be called (the CSV's consent column, the manager's attestation, or the CRM's record); checked again at dial time. */
+    consent: { type: Boolean, default: false },
     attempts: { type: Number, default: 0 },
     /** When the lead may be dialled next (retries, follow-up cadence, the 72 h rule). */
     nextDialAt: Date,
@@ -268,6 +289,7 @@ const leadSchema = new Schema(
   },
   { timestamps: true },
 );
+leadSchema.index({ listId: 1, _id: 1 });
 
 /** An outbound campaign over lead lists; its status survives restarts (running campaigns resume). */
 const campaignSchema = new Schema(
@@ -358,6 +380,7 @@ export interface Models {
   Queue: Model<QueueDoc>;
   CallRecord: Model<CallRecordDoc>;
   Disposition: Model<DispositionDoc>;
+  LeadList: Model<InferSchemaType<typeof leadListSchema>>;
   Lead: Model<InferSchemaType<typeof leadSchema>>;
   Campaign: Model<CampaignDoc>;
   Voicemail: Model<InferSchemaType<typeof voicemailSchema>>;
@@ -376,6 +399,7 @@ export function bindModels(conn: Connection): Models {
     Queue: conn.model('Queue', queueSchema),
     CallRecord: conn.model('CallRecord', callRecordSchema),
     Disposition: conn.model('Disposition', dispositionSchema),
+    LeadList: conn.model('LeadList', leadListSchema),
     Lead: conn.model('Lead', leadSchema),
     Campaign: conn.model('Campaign', campaignSchema),
     Voicemail: conn.model('Voicemail', voicemailSchema),

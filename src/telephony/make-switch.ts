@@ -18,11 +18,11 @@ export interface MadeSwitch {
  * The adapter configuration asks for: the simulated switch, or drachtio-server + FreeSWITCH with the
  * registrar for agents' phones (bindings in Redis under the deployment's namespace).
  */
-export function makeSwitch(config: AppConfig, deps: { clock: Clock; log: Logger; redisUrl: string; redisNamespace: string; authSecret: string; mayRegister: (userId: string) => Promise<boolean> }): MadeSwitch {
+export function makeSwitch(config: AppConfig, deps: { clock: Clock; log: Logger; redisUrl: string; redisNamespace: string; authSecret: string; sipAccount: (userId: string) => Promise<{ sipPasswordVersion: number } | undefined> }): MadeSwitch {
   const s = config.switch;
   if (s.kind === 'sim') return { sw: new SimSwitch({ clock: deps.clock }), close: async () => undefined };
   const redis = connectRedis(deps.redisUrl, 'cc-registrar', deps.log.child({ module: 'redis-registrar' }));
-  const registrar = new Registrar({ redis, ns: deps.redisNamespace, clock: deps.clock, log: deps.log.child({ module: 'registrar' }), realm: config.sip.realm, secret: deps.authSecret, mayRegister: deps.mayRegister });
+  const registrar = new Registrar({ redis, ns: deps.redisNamespace, clock: deps.clock, log: deps.log.child({ module: 'registrar' }), realm: config.sip.realm, secret: deps.authSecret, sipAccount: deps.sipAccount });
   const sw = new FsSwitch({
     clock: deps.clock,
     log: deps.log,

@@ -276,7 +276,8 @@ test('a preview campaign: one lead card dialled (outbound pop with the script), 
     { _id: 'q4:+8613600000011', listId: 'q4', phone: '+8613600000011', name: '韩梅', grade: 'A', defeatReason: '预算不够' },
     { _id: 'q4:+8613600000012', listId: 'q4', phone: '+8613600000012', name: '李雷', grade: 'B', defeatReason: '选了竞品' },
   ];
-  await t.app.models.Lead.insertMany(listed.map((l) => ({ ...l, status: 'new', timeZone: 'Asia/Shanghai' })));
+  // leads who agreed to be called (a lead without consent is never dialled)
+  await t.app.models.Lead.insertMany(listed.map((l) => ({ ...l, status: 'new', timeZone: 'Asia/Shanghai', consent: true })));
   await t.app.models.Campaign.create({
     _id: 'win-back',
     name: '战败回访 Q4',

@@ -21,10 +21,15 @@ interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+function binaries(): Record<string, string> {
+  return Object.fromEntries(['FERRETDB_BIN', 'REDIS_SERVER_BIN'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])));
+}
+
 function start(varDir: string, port: number, env: Record<string, string> = {}): Running {
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: npm test builds it (npm run build)`);
   const proc = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', VAR_DIR: varDir, PORT: String(port), LOG_LEVEL: 'info', ...env },
+    // the binaries npm test was told to use (FERRETDB_BIN, REDIS_SERVER_BIN) when set
+    env: { ...binaries(), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', VAR_DIR: varDir, PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
 import { hashPassword } from '../../src/auth/passwords';
 import type { Role } from '../../src/store/models';
-import { findProjectRoot } from '../../src/util/project-root';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { eventually } from '../support/wait';
 
@@ -52,21 +49,22 @@ test('a manager changes the disposition set of a queue in their store; the chang
 });
 
 test.each([
-  [{ dispositionCodes: [] }, 'dispositionCodes: a queue needs at least one disposition code'],
-  [{ dispositionCodes: ['a', 'a'] }, 'dispositionCodes: disposition codes must not repeat'],
-  [{ dispositionCodes: ['Has Space'] }, 'dispositionCodes.0: disposition codes are lower-case'],
-  [{ strategy: 'random' }, 'strategy'],
-  [{ offerTimeoutMs: 10 }, 'offerTimeoutMs'],
-  [{ colour: 'red' }, 'colour'],
-  [{}, 'nothing to change'],
-  [{ overflow: { kind: 'queue', queueId: 'dcc-inbound' } }, 'overflow.queueId: a queue cannot overflow into itself'],
-  [{ overflow: { kind: 'queue', queueId: 'nope' } }, 'overflow.queueId: no queue nope'],
-  ['{not json', 'request body is not valid JSON'],
-])('bad queue changes are refused with a reason and change nothing: %j', async (body, message) => {
+  [{ dispositionCodes: [] }, 400, 'dispositionCodes: a queue needs at least one disposition code'],
+  [{ dispositionCodes: ['a', 'a'] }, 422, 'dispositionCodes: disposition codes must not repeat'],
+  [{ dispositionCodes: ['Has Space'] }, 400, 'dispositionCodes.0: disposition codes are lower-case'],
+  [{ strategy: 'random' }, 400, 'strategy'],
+  [{ offerTimeoutMs: 10 }, 400, 'offerTimeoutMs'],
+  [{ colour: 'red' }, 400, 'colour'],
+  [{}, 422, 'nothing to change'],
+  [{ overflow: { kind: 'queue', queueId: 'dcc-inbound' } }, 422, 'overflow.queueId: a queue cannot overflow into itself'],
+  [{ overflow: { kind: 'queue', queueId: 'nope' } }, 422, 'overflow.queueId: no queue nope'],
+  ['{not json', 400, 'request body is not valid JSON'],
+])('bad queue changes are refused with a reason and change nothing: %j', async (body, status, message) => {
   const before = await t.app.models.Queue.findOne({ queueId: 'dcc-inbound' }).lean();
   const r = await api('mgr', 'PATCH', '/api/queues/dcc-inbound', body);
-  expect(r.status).toBe(400);
+  expect(r.status).toBe(status);
   expect(r.body.error).toContain(message);
+  expect(r.body.code).toBe('invalid_request');
   const after = await t.app.models.Queue.findOne({ queueId: 'dcc-inbound' }).lean();
   expect(after?.updatedAt).toEqual(before?.updatedAt);
 });
@@ -115,21 +113,34 @@ test('a customer card is visible to staff of the owning store and to the owner o
   expect((await api('agt', 'GET', '/api/customers/not-an-id')).body.error).toBe('customerId: not a customer id');
 });
 
-test('the OpenAPI file describes every route, and each documented route exists', async () => {
+test('the OpenAPI document describes every route the server answers, with its error responses', async () => {
   const page = await fetch(`${t.url}/api/docs`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('/api/queues/{queueId}');
-  const spec = YAML.parse(fs.readFileSync(path.join(findProjectRoot(), 'src', 'api', 'openapi.yaml'), 'utf8')) as { paths: Record<string, Record<string, unknown>> };
-  for (const [p, ops] of Object.entries(spec.paths)) {
-    for (const method of Object.keys(ops)) {
-      const url = p.replace(/\{[^}]+\}/g, 'x');
-      const r = await api('adm', method.toUpperCase(), url, method === 'get' ? undefined : {});
-      expect(`${method} ${p} → ${r.status} ${r.body.error ?? ''}`).not.toMatch(/no such API route/);
-    }
-  }
-  // Every route the server answers is documented: routes are registered in src/api/*.ts.
-  const source = ['http-app.ts', 'admin-routes.ts', 'lead-routes.ts', 'campaign-routes.ts', 'desk-routes.ts'].map((f) => fs.readFileSync(path.join(findProjectRoot(), 'src', 'api', f), 'utf8')).join('\n');
-  const registered = [...source.matchAll(/app\.(get|post|put|patch|delete)\('([^']+)'/g)].map((m) => `${m[1]} ${(m[2] ?? '').replace(/:(\w+)/g, '{$1}')}`);
+  const spec = (await (await fetch(`${t.url}/api/docs/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+  expect(spec.openapi).toBe('3.1.0');
   const documented = new Set(Object.entries(spec.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)));
-  expect(registered.filter((r) => !documented.has(r))).toEqual([]);
+  const served = t.app.httpRoutes().map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+  expect(served.length).toBeGreaterThan(40);
+  expect(served.filter((r) => !documented.has(r))).toEqual([]);
+  expect([...documented].filter((d) => !served.includes(d))).toEqual([]);
+  // the errors a caller can meet are documented with the error schema
+  const patchQueue = spec.paths['/api/queues/{queueId}']?.patch?.responses ?? {};
+  expect(Object.keys(patchQueue).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '422', '503']);
+  expect(spec.paths['/api/auth/login']?.post?.responses).toHaveProperty('429');
+  const yaml = await fetch(`${t.url}/api/docs/openapi.yaml`);
+  expect(YAML.parse(await yaml.text())).toEqual(spec);
+});
+
+test("voicemails of the caller's stores are listed even when other stores have hundreds newer", async () => {
+  const at = Date.now();
+  await t.app.models.Voicemail.create({ _id: 'vm-mine', callId: 'vm-mine', queueId: 'dcc-inbound', storeId: 'sh-pudong', from: '+8613800000001', durationMs: 5000, file: '/x.wav', at: new Date(at - 3600_000) });
+  await t.app.models.Voicemail.insertMany(
+    Array.from({ length: 520 }, (_, i) => ({ _id: `vm-bj-${i}`, callId: `vm-bj-${i}`, queueId: 'bj', storeId: 'bj-chaoyang', from: '+8613800000002', durationMs: 5000, file: '/y.wav', at: new Date(at - i * 1000) })),
+  );
+  const mine = await api('mgr', 'GET', '/api/voicemails');
+  expect(mine.status).toBe(200);
+  expect((mine.body as unknown as { callId: string }[]).map((v) => v.callId)).toEqual(['vm-mine']);
+  const theirs = await api('mgr-bj', 'GET', '/api/voicemails');
+  expect((theirs.body as unknown as unknown[]).length).toBe(500);
 });

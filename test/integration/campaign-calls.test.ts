@@ -9,6 +9,7 @@ let t: TestApp;
 let token: string;
 beforeEach(async () => {
   t = await startTestApp();
+  await t.app.models.Store.create({ _id: 'sh-pudong', groupId: 'g', name: '浦东' });
   await t.app.models.User.create({ username: 'cm', displayName: 'cm', passwordHash: await hashPassword('pw-cm'), roles: ['manager'], storeIds: ['sh-pudong'] });
   token = (await t.login('cm', 'pw-cm')).body.token as string;
 });
@@ -28,8 +29,17 @@ async function advanceUntil(cond: () => boolean | Promise<boolean>, what: string
   }
 }
 
+/** Agents of the store, created unless they exist (a test may connect their desk later). */
+async function storeAgents(usernames: string[]) {
+  for (const username of usernames) {
+    if (!(await t.app.models.User.exists({ username }))) await t.app.models.User.create({ username, displayName: username, passwordHash: await hashPassword(`pw-${username}`), roles: ['agent'], storeIds: ['sh-pudong'], queueIds: [] });
+  }
+}
+
 async function setUp(leadsCsv: string, extra: Record<string, unknown> = {}) {
-  expect((await api('POST', '/api/lead-lists/q4/import', leadsCsv, 'text/csv')).status).toBe(200);
+  // the manager attests that the leads agreed to be called (the files have no consent column)
+  expect((await api('POST', '/api/lead-lists/q4/import?storeId=sh-pudong&consent=all', leadsCsv, 'text/csv')).status).toBe(200);
+  await storeAgents((extra.agents as string[] | undefined) ?? ['ob1']);
   const created = await api('POST', '/api/campaigns', {
     campaignId: 'win-back',
     name: '战败回访 Q4',
@@ -46,7 +56,7 @@ async function setUp(leadsCsv: string, extra: Record<string, unknown> = {}) {
 }
 
 test('a lead who answers is connected to the campaign agent, whose desktop shows the lead; the outcome schedules the follow-up', async () => {
-  const agent = await readyAgent(t, 'ob1', { queueIds: [] });
+  const agent = await readyAgent(t, 'ob1', { queueIds: [], storeIds: ['sh-pudong'] });
   t.sw.registerEndpoint('+8613600000001', { answer: 'auto', afterMs: 5000 });
   t.sw.registerEndpoint('+8613600000002', { answer: 'busy' });
   await t.app.models.Customer.create({ name: '郑伟', phones: ['+8613600000001'], status: 'defeated', grade: 'A', defeatReason: '价格' });
@@ -82,11 +92,11 @@ test('a lead who answers is connected to the campaign agent, whose desktop shows
 test('a number on the do-not-call list is never dialled; with no agent logged in nothing is dialled; an exhausted list stops the campaign', async () => {
   t.sw.registerEndpoint('+8613600000003', { answer: 'busy' });
   await setUp('phone,grade\n13600000003,A\n13600000004,A\n', { retry: { busyMs: 60_000, noAnswerMs: 60_000, failedMs: 60_000, maxAttempts: 3 } });
-  expect((await api('POST', '/api/dnc', { scope: 'global', phones: ['136-0000-0004', 'nope'] })).body).toEqual({ added: 1, rejected: [{ index: 1, phone: 'nope' }] });
+  expect((await api('POST', '/api/dnc', { scope: { campaignId: 'win-back' }, phones: ['136-0000-0004', '12'] })).body).toEqual({ added: 1, rejected: [{ index: 1, phone: '12' }] });
   await api('POST', '/api/campaigns/win-back/start');
   await t.clock.advance(5000);
   expect((await api('GET', '/api/campaigns/win-back')).body.placed).toBe(0); // nobody logged in
-  await readyAgent(t, 'ob1', { queueIds: [] });
+  await readyAgent(t, 'ob1', { queueIds: [], storeIds: ['sh-pudong'] });
   await advanceUntil(async () => (await t.app.models.Lead.findById('q4:+8613600000003').lean())?.lastOutcome === 'busy', 'the first attempt');
   await advanceUntil(async () => (await t.app.models.Lead.findById('q4:+8613600000004').lean())?.status === 'dnc', 'the DNC lead to be skipped at dial time');
   expect(await t.app.models.Lead.findById('q4:+8613600000004').lean()).toMatchObject({ attempts: 0 }); // never rung
@@ -122,7 +132,7 @@ test('a manager\'s live board receives the campaign view over socket.io; an agen
 });
 
 test('preview: the agent takes a lead card, may skip it (not counted as an attempt), then dials the next one', async () => {
-  const agent = await readyAgent(t, 'ob1', { queueIds: [] });
+  const agent = await readyAgent(t, 'ob1', { queueIds: [], storeIds: ['sh-pudong'] });
   t.sw.registerEndpoint('+8613600000012', { answer: 'auto', afterMs: 4000 });
   await setUp('phone,grade,name\n13600000011,A,韩梅\n13600000012,B,李雷\n', { mode: 'preview' });
   expect((await api('POST', '/api/campaigns/win-back/start')).body.status).toBe('running');
@@ -160,7 +170,7 @@ test('preview: the agent takes a lead card, may skip it (not counted as an attem
 });
 
 test('a personal callback is made by the agent who promised it, not by whoever is free', async () => {
-  const ob1 = await readyAgent(t, 'ob1', { queueIds: [] });
+  const ob1 = await readyAgent(t, 'ob1', { queueIds: [], storeIds: ['sh-pudong'] });
   t.sw.registerEndpoint('+8613600000021', { answer: 'auto', afterMs: 3000 });
   await setUp('phone,grade\n13600000021,B\n', { agents: ['ob1', 'ob2'] });
   await api('POST', '/api/campaigns/win-back/start');
@@ -175,7 +185,7 @@ test('a personal callback is made by the agent who promised it, not by whoever i
   expect(await t.app.models.Lead.findById('q4:+8613600000021').lean()).toMatchObject({ callbackAgent: 'ob1' });
   // ob1 goes on a break; ob2 is ready all the while and never gets this lead.
   expect((await ob1.send('agent:not_ready', { reason: 'break' })).ok).toBe(true);
-  const ob2 = await readyAgent(t, 'ob2', { queueIds: [] });
+  const ob2 = await readyAgent(t, 'ob2', { queueIds: [], storeIds: ['sh-pudong'] });
   for (let i = 0; i < 65; i++) await t.clock.advance(60_000);
   expect(ob2.received.some((r) => r.event === 'call:outbound')).toBe(false);
   expect((await ob1.send('agent:ready')).ok).toBe(true);
@@ -207,7 +217,7 @@ test('a running campaign is taken over by the next instance when the one diallin
     expect(await next.app.campaigns.resume()).toEqual(['win-back']);
     // the instance that took over dials the lead for its ready agent
     next.sw.registerEndpoint('+8613600000032', { answer: 'auto', afterMs: 3000 });
-    const agent = await readyAgent(next, 'ob1', { queueIds: [] });
+    const agent = await readyAgent(next, 'ob1', { queueIds: [], storeIds: ['sh-pudong'] });
     let phone: string | undefined;
     agent.next<{ phone: string }>('call:outbound', () => true, 20_000).then((p) => (phone = p.phone), () => undefined); // checked below
     for (let waited = 0; phone === undefined && waited < 60_000; waited += 1000) {
@@ -223,10 +233,12 @@ test('bad campaign definitions are refused with reasons', async () => {
   const base = { campaignId: 'x', name: 'x', storeIds: ['sh-pudong'], mode: 'progressive', callerId: '02158005678', listIds: ['q4'] };
   expect((await api('POST', '/api/campaigns', { ...base, abandonLimit: 0.05 })).body.error).toContain('the legal abandon limit is 3%');
   expect((await api('POST', '/api/campaigns', { ...base, window: { days: [1], from: '20:00', to: '09:00' } })).body.error).toContain('window: from must be before to');
-  expect((await api('POST', '/api/campaigns', { ...base, storeIds: ['bj-chaoyang'] })).status).toBe(404);
+  expect((await api('POST', '/api/campaigns', { ...base, storeIds: ['bj-chaoyang'] })).status).toBe(422);
   expect((await api('POST', '/api/campaigns', { ...base, machine: 'message' })).body.error).toContain('machinePrompt');
   expect((await api('POST', '/api/campaigns', { ...base, listIds: [] })).body.error).toContain('name at least one lead list');
-  expect((await api('POST', '/api/campaigns', { ...base, teamId: 'nope' })).body.error).toBe('teamId: no team nope');
+  expect((await api('POST', '/api/lead-lists/q4/import?storeId=sh-pudong&consent=all', 'phone\n13600000099\n', 'text/csv')).status).toBe(200);
+  expect((await api('POST', '/api/campaigns', { ...base, teamId: 'nope' })).body.error).toBe("teamId: no team nope in the campaign's stores");
+  await storeAgents(['ob7', 'ob8', 'ob9']);
   await t.app.models.Team.create({ _id: 'pd-dcc', storeId: 'sh-pudong', name: '浦东 DCC', members: ['ob7', 'ob8'] });
   expect((await api('POST', '/api/campaigns', { ...base, campaignId: 'by-team', teamId: 'pd-dcc', agents: ['ob9'] })).status).toBe(201);
   expect((await t.app.models.Campaign.findById('by-team').lean())?.agents.sort()).toEqual(['ob7', 'ob8', 'ob9']);

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 async function campaign(csv: string) {
   const id = `c${++n}`;
-  await importLeadsCsv(t.app.models, id, Readable.from([csv]));
+  await importLeadsCsv(t.app.models, id, Readable.from([csv]), { consentAll: true });
   const ns = t.app.options.redisNamespace;
   const dnc = new DoNotCall(t.app.redis, ns);
   const leads = new CampaignLeads(t.app.redis, ns, t.app.models, dnc, { campaignId: id, listIds: [id], window, rules }, createLogger('silent'));

@@ -56,7 +56,7 @@ test('a customer created from the desk is scoped to the user\'s stores, refused 
   await agent.send('call:decline', { callId: offer.callId });
   first.hangup();
 
-  expect((await api(token, 'POST', '/api/customers', { name: '周杰', phone: '139 0000 2222', storeId: 'bj-chaoyang' })).status).toBe(404);
+  expect((await api(token, 'POST', '/api/customers', { name: '周杰', phone: '139 0000 2222', storeId: 'bj-chaoyang' })).status).toBe(422); // a store that is not theirs
   expect((await api(token, 'POST', '/api/customers', { name: '', phone: 'x', storeId: 'sh-pudong' })).body.error).toMatch(/name: required.*phone: must be a phone number/);
   const created = await api<{ id: string; name: string; phones: string[]; owningUser: string; status: string; funnel: { kind: string; note: string }[] }>(token, 'POST', '/api/customers', { name: '周杰', phone: '139 0000 2222', storeId: 'sh-pudong', grade: 'C', modelsConsidered: ['Model 3'], note: '来电咨询' });
   expect(created.status).toBe(201);
@@ -142,7 +142,7 @@ test('my day and my week from call records and outcomes: calls, talk, AHT, visit
 
 test('the agent dials a number from the keypad with the campaign\'s caller id, and calls a personal callback; DNC numbers and strangers to the campaign are refused', async () => {
   await t.app.models.Campaign.create({ _id: 'wb', name: '战败回访', storeIds: ['sh-pudong'], mode: 'preview', callerId: '02158005678', listIds: ['q4'], agents: ['ob1'], window: { days: [1, 2, 3, 4, 5, 6, 7], from: '09:00', to: '20:00' }, script: '您好' });
-  await t.app.models.Lead.create({ _id: 'q4:+8613600000001', listId: 'q4', phone: '+8613600000001', name: '韩梅', status: 'in_progress', nextDialAt: new Date(t.clock.now() + DAY), callbackAgent: 'ob1', lastOutcome: 'connected' });
+  await t.app.models.Lead.create({ _id: 'q4:+8613600000001', listId: 'q4', phone: '+8613600000001', name: '韩梅', status: 'in_progress', nextDialAt: new Date(t.clock.now() + DAY), callbackAgent: 'ob1', lastOutcome: 'connected', consent: true });
   await t.app.campaigns.start('wb');
   const agent = await t.agent('ob1', { queueIds: [] });
   await agent.state('not_ready');

@@ -42,7 +42,7 @@ describe('HTTP API', () => {
   });
 
   test('login: wrong password 401, missing fields 400 with the field named, and a token that works', async () => {
-    expect(await t.login('7001', 'wrong')).toEqual({ status: 401, body: { error: 'wrong username or password' } });
+    expect(await t.login('7001', 'wrong')).toEqual({ status: 401, body: { error: 'wrong username or password', code: 'unauthorized' } });
     const missing = await call('POST', '/api/auth/login', { username: '7001' }, false);
     expect(missing.status).toBe(400);
     expect(missing.body.error).toMatch(/password/);
@@ -60,7 +60,7 @@ describe('HTTP API', () => {
   });
 
   test('unknown API routes are 404 JSON; the agent desktop page is served in Chinese', async () => {
-    expect(await call('GET', '/api/nope')).toEqual({ status: 404, body: { error: 'no such API route' } });
+    expect(await call('GET', '/api/nope')).toEqual({ status: 404, body: { error: 'no such API route', code: 'not_found' } });
     const page = await fetch(`${t.url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('lang="zh-CN"');

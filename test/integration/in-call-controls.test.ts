@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 async function connectedCall(username: string, from: string): Promise<{ agent: AgentClient; caller: SimParty; callId: string; agentLeg: string }> {
-  const agent = await readyAgent(t, username);
+  const agent = await readyAgent(t, username, { storeIds: ['sh-pudong'] });
   const caller = await callIn(t, from);
   const offer = await agent.next<Offer>('call:offer');
   await acceptAndConnect(t, agent, offer.callId);
@@ -120,8 +120,15 @@ interface TransferNotice {
   reason?: string;
 }
 
+/** A store whose agents may transfer to mobile numbers (+86139…) and to its colleagues, and a queue of it. */
+async function transferStore(colleagues: string[] = []): Promise<void> {
+  t = await startTestApp({ queues: [{ queueId: 'sales', name: '销售热线', numbers: ['4008001234'], storeId: 'sh-pudong' }] });
+  await t.app.models.Store.create({ _id: 'sh-pudong', groupId: 'g', name: '浦东', transferAllow: ['+86139'] });
+  for (const c of colleagues) await t.app.models.User.create({ username: c, displayName: c, passwordHash: 'x', roles: ['sales_consultant'], storeIds: ['sh-pudong'] });
+}
+
 test('blind transfer to a number: the customer holds while it rings, then talks to it; the agent goes to wrap-up; the record keeps the transfer', async () => {
-  t = await startTestApp();
+  await transferStore();
   const { agent, caller, callId, agentLeg } = await connectedCall('xfer1', '13800008888');
   let target: SimParty | undefined;
   t.sw.registerEndpoint('+8613900001111', { answer: 'manual', onRing: (p) => (target = p) });
@@ -158,7 +165,7 @@ test('blind transfer to a number: the customer holds while it rings, then talks 
 });
 
 test('consult transfer to a colleague: the agent talks to them first while the customer holds, then hands over; the colleague hanging up ends the call', async () => {
-  t = await startTestApp();
+  await transferStore(['consultant1']);
   const { agent, caller, callId, agentLeg } = await connectedCall('xfer2', '13800009999');
   let colleague: SimParty | undefined;
   t.sw.registerEndpoint('agent:consultant1', { answer: 'manual', onRing: (p) => (colleague = p) });
@@ -192,7 +199,7 @@ test('consult transfer to a colleague: the agent talks to them first while the c
 });
 
 test('a transfer nobody answers, and one the agent cancels, put the customer back with the agent', async () => {
-  t = await startTestApp();
+  await transferStore(['consultant2']);
   const { agent, caller, callId, agentLeg } = await connectedCall('xfer3', '13800001212');
   t.sw.registerEndpoint('+8613900003333', { answer: 'never' });
   expect(await agent.send('call:transfer', { callId, to: { number: '13900003333' }, mode: 'blind' })).toEqual({ ok: true });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   const clock = new RealClock();
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', { test: 'realstack-dialer' });
   redis = new Redis(testServices().redisUrl);
-  const registrar = new Registrar({ redis, ns: `rsdial${randomBytes(3).toString('hex')}`, clock, log, realm: 'dcc-cti', secret: 'realstack-dialer-secret-0123456789', mayRegister: async () => false });
+  const registrar = new Registrar({ redis, ns: `rsdial${randomBytes(3).toString('hex')}`, clock, log, realm: 'dcc-cti', secret: 'realstack-dialer-secret-0123456789', sipAccount: async () => undefined });
   sw = realStackSwitch(env, { clock, log, registrar, trunkPort: CUSTOMER_PHONE_PORT });
   await sw.start();
   if (!sw.isConnected()) throw new Error('could not connect to drachtio-server and FreeSWITCH');

@@ -79,7 +79,7 @@ export async function realStackHarness(env: RealStackEnv, name: string): Promise
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', { test: name });
   const redis = new Redis(testServices().redisUrl);
   const phone = await SipPhone.start(env.localAddress);
-  const registrar = new Registrar({ redis, ns: `rs${randomBytes(3).toString('hex')}`, clock, log, realm: 'dcc-cti', secret, mayRegister: async () => true });
+  const registrar = new Registrar({ redis, ns: `rs${randomBytes(3).toString('hex')}`, clock, log, realm: 'dcc-cti', secret, sipAccount: async () => ({ sipPasswordVersion: 0 }) });
   const sw = realStackSwitch(env, { clock, log, registrar, trunkPort: phone.port });
   await sw.start();
   if (!sw.isConnected()) throw new Error(`could not connect to drachtio ${env.drachtio.host}:${env.drachtio.port} and FreeSWITCH ${env.freeswitch.host}:${env.freeswitch.port}`);

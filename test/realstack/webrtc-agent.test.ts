@@ -45,7 +45,7 @@ beforeAll(async () => {
   flowsDir = realStackIvrDir();
   const recordings = fs.existsSync(env.recordingsDir) ? { switchDir: env.recordingsDir, localDir: env.recordingsDir, upload: undefined, retentionDays: 180 } : undefined;
   let app: TestAppOf<FsSwitch, RealClock> | undefined;
-  const registrar = new Registrar({ redis, ns: `rswebrtc${process.pid}`, clock, log, realm: 'dcc-cti', secret, mayRegister: async (u) => !!(await app?.app.models.User.exists({ username: u })) });
+  const registrar = new Registrar({ redis, ns: `rswebrtc${process.pid}`, clock, log, realm: 'dcc-cti', secret, sipAccount: async (u) => app?.app.sipAccount(u) });
   const sw = realStackSwitch(env, { clock, log, registrar, trunkPort: 25099 });
   app = await startAppOn({ clock, sw, authSecret: secret }, { ivr: true, ivrDir: flowsDir, recordings, sip: { realm: 'dcc-cti', wsUri } });
   t = app;

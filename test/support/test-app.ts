@@ -20,8 +20,8 @@ export interface TestAppOf<S extends Switch, C extends Clock> {
   clock: C;
   sw: S;
   url: string;
-  /** Creates a user who serves the given queues and returns a logged-in desktop. */
-  agent(username: string, opts?: { queueIds?: string[]; roles?: Role[]; skills?: { skill: string; level: number }[] }): Promise<AgentClient>;
+  /** Creates a user who serves the given queues (unless they exist, with password pw-<username>) and returns a logged-in desktop. */
+  agent(username: string, opts?: { queueIds?: string[]; roles?: Role[]; skills?: { skill: string; level: number }[]; storeIds?: string[] }): Promise<AgentClient>;
   login(username: string, password: string): Promise<{ status: number; body: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
@@ -57,6 +57,8 @@ export interface TestAppOptions {
   sip?: AppOptions['sip'];
   /** GET /metrics answers to this bearer token. */
   metricsToken?: string;
+  /** Failed logins allowed (default: the app's). */
+  loginLimits?: AppOptions['loginLimits'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -75,7 +77,8 @@ export async function startAppOn<S extends Switch, C extends Clock>(engine: { cl
     mongodbUri: `${mongoBase}/t_${id}`,
     redisNamespace: `t${id}`,
     http: { host: '127.0.0.1', port: 0 },
-    authSecret: engine.authSecret ?? randomBytes(24).toString('hex'),
+    // one secret per deployment: instances of the same deployment accept each other's tokens
+    authSecret: engine.authSecret ?? `test-deployment-secret-${id}`,
     tokenTtlMs: 3600_000,
     acd: { offerTimeoutMs: opts.offerTimeoutMs ?? 15_000, wrapUpMs: opts.wrapUpMs ?? 60_000 },
     projectRoot: findProjectRoot(),
@@ -83,6 +86,7 @@ export async function startAppOn<S extends Switch, C extends Clock>(engine: { cl
     ivrDir: opts.ivr ? (opts.ivrDir ?? path.join(findProjectRoot(), 'ivr')) : undefined,
     recordings: opts.recordings,
     sip: opts.sip,
+    loginLimits: opts.loginLimits,
     clock,
     sw,
     trackIo: true,
@@ -114,13 +118,15 @@ export async function startAppOn<S extends Switch, C extends Clock>(engine: { cl
     url,
     login,
     async agent(username, o = {}) {
-      await app.models.User.create({
+      // a user the test made already (e.g. named in a campaign first) keeps their record
+      if (!(await app.models.User.exists({ username }))) await app.models.User.create({
         username,
         displayName: `Agent ${username}`,
         passwordHash: await hashPassword(`pw-${username}`),
         roles: o.roles ?? ['agent'],
         queueIds: o.queueIds ?? ['sales'],
         skills: o.skills ?? [],
+        storeIds: o.storeIds ?? [],
       });
       const { body } = await login(username, `pw-${username}`);
       const client = await AgentClient.connect(url, body.token as string);

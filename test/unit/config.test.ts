@@ -61,3 +61,20 @@ test('recordings are handled after the call only on the real switch with the sha
   expect(msg).toContain('RECORDING_UPLOAD_URL must be an http(s) URL');
   expect(msg).toContain('RECORDING_RETENTION_DAYS must be 0 (keep) or more');
 });
+
+test("production refuses to start with .env.example's secrets or a short AUTH_SECRET, in one line", () => {
+  const stores = { REDIS_URL: 'redis://redis:6379', MONGODB_URI: 'mongodb://app:pw@mongo:27017/dcc?authSource=admin' };
+  const example = errorOf({ NODE_ENV: 'production', ...stores, AUTH_SECRET: 'change-me-to-32-random-characters', DRACHTIO_SECRET: 'change-me' });
+  expect(example).toMatch(/^invalid configuration: /);
+  expect(example).toContain('AUTH_SECRET is the example value from .env.example: set a secret of your own');
+  expect(example).toContain('DRACHTIO_SECRET is the example value from .env.example');
+  expect(example).not.toContain('\n');
+  expect(errorOf({ NODE_ENV: 'production', ...stores, AUTH_SECRET: 'only-twenty-characters' })).toBe('invalid configuration: AUTH_SECRET must be at least 32 characters when NODE_ENV=production');
+  // outside production the example values are tolerated (a developer's machine)
+  expect(loadConfig({ AUTH_SECRET: 'change-me-to-32-random-characters' }).auth.secret).toBe('change-me-to-32-random-characters');
+});
+
+test('access tokens last 15 minutes by default, refresh tokens 12 hours; both configurable', () => {
+  expect(loadConfig({}).auth).toMatchObject({ tokenTtlMs: 15 * 60_000, refreshTtlMs: 12 * 3600_000, loginLimits: { perUser: 5, perAddress: 50, windowMs: 15 * 60_000 } });
+  expect(loadConfig({ AUTH_TOKEN_TTL_MS: '60000', AUTH_REFRESH_TTL_MS: '3600000', LOGIN_MAX_FAILURES_PER_USER: '3' }).auth).toMatchObject({ tokenTtlMs: 60_000, refreshTtlMs: 3600_000, loginLimits: { perUser: 3 } });
+});

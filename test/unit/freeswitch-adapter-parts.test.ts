@@ -2,6 +2,8 @@ import { VirtualClock } from '../../src/clock/virtual-clock';
 import { loadConfig } from '../../src/config/env';
 import { DigitInput, collectDigits, waitForKey } from '../../src/telephony/digit-input';
 import { dialTarget, isWebRtcSdp, trunkUriFor, type Registration } from '../../src/telephony/freeswitch/dial-target';
+import { createHmac } from 'node:crypto';
+import { deriveKey } from '../../src/auth/keys';
 import { challengeHeader, checkNonce, digestResponse, makeNonce, parseDigest, sipPasswordFor, verifyDigest } from '../../src/telephony/freeswitch/digest-auth';
 import { fsCauseFor, hangupCauseForFs } from '../../src/telephony/freeswitch/fs-causes';
 import { classifyInbound, inCidr, parseCidrList } from '../../src/telephony/freeswitch/inbound-source';
@@ -40,10 +42,22 @@ describe('digest authentication of agents’ phones', () => {
     expect(checkNonce(`${now.toString(36)}.forged`, secret, now, 300_000)).toBe('bad');
   });
 
-  test('each agent has their own SIP password; it changes with the server secret', () => {
+  test('each agent has their own SIP password; it changes with the server secret and with their password version alone', () => {
     expect(sipPasswordFor('ob1', secret)).not.toBe(sipPasswordFor('ob2', secret));
     expect(sipPasswordFor('ob1', secret)).not.toBe(sipPasswordFor('ob1', `${secret}x`));
     expect(sipPasswordFor('ob1', secret)).toHaveLength(20);
+    expect(sipPasswordFor('ob1', secret, 1)).not.toBe(sipPasswordFor('ob1', secret, 0));
+    expect(sipPasswordFor('ob2', secret, 0)).toBe(sipPasswordFor('ob2', secret));
+  });
+
+  test('tokens, nonces and SIP passwords use keys derived per purpose (HKDF), never the server secret itself', () => {
+    const keys = (['token-signing', 'sip-nonce', 'sip-password'] as const).map((p) => deriveKey(secret, p).toString('hex'));
+    expect(new Set(keys).size).toBe(3);
+    expect(keys.every((k) => k.length === 64)).toBe(true);
+    // the old scheme signed with the raw secret: neither a nonce nor a password matches it any more
+    const ts = now.toString(36);
+    expect(makeNonce(secret, now)).not.toBe(`${ts}.${createHmac('sha256', secret).update(`nonce:${ts}`).digest('base64url').slice(0, 22)}`);
+    expect(sipPasswordFor('ob1', secret)).not.toBe(createHmac('sha256', secret).update('sip-password:ob1').digest('base64url').slice(0, 20));
   });
 
   test('headers that are not digest credentials are not taken for them', () => {

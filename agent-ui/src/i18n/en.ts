@@ -322,6 +322,7 @@ export const en: Resources = {
     unauthorized: 'Your login expired; log in again',
     forbidden: 'Not allowed',
     not_found: 'Not found',
+    method_not_allowed: 'This action is not available here',
     conflict: 'Conflict: it already exists',
     too_many_requests: 'Too many requests; try again shortly',
     payload_too_large: 'Too large',

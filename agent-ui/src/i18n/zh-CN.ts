@@ -317,6 +317,7 @@ export const zhCN = {
     unauthorized: '登录已失效，请重新登录',
     forbidden: '没有权限',
     not_found: '未找到',
+    method_not_allowed: '此处不支持该操作',
     conflict: '数据冲突：已存在',
     too_many_requests: '操作太频繁，请稍后再试',
     payload_too_large: '内容太大',

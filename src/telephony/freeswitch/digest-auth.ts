@@ -1,9 +1,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { deriveKey } from '../../auth/keys';
 
 /**
  * SIP digest authentication (RFC 2617 / 3261 §22, MD5, qop=auth) for REGISTER and INVITE from agents'
- * phones. Nonces are stateless: a timestamp signed with the server secret, so any app instance can
- * check them and they expire on their own.
+ * phones. Nonces are stateless: a timestamp signed with a key derived from the server secret for
+ * nonces alone, so any app instance can check them and they expire on their own.
  */
 
 export interface DigestCredentials {
@@ -35,9 +36,10 @@ export function parseDigest(header: string | undefined): DigestCredentials | und
   return creds;
 }
 
+/** `secret` is AUTH_SECRET; the nonce key is derived from it (HKDF, purpose sip-nonce). */
 export function makeNonce(secret: string, now: number): string {
   const ts = now.toString(36);
-  return `${ts}.${createHmac('sha256', secret).update(`nonce:${ts}`).digest('base64url').slice(0, 22)}`;
+  return `${ts}.${createHmac('sha256', deriveKey(secret, 'sip-nonce')).update(`nonce:${ts}`).digest('base64url').slice(0, 22)}`;
 }
 
 /** 'ok', 'stale' (well signed but older than maxAgeMs: the phone retries with a new nonce) or 'bad'. */
@@ -66,10 +68,11 @@ export function verifyDigest(c: DigestCredentials, password: string, method: str
 }
 
 /**
- * An agent's SIP password, derived from the server secret and their user name: nothing more to
- * store, and it changes for everyone when the secret is rotated. The desktop fetches it with its
- * login token; a desk phone is provisioned with it by an admin.
+ * An agent's SIP password, derived (HKDF key for SIP passwords, then HMAC) from the server secret,
+ * their user name and their `sipPasswordVersion`: nothing more to store; resetting one agent's
+ * password is a version bump, and rotating AUTH_SECRET changes everyone's. The desktop fetches it
+ * with its login token (GET /api/me/sip); a desk phone is provisioned with it by an admin.
  */
-export function sipPasswordFor(userId: string, secret: string): string {
-  return createHmac('sha256', secret).update(`sip-password:${userId}`).digest('base64url').slice(0, 20);
+export function sipPasswordFor(userId: string, secret: string, version = 0): string {
+  return createHmac('sha256', deriveKey(secret, 'sip-password')).update(`sip-password:${userId}:${version}`).digest('base64url').slice(0, 20);
 }

@@ -12,10 +12,10 @@ export interface RegistrarOptions {
   clock: Clock;
   log: Logger;
   realm: string;
-  /** Signs nonces and derives agents' SIP passwords. */
+  /** AUTH_SECRET: the nonce key and the SIP password key are derived from it (HKDF, one per purpose). */
   secret: string;
-  /** True when the user exists and may have a phone (an agent, consultant or supervisor). */
-  mayRegister: (userId: string) => Promise<boolean>;
+  /** The user's SIP account when they exist, are active and may have a phone; undefined otherwise. */
+  sipAccount: (userId: string) => Promise<{ sipPasswordVersion: number } | undefined>;
   minExpiresSec?: number;
   maxExpiresSec?: number;
 }
@@ -64,7 +64,8 @@ export class Registrar {
       challenge(nonce === 'stale');
       return undefined;
     }
-    if (!verifyDigest(creds, sipPasswordFor(creds.username, this.o.secret), req.method) || !(await this.o.mayRegister(creds.username))) {
+    const account = await this.o.sipAccount(creds.username);
+    if (!account || !verifyDigest(creds, sipPasswordFor(creds.username, this.o.secret, account.sipPasswordVersion), req.method)) {
       this.o.log.warn({ user: creds.username, from: req.source_address }, 'SIP authentication failed');
       res.send(403);
       return undefined;
