@@ -34,6 +34,7 @@ const Session = z
   .object({
     token: z.string().meta({ description: 'access token: Authorization: Bearer <token>' }),
     expiresAt: z.number().int().meta({ description: 'when the access token expires (ms since epoch)' }),
+    expiresInMs: z.number().int().meta({ description: 'how long the access token lasts from now (renew before: POST /api/auth/refresh)' }),
     refreshToken: z.string().meta({ description: 'one-use: POST /api/auth/refresh for a new pair' }),
     refreshExpiresAt: z.number().int(),
     user: Me,
@@ -54,7 +55,11 @@ function clientAddress(req: Request): string {
 
 /** Login (rate-limited), refresh, logout; the caller's own record and SIP credentials. */
 export function authRoutes(r: RouteRegistry, d: AuthDeps): void {
-  const session = async (p: Principal) => ({ ...d.tokens.issue(p.username, p.tokenGeneration), ...(await d.refresh.issue(p.username, p.tokenGeneration)), user: meOf(p) });
+  const session = async (p: Principal) => {
+    const access = d.tokens.issue(p.username, p.tokenGeneration);
+    // the lifetime as well as the instant: a client whose clock is off still renews in time
+    return { ...access, expiresInMs: Math.max(0, access.expiresAt - Date.now()), ...(await d.refresh.issue(p.username, p.tokenGeneration)), user: meOf(p) };
+  };
 
   r.add({
     method: 'post',

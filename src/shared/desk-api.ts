@@ -13,6 +13,11 @@ export type RoleName = (typeof ROLE_NAMES)[number];
 export interface LoginAnswer {
   token: string;
   expiresAt: number;
+  /** How long the access token lasts from when this answer was sent. */
+  expiresInMs: number;
+  /** One-use: POST /api/auth/refresh { refreshToken } for a new pair before `expiresAt`. */
+  refreshToken: string;
+  refreshExpiresAt: number;
   user: { username: string; displayName: string; roles: RoleName[]; queueIds: string[] };
 }
 

@@ -55,6 +55,8 @@ export interface TestAppOptions {
   recordings?: AppOptions['recordings'];
   /** Agents' phones: the WebSocket address browsers register at (the real-stack WebRTC suite). */
   sip?: AppOptions['sip'];
+  /** How long an access token lasts (default 1 h). */
+  tokenTtlMs?: number;
   /** GET /metrics answers to this bearer token. */
   metricsToken?: string;
   /** Failed logins allowed (default: the app's). */
@@ -79,7 +81,7 @@ export async function startAppOn<S extends Switch, C extends Clock>(engine: { cl
     http: { host: '127.0.0.1', port: 0 },
     // one secret per deployment: instances of the same deployment accept each other's tokens
     authSecret: engine.authSecret ?? `test-deployment-secret-${id}`,
-    tokenTtlMs: 3600_000,
+    tokenTtlMs: opts.tokenTtlMs ?? 3600_000,
     acd: { offerTimeoutMs: opts.offerTimeoutMs ?? 15_000, wrapUpMs: opts.wrapUpMs ?? 60_000 },
     projectRoot: findProjectRoot(),
     crm: opts.crmUrl ? { url: opts.crmUrl, token: 'test-crm-token', timeoutMs: 2000, backoff: { baseMs: 50, maxMs: 400 }, surviveMs: 30_000, popBudgetMs: 300, cacheTtlMs: 60_000 } : undefined,

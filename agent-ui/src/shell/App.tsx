@@ -9,13 +9,23 @@ import { i18n } from '../i18n';
 import { LoginPage, type LoginNotice } from './LoginPage';
 import { ShellView } from './ShellView';
 import { loadSession, saveSession, type StoredSession } from './session';
+import { SessionKeeper } from './session-keeper';
 
 const FONT = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "Hiragino Sans GB", -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 
 function Root(): React.JSX.Element {
   const { i18n: i } = useTranslation();
-  const [session, setSession] = useState<StoredSession | undefined>(() => loadSession());
   const [notice, setNotice] = useState<LoginNotice | undefined>();
+  const signedOut = useCallback((why?: LoginNotice) => {
+    saveSession(undefined);
+    setNotice(why);
+    setKeeper(undefined);
+  }, []);
+  const keep = useCallback((s: StoredSession) => new SessionKeeper(s, (failure) => signedOut({ kind: 'ended', code: failure.code === 'network' ? 'session_expired' : failure.code, message: failure.message })), [signedOut]);
+  const [keeper, setKeeper] = useState<SessionKeeper | undefined>(() => {
+    const s = loadSession();
+    return s ? keep(s) : undefined;
+  });
   const zh = i.language !== 'en';
 
   useEffect(() => {
@@ -24,23 +34,21 @@ function Root(): React.JSX.Element {
     document.title = i.t('app.title');
   }, [zh, i]);
 
-  const signedIn = useCallback((s: StoredSession) => {
-    saveSession(s);
-    setNotice(undefined);
-    setSession(s);
-  }, []);
-  const signedOut = useCallback((why?: LoginNotice) => {
-    saveSession(undefined);
-    setNotice(why);
-    setSession(undefined);
-  }, []);
+  const signedIn = useCallback(
+    (s: StoredSession) => {
+      saveSession(s);
+      setNotice(undefined);
+      setKeeper(keep(s));
+    },
+    [keep],
+  );
 
   return (
     <ConfigProvider
       locale={zh ? zhCN : enUS}
       theme={{ algorithm: theme.defaultAlgorithm, token: { colorPrimary: '#1668dc', borderRadius: 6, fontFamily: FONT, fontSize: 14 }, components: { Layout: { headerBg: '#001529', headerHeight: 48, headerPadding: '0 16px' } } }}
     >
-      <AntApp>{session ? <ShellView key={session.token} session={session} onSignedOut={signedOut} /> : <LoginPage notice={notice} onSignedIn={signedIn} />}</AntApp>
+      <AntApp>{keeper ? <ShellView key={keeper.current().username} keeper={keeper} onSignedOut={signedOut} /> : <LoginPage notice={notice} onSignedIn={signedIn} />}</AntApp>
     </ConfigProvider>
   );
 }

@@ -11,7 +11,8 @@ import { LanguageSwitch } from './LanguageSwitch';
 import { LiveSocket, type ConnectionState } from './live-socket';
 import type { LoginNotice } from './LoginPage';
 import { routeFor } from './routes';
-import type { StoredSession } from './session';
+import { logOut } from './session';
+import type { SessionKeeper } from './session-keeper';
 
 type AnyEvents = Record<string, (payload: never) => void>;
 
@@ -20,9 +21,9 @@ type AnyEvents = Record<string, (payload: never) => void>;
  * connection with its banner (reconnects by itself; a refusal goes back to the login page with the
  * reason), the language switch, logout. The page (desk, later board and console) renders inside.
  */
-export function ShellView({ session, onSignedOut }: { session: StoredSession; onSignedOut: (why?: LoginNotice) => void }): React.JSX.Element {
+export function ShellView({ keeper, onSignedOut }: { keeper: SessionKeeper; onSignedOut: (why?: LoginNotice) => void }): React.JSX.Element {
   const { t } = useTranslation();
-  const api = useMemo(() => new Api(() => session.token, () => onSignedOut({ kind: 'ended', code: 'session_expired', message: 'session expired' })), [session.token, onSignedOut]);
+  const api = useMemo(() => new Api(() => keeper.current().token, () => onSignedOut({ kind: 'ended', code: 'session_expired', message: 'session expired' })), [keeper, onSignedOut]);
   const [me, setMe] = useState<MeProfile | undefined>();
   const [offset, setOffset] = useState(0);
   const [loadError, setLoadError] = useState<ApiFailure | undefined>();
@@ -35,9 +36,15 @@ export function ShellView({ session, onSignedOut }: { session: StoredSession; on
     const sent = Date.now();
     const profile = await api.get<MeProfile>('/api/me');
     const received = Date.now();
-    setOffset(profile.serverTime - Math.round((sent + received) / 2));
+    const offsetMs = profile.serverTime - Math.round((sent + received) / 2);
+    setOffset(offsetMs);
     setMe(profile);
   }, [api]);
+
+  useEffect(() => {
+    keeper.start();
+    return () => keeper.stop();
+  }, [keeper]);
 
   useEffect(() => {
     refreshMe().catch((err: unknown) => setLoadError(err instanceof ApiFailure ? err : new ApiFailure(0, 'network', String(err))));
@@ -48,7 +55,7 @@ export function ShellView({ session, onSignedOut }: { session: StoredSession; on
   useEffect(() => {
     if (!route) return undefined;
     if (window.location.pathname !== route.path) window.history.replaceState(null, '', `${route.path}${window.location.search}`);
-    const socket = new LiveSocket<AnyEvents>(route.namespace, session.token);
+    const socket = new LiveSocket<AnyEvents>(route.namespace, () => keeper.current().token);
     socketRef.current = socket;
     setSocket(socket);
     const offState = socket.onState((s) => {
@@ -70,7 +77,7 @@ export function ShellView({ session, onSignedOut }: { session: StoredSession; on
       socketRef.current = undefined;
       setSocket(undefined);
     };
-  }, [route, session.token, onSignedOut, refreshMe]);
+  }, [route, keeper, onSignedOut, refreshMe]);
 
   useEffect(() => {
     if (!showReconnected) return undefined;
@@ -79,8 +86,13 @@ export function ShellView({ session, onSignedOut }: { session: StoredSession; on
   }, [showReconnected]);
 
   const logout = useCallback(() => {
-    void socketRef.current?.command('agent:logout').finally(() => onSignedOut());
-  }, [onSignedOut]);
+    const session = keeper.current();
+    const done = (socketRef.current?.command('agent:logout') ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => logOut(session))
+      .catch(() => undefined); // signed out here whatever the server said
+    done.finally(() => onSignedOut()).catch(() => undefined);
+  }, [keeper, onSignedOut]);
 
   if (loadError) {
     return (

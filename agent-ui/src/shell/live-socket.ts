@@ -37,9 +37,11 @@ export class LiveSocket<Events extends { [E in keyof Events]: (payload: never) =
   private readonly undelivered: { event: string; payload: unknown }[] = [];
   private readonly listening = new Map<string, number>();
 
-  constructor(namespace: string, token: string, opts: { url?: string; ackTimeoutMs?: number } = {}) {
+  /** `token` is asked at every (re)connection: a renewed session reconnects with its new token. */
+  constructor(namespace: string, token: string | (() => string), opts: { url?: string; ackTimeoutMs?: number } = {}) {
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
-    this.socket = io(`${opts.url ?? ''}${namespace}`, { auth: { token }, transports: ['websocket'], reconnectionDelay: 500, reconnectionDelayMax: 5000 });
+    const auth = (cb: (data: { token: string }) => void): void => cb({ token: typeof token === 'function' ? token() : token });
+    this.socket = io(`${opts.url ?? ''}${namespace}`, { auth, transports: ['websocket'], reconnectionDelay: 500, reconnectionDelayMax: 5000 });
     this.socket.onAny((event: string, payload: unknown) => {
       if ((this.listening.get(event) ?? 0) > 0) return;
       this.undelivered.push({ event, payload });
