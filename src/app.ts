@@ -20,12 +20,14 @@ import { LoginLimiter } from './auth/login-limiter';
 import { Principals } from './auth/principals';
 import { RefreshTokens } from './auth/refresh-tokens';
 import { CallCenter } from './calls/call-center';
+import { CallCommands } from './calls/call-commands';
 import { CallRecorder } from './calls/call-recorder';
 import { CallRecordWriter } from './calls/call-record-writer';
 import { CallSweeper } from './calls/call-sweeper';
 import { DispositionService } from './calls/dispositions';
 import { LiveCalls } from './calls/live-calls';
 import type { Clock } from './clock/clock';
+import { InstanceBus } from './cluster/instance-bus';
 import { Instances } from './cluster/instances';
 import { RedisHealth } from './cluster/redis-health';
 import type { AppConfig, LoginLimits } from './config/env';
@@ -47,9 +49,11 @@ import { BoardGateway } from './realtime/board-gateway';
 import { RecordingArchive } from './recordings/recording-archive';
 import { ConfigBus } from './redis/config-bus';
 import { connectRedis, waitForRedis } from './redis/connect';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { RedisKeys } from './redis/keys';
 import { connectMongo } from './store/connect';
 import { bindModels, ensureIndexes, type Models } from './store/models';
+import { SharedSimPhones } from './telephony/sim/shared-sim-phones';
 import { SimSwitch } from './telephony/sim/sim-switch';
 import type { Switch } from './telephony/switch';
 
@@ -129,6 +133,8 @@ interface Parts {
   instances: Instances;
   health: RedisHealth;
   calls: CallCenter;
+  /** The other instances: desk commands and offers for calls they run go to them. */
+  peers: InstanceBus;
   agents: AgentService;
   agentStore: AgentStore;
   queues: QueueStore;
@@ -156,11 +162,14 @@ interface Parts {
 
 /**
  * Everything wired together: stores, switch, call logic, HTTP API and the agent socket. An app is
- * created passive (its HTTP server answers, /readyz says standby, desks are refused) and becomes the
- * active instance with activate(): the switch, the calls, the dialer and the leader's upkeep start.
+ * created passive (its HTTP server answers, /readyz says not ready, desks are refused) and takes
+ * calls once activated. Several instances may run on one Redis, all taking calls and desks; one of
+ * them, the leader (lead()), also runs the deployment's upkeep: the reconciler, the sweeper of
+ * dead instances' calls, the outbox relay and the campaigns nobody runs.
  */
 export class App {
   private active = false;
+  private leading = false;
 
   private constructor(
     readonly options: AppOptions,
@@ -233,6 +242,8 @@ export class App {
     let configBus: ConfigBus | undefined;
     let instances: Instances | undefined;
     let accounts: AccountEvents | undefined;
+    let peerSub: Redis | undefined;
+    let bus_: InstanceBus | undefined;
     try {
       await waitForRedis(redis, o.redisUrl, 10_000);
       mongo = await connectMongo(o.mongodbUri, undefined, { monitorCommands: o.trackIo ?? false });
@@ -304,7 +315,20 @@ export class App {
       };
 
       const server = http.createServer();
-      const io = new SocketServer(server, { serveClient: true, pingInterval: 10_000, pingTimeout: 8_000 });
+      const io = new SocketServer(server, {
+        serveClient: true,
+        pingInterval: 10_000,
+        pingTimeout: 8_000,
+        // a desk that comes back within two minutes gets what it missed (kept in the Redis stream below)
+        connectionStateRecovery: { maxDisconnectionDuration: 120_000, skipMiddlewares: false },
+      });
+      // Desks and boards may be connected to any instance: an emit to an agent's or a store's room
+      // reaches the sockets of every instance through a Redis stream.
+      io.adapter(createAdapter(redis, { streamName: `${o.redisNamespace}:socket.io`, maxLen: 20_000 }));
+      peerSub = connectRedis(o.redisUrl, 'cc-peers', log.child({ module: 'redis-peers' }));
+      const peers = new InstanceBus(redis, peerSub, o.redisNamespace, instances.id, log.child({ module: 'instance-bus' }));
+      bus_ = peers;
+      await peers.start();
       const leases = new Leases(redis, keys);
       const gateway = new AgentGateway(io, tokens, models, leases, o.clock, { graceMs: upkeep.desktopGraceMs, heartbeatMs: upkeep.heartbeatMs, notReadyReasons: o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS }, log.child({ module: 'agent-gateway' }));
       const agentStore = new AgentStore(redis, keys);
@@ -330,6 +354,7 @@ export class App {
         leases,
         live,
         owner: instances.id,
+        peers,
         metrics,
         storesUp: () => redis.status === 'ready' && mongo?.readyState === 1,
         archive,
@@ -368,21 +393,24 @@ export class App {
         everyMs: upkeep.sweepEveryMs,
       });
       const sim = o.sw instanceof SimSwitch ? o.sw : undefined;
-      const presence: AgentPresence = sim
+      const phones = sim ? new SharedSimPhones({ sim, redis, bus: peers, key: `${o.redisNamespace}:sim:phones`, self: instances.id, dead: (ids) => owner.dead(ids), log: log.child({ module: 'sim-phones' }) }) : undefined;
+      await phones?.start();
+      const presence: AgentPresence = phones
         ? {
-            online: (agentId) => sim.registerEndpoint(`agent:${agentId}`, { answer: 'auto', afterMs: SIM_SOFTPHONE_ANSWER_MS }),
-            offline: (agentId) => sim.unregisterEndpoint(`agent:${agentId}`),
+            online: (agentId) => phones.online(`agent:${agentId}`, { answer: 'auto', afterMs: SIM_SOFTPHONE_ANSWER_MS }),
+            offline: (agentId) => phones.offline(`agent:${agentId}`),
           }
         : { online: () => undefined, offline: () => undefined };
-      gateway.bind(agents, calls, presence, campaigns);
+      const commands = new CallCommands({ calls, live, agents, bus: peers, self: instances.id });
+      gateway.bind(agents, commands, presence, campaigns);
       accounts = new AccountEvents(
         principals,
         new ConfigBus(redis, connectRedis(o.redisUrl, 'cc-accounts', log.child({ module: 'redis-sub' })), `${o.redisNamespace}:accounts`, log.child({ module: 'account-events' })),
         (username, end) => gateway.endSessions(username, end.code, end.error),
       );
       await accounts.start();
-      const board = new BoardGateway(io, { tokens, models, campaigns, calls, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
-      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, server, io, writeback, relay, archive, configBus, campaigns, accounts, httpApp: undefined };
+      const board = new BoardGateway(io, { tokens, models, campaigns, calls, commands, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
+      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, peers, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, server, io, writeback, relay, archive, configBus, campaigns, accounts, httpApp: undefined };
       const app = new App(o, parts);
       App.readAtScrape(parts, o.sw);
       parts.httpApp = createHttpApp({
@@ -400,7 +428,10 @@ export class App {
         writeback,
         campaigns,
         dnc,
-        readiness: async () => ({ ...(await readiness(redis, mongo as Connection, o.sw)), ...(app.active ? {} : { ready: false, role: 'standby' as const }) }),
+        readiness: async () => {
+          const r = await readiness(redis, mongo as Connection, o.sw);
+          return { ...r, ready: r.ready && app.active, instance: owner.id, role: app.leading ? ('leader' as const) : ('member' as const) };
+        },
         metrics: { render: () => metrics.render(), contentType: metrics.registry.contentType, token: o.metricsToken },
         sim,
         clock: o.clock,
@@ -412,6 +443,8 @@ export class App {
       server.on('request', parts.httpApp);
       return app;
     } catch (err) {
+      await bus_?.stop();
+      if (!bus_) peerSub?.disconnect();
       await instances?.stop();
       await configBus?.stop();
       await accounts?.stop();
@@ -454,25 +487,50 @@ export class App {
   }
 
   /**
-   * Becomes the active instance: the switch connects and calls are taken; the leader's upkeep
-   * (reconciler, sweeper, job workers) and the campaigns marked running start here.
+   * Starts taking calls and desks: the switch connects, calls are taken, job workers start, and
+   * campaigns marked running that no other instance runs start here. With `lead` (the default, for
+   * a single instance) it also leads at once; a deployment elects its leader instead (main.ts).
    */
-  async activate(): Promise<void> {
+  async activate(o: { lead?: boolean } = {}): Promise<void> {
     if (this.active) return;
     const p = this.p;
     p.writeback?.start();
-    p.relay?.start();
     await p.archive?.start();
     await this.options.sw.start();
     p.calls.start();
     p.board.start();
-    p.reconciler.start();
-    p.sweeper.start();
     p.gateway.activate();
     this.active = true;
-    p.metrics.leader.set(1);
+    if (o.lead !== false) await this.lead();
     const resumed = await p.campaigns.resume();
-    if (resumed.length > 0) this.options.log.info({ campaigns: resumed }, 'campaigns running before the restart resumed');
+    if (resumed.length > 0) this.options.log.info({ campaigns: resumed }, 'campaigns running before the restart resumed here');
+  }
+
+  /** This instance runs the deployment's upkeep (it holds the leader lock). */
+  async lead(): Promise<void> {
+    if (this.leading) return;
+    this.leading = true;
+    const p = this.p;
+    p.relay?.start();
+    p.reconciler.start();
+    p.sweeper.start();
+    p.metrics.leader.set(1);
+    await Promise.resolve();
+  }
+
+  /** Another instance leads now: the upkeep stops here (calls and desks carry on). */
+  follow(): void {
+    if (!this.leading) return;
+    this.leading = false;
+    const p = this.p;
+    p.relay?.stop();
+    p.reconciler.stop();
+    p.sweeper.stop();
+    p.metrics.leader.set(0);
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
   }
 
   /**
@@ -537,10 +595,7 @@ export class App {
     const log = this.options.log;
     const p = this.p;
     this.active = false;
-    p.metrics.leader.set(0);
-    p.reconciler.stop();
-    p.sweeper.stop();
-    p.relay?.stop();
+    this.follow();
     await p.campaigns.stopAll();
     p.board.stop();
     await p.calls.stop(timeoutMs);
@@ -554,6 +609,7 @@ export class App {
     await p.writeback?.stop();
     await p.archive?.stop();
     await p.configBus.stop();
+    await p.peers.stop();
     await p.accounts.stop();
     await p.instances.stop();
     await p.redis.quit().catch(() => p.redis.disconnect());

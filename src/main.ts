@@ -114,25 +114,27 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
     log.info({ flows: app.ivr?.flows.map((f) => `${f.id} (${f.numbers.join(', ')})`) }, 'IVR flows loaded');
     const address = await app.listen();
     const url = `http://${address.address === '127.0.0.1' ? 'localhost' : address.address}:${address.port}`;
-    // One active instance per deployment; another started on the same Redis is a hot standby that
-    // takes over when this one's leader lock runs out.
+    // Every instance on one Redis takes calls and desks; one of them (holding the leader lock) also
+    // runs the deployment's upkeep, and another takes it over within seconds when it is gone.
     const active = app;
+    await active.activate({ lead: false });
+    if (made.sw.isConnected()) log.info({ url, switch: config.switch.kind, instance: active.instanceId }, 'ready to take calls');
+    else log.warn({ url, switch: config.switch.kind, parts: made.sw.parts?.() }, 'taking desks, but the switch is not connected yet: calls are taken once it is (readyz names what is missing)');
     const redisLink = connectRedis(redisUrl, 'cc-leader', log.child({ module: 'redis-leader' }));
     leadership = new Leadership(redisLink, `${config.redisPrefix}:leader`, active.instanceId, clock, new RedisHealth(redisLink, clock, 4000), { ttlMs: 3000, renewMs: 1000, log: log.child({ module: 'leadership' }) });
     closeLeadership = async () => {
       await leadership?.stop();
       await redisLink.quit().catch(() => redisLink.disconnect());
     };
-    log.info({ url, instance: active.instanceId }, 'HTTP up; taking the leader lock (a standby waits here until the active instance is gone)');
     await leadership.start({
       elected: async () => {
-        await active.activate();
-        if (made?.sw.isConnected()) log.info({ url, switch: config.switch.kind }, 'ready to take calls');
-        else log.warn({ url, switch: config.switch.kind, parts: made?.sw.parts?.() }, 'active, but the switch is not connected yet: calls are taken once it is (readyz names what is missing)');
+        await active.lead();
+        log.info({ instance: active.instanceId }, 'leading the deployment: sweeper, reconciler and outbox relay run here');
       },
-      // Two active instances would both act on the same calls: this one stops at once (a process
-      // manager or compose restarts it, as a standby).
-      deposed: () => die('another instance took over as the active one; stopping so that only one acts', 3),
+      deposed: (holder) => {
+        active.follow();
+        log.warn({ holder }, 'another instance leads now; the upkeep stopped here (calls and desks carry on)');
+      },
     });
   } catch (err) {
     await closeLeadership().catch(() => undefined);

@@ -6,8 +6,10 @@ import type { Switch } from '../telephony/switch';
 export type PartState = 'up' | 'down';
 export interface Readiness {
   ready: boolean;
-  /** standby: a hot standby of the active instance; it serves when that one's leader lock runs out. */
-  role?: 'standby';
+  /** This instance's id (the owner written on its calls). */
+  instance?: string;
+  /** leader: this instance also runs the deployment's upkeep (sweeper, reconciler, outbox); member: it takes calls and desks only. */
+  role?: 'leader' | 'member';
   redis: PartState;
   mongodb: PartState;
   switch: PartState;

@@ -63,7 +63,8 @@ export interface HttpDeps extends AdminDeps {
 const PartState = z.enum(['up', 'down']);
 const ReadinessView = z.object({
   ready: z.boolean(),
-  role: z.literal('standby').optional().meta({ description: 'a hot standby of the active instance' }),
+  instance: z.string().optional().meta({ description: "this instance's id (the owner written on the calls it runs)" }),
+  role: z.enum(['leader', 'member']).optional().meta({ description: "leader: this instance also runs the deployment's upkeep (sweeper of dead instances' calls, reconciler, outbox relay); member: it takes calls and desks" }),
   redis: PartState,
   mongodb: PartState,
   switch: PartState,

@@ -24,6 +24,7 @@ import { ConversationControls, type MonitorNotices } from './conversation-contro
 import { toE164 } from '../crm/phone';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
 import type { LiveCalls, LiveCallState } from './live-calls';
+import type { InstanceBus } from '../cluster/instance-bus';
 import type { Metrics } from '../observability/metrics';
 import { persist } from '../util/persist';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
@@ -52,6 +53,8 @@ export interface CallCenterDeps {
   /** This instance's id, written as the owner of its calls. */
   owner: string;
   metrics: Metrics;
+  /** The other instances of the deployment: a match for a call another instance owns is sent there. */
+  peers?: InstanceBus;
   /** False while MongoDB or Redis is unreachable: new calls are then refused (503) rather than answered and dropped. */
   storesUp?: () => boolean;
   flowFor(dialled: string): IvrFlow | undefined;
@@ -125,6 +128,10 @@ export class CallCenter {
   }
 
   start(): void {
+    // a match made by another instance for a call this one runs
+    this.deps.peers?.handle('call.offer', async (m: Match) => {
+      if (!(await this.offerHere(m))) await this.releaseMatch(m);
+    });
     this.deps.sw.on('call.offered', this.onOffered);
     this.deps.sw.on('leg.hangup', this.onHangup);
     this.deps.sw.on('recording.stopped', this.onRecordingStopped);
@@ -216,18 +223,14 @@ export class CallCenter {
   }
 
   /**
-   * The agent asks to go ready. During a call's wrap-up that call's session decides (a required outcome
-   * must be saved first) and ends the wrap-up; otherwise the state machine does.
+   * The agent asks to leave the wrap-up of this call (go ready): its session decides (a required
+   * outcome must be saved first); a call nobody runs any more holds nobody (the state machine decides).
    */
-  async agentReady(agentId: string, queueIds: readonly string[]): Promise<void> {
-    const status = await this.deps.agents.get(agentId);
-    const session = status.state === 'wrap_up' ? this.calls.get(status.callId) : undefined;
-    if (session) await session.leaveWrapUp(agentId);
-    else {
-      const r = await this.deps.agents.apply(agentId, { type: 'ready' });
-      if (!r.ok) throw new CallActionError('state_refused', r.error);
-    }
-    this.agentAvailable(queueIds);
+  async leaveWrapUp(agentId: string, callId: string): Promise<void> {
+    const session = this.calls.get(callId);
+    if (session) return session.leaveWrapUp(agentId);
+    const r = await this.deps.agents.apply(agentId, { type: 'ready' });
+    if (!r.ok) throw new CallActionError('state_refused', r.error);
   }
 
   async accept(agentId: string, callId: string): Promise<void> {
@@ -386,16 +389,33 @@ export class CallCenter {
   };
 
   private async onMatch(m: Match): Promise<void> {
-    const call = this.calls.get(m.callId);
-    if (call instanceof InboundCall) {
-      await call.offerTo(m.agentIds);
-      this.deps.metrics.offerSeconds.observe(Math.max(0, this.deps.clock.now() - m.reservedAt) / 1000);
-      return;
+    if (await this.offerHere(m)) return;
+    // Another instance runs the call: the offer is made there (its session holds the caller).
+    const owner = this.deps.peers ? (await this.deps.live.get(m.callId))?.owner : undefined;
+    if (owner && owner !== this.deps.owner) {
+      try {
+        await this.deps.peers?.request(owner, 'call.offer', m);
+        return;
+      } catch (err) {
+        this.deps.log.warn({ err: (err as Error).message, callId: m.callId, owner }, 'the instance running the call did not take the offer');
+      }
     }
-    // A waiting call this instance does not run (its instance died and the sweeper has not closed it
-    // yet): the agents go back to ready and the call keeps its place for the sweeper, which closes
-    // or carries it on. It is never taken off the queue here.
-    this.deps.log.warn({ ...m, callId: m.callId }, 'reservation for a call not run here; the agents are freed, the sweeper handles the call');
+    // Nobody alive runs the call (its instance died; the sweeper has not closed it yet): the agents
+    // go back to ready and the call keeps its hash for the sweeper, which closes or carries it on.
+    this.deps.log.warn({ ...m, callId: m.callId }, 'reservation for a call no live instance runs; the agents are freed, the sweeper handles the call');
+    await this.releaseMatch(m);
+  }
+
+  /** Makes the offer if this instance runs the call; false otherwise. */
+  private async offerHere(m: Match): Promise<boolean> {
+    const call = this.calls.get(m.callId);
+    if (!(call instanceof InboundCall)) return false;
+    await call.offerTo(m.agentIds);
+    this.deps.metrics.offerSeconds.observe(Math.max(0, this.deps.clock.now() - m.reservedAt) / 1000);
+    return true;
+  }
+
+  private async releaseMatch(m: Match): Promise<void> {
     for (const agentId of m.agentIds) await this.deps.agents.apply(agentId, { type: 'call_gone' }, m.callId);
     await this.deps.queues.park(m.callId);
   }

@@ -28,15 +28,16 @@ type LeaderRedis = Redis & {
 };
 
 export interface LeadershipEvents {
-  /** This instance became the active one: start taking calls and running the leader's jobs. */
+  /** This instance took the lock: it starts running the deployment's upkeep. */
   elected(): Promise<void>;
-  /** Another instance holds the lock now (this one's lapsed): this one must stop acting at once. */
+  /** Another instance holds the lock now (this one's lapsed): the upkeep must stop here at once. */
   deposed(holder: string): void;
 }
 
 /**
- * One active instance per deployment; the others are hot standbys. The lock lives in Redis with an
- * expiry renewed every `renewMs`; a standby takes it once it has run out. A standby waits for Redis
+ * One leader per deployment runs its upkeep (the other instances take calls and desks only). The lock
+ * lives in Redis with an expiry renewed every `renewMs`; another instance takes it once it has run
+ * out. An instance waits for Redis
  * to have been up for a grace period first, so that a Redis restart does not hand the lock over
  * from a healthy leader that simply could not renew meanwhile.
  */
@@ -91,15 +92,15 @@ export class Leadership {
     if (holder === this.instanceId) {
       if (this.leading) return;
       this.leading = true;
-      this.o.log.info({ instance: this.instanceId }, 'this instance is now the active one');
+      this.o.log.info({ instance: this.instanceId }, 'this instance holds the leader lock now');
       try {
         await events.elected();
       } catch (err) {
-        this.o.log.error({ err }, 'taking over as the active instance failed');
+        this.o.log.error({ err }, 'starting the upkeep as the leader failed');
       }
     } else if (this.leading) {
       this.leading = false;
-      this.o.log.error({ holder }, 'another instance took the leader lock: this one stops acting');
+      this.o.log.error({ holder }, 'another instance took the leader lock: the upkeep stops here');
       events.deposed(holder);
     }
   }

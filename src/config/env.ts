@@ -3,6 +3,7 @@ import ConnectionString from 'mongodb-connection-string-url';
 import { z } from 'zod';
 import { parseCidrList } from '../telephony/freeswitch/inbound-source';
 import { findProjectRoot } from '../util/project-root';
+import { isRedisUrl } from '../redis/connect';
 
 /**
  * Configuration from the environment, validated once at start-up.
@@ -23,17 +24,9 @@ const port = (name: string, fallback?: number) => {
 const positiveMs = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a number of milliseconds` }).int().min(1, `${name} must be at least 1 ms`).default(fallback);
 
-const redisUrl = z.string().refine(
-  (v) => {
-    try {
-      const u = new URL(v);
-      return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname.length > 0;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' },
-);
+const redisUrl = z.string().refine(isRedisUrl, {
+  message: 'must be a redis:// or rediss:// URL with a host (redis://127.0.0.1:6379), or redis+sentinel://host:26379,host:26380/masterName for Redis Sentinel',
+});
 
 const mongoUri = z.string().superRefine((v, ctx) => {
   try {

@@ -33,7 +33,7 @@ export class Metrics {
   readonly switchConnected = new Gauge({ name: 'dcc_switch_connected', help: '1 while the telephony engine is reachable', registers: [this.registry] });
   readonly switchReconnects = new Counter({ name: 'dcc_switch_reconnects_total', help: 'Times the telephony engine came back after being lost', registers: [this.registry] });
   readonly unhandledRejections = new Counter({ name: 'dcc_unhandled_rejections_total', help: 'Promise rejections nobody handled (logged; the process carries on)', registers: [this.registry] });
-  readonly leader = new Gauge({ name: 'dcc_leader', help: '1 while this instance is the active one (0: hot standby)', registers: [this.registry] });
+  readonly leader = new Gauge({ name: 'dcc_leader', help: '1 while this instance leads the deployment (runs the sweeper, reconciler and outbox relay)', registers: [this.registry] });
 
   /** Figures read from their sources when Prometheus scrapes (queue lengths, agents by state, job queues). */
   private readonly scrapes: (() => Promise<void>)[] = [];

@@ -1,5 +1,6 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import IORedis from 'ioredis';
+import type IORedis from 'ioredis';
+import { newRedis } from '../redis/connect';
 import type { CrmOutcomeEvent, OutcomeSink } from '../calls/dispositions';
 import type { Logger } from '../log';
 import { attemptsToCover, retryDelayMs, type BackoffOptions } from '../util/backoff';
@@ -43,8 +44,8 @@ export class CrmWriteback implements OutcomeSink {
   private readonly attempts: number;
 
   constructor(private readonly o: CrmWritebackOptions) {
-    this.queueConn = new IORedis(o.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.workerConn = new IORedis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.queueConn = newRedis(o.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.workerConn = newRedis(o.redisUrl, { maxRetriesPerRequest: null });
     this.queue = new Queue<CrmOutcomeEvent>(QUEUE, { connection: this.queueConn, prefix: o.prefix });
     this.attempts = attemptsToCover(o.surviveMs, o.backoff);
   }

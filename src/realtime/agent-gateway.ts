@@ -6,7 +6,7 @@ import type { Leases } from '../agents/leases';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { TokenSigner } from '../auth/tokens';
 import type { Role } from '../store/models';
-import type { CallCenter } from '../calls/call-center';
+import type { CallCommands } from '../calls/call-commands';
 import { CallActionError } from '../calls/inbound-call';
 import type { CampaignRunner } from '../dialer/campaign-runner';
 import type { CustomerCard, ScreenPop } from '../crm/screen-pop';
@@ -47,7 +47,7 @@ export class AgentGateway implements AgentChannel {
   /** Agents with a desktop connected to this instance, and how many sockets each. */
   private readonly here = new Map<string, number>();
   private heartbeat: TimerHandle | undefined;
-  /** Only the active instance takes desks (a hot standby refuses them). */
+  /** Desks are refused until the instance is activated (taking calls). */
   private active = false;
 
   constructor(
@@ -91,10 +91,10 @@ export class AgentGateway implements AgentChannel {
   }
 
   /** Starts taking connections; separate from the constructor because the call logic needs the channel first. */
-  bind(agents: AgentService, calls: CallCenter, presence: AgentPresence, campaigns: CampaignRunner): void {
+  bind(agents: AgentService, calls: CallCommands, presence: AgentPresence, campaigns: CampaignRunner): void {
     this.campaigns = campaigns;
     this.nsp.use((socket, next) => {
-      if (!this.active) return next(refusal('standby_instance', 'this server is a standby; connect to the active one'));
+      if (!this.active) return next(refusal('instance_starting', 'this server is still starting; try again in a moment'));
       const token: unknown = socket.handshake.auth?.token;
       const claims = typeof token === 'string' ? this.tokens.verify(token) : undefined;
       if (!claims) return next(refusal('session_expired', 'your session has expired: log in again'));
@@ -121,7 +121,7 @@ export class AgentGateway implements AgentChannel {
    * Binds every command first, synchronously: a command sent right after connecting (or replayed by
    * the client after a reconnect) waits for the set-up below instead of being lost.
    */
-  private onConnection(socket: Socket, agents: AgentService, calls: CallCenter, presence: AgentPresence): void {
+  private onConnection(socket: Socket, agents: AgentService, calls: CallCommands, presence: AgentPresence): void {
     const data = socket.data as SocketData;
     const agentId = data.agentId;
     const log = this.log.child({ agentId, socket: socket.id });

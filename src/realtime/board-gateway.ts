@@ -1,6 +1,7 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { TokenSigner } from '../auth/tokens';
 import type { CallCenter } from '../calls/call-center';
+import type { CallCommands } from '../calls/call-commands';
 import type { MonitorNotices } from '../calls/conversation-controls';
 import { CallActionError } from '../calls/inbound-call';
 import type { Clock, TimerHandle } from '../clock/clock';
@@ -35,18 +36,18 @@ export class BoardGateway implements MonitorNotices {
 
   constructor(
     io: Server,
-    private readonly d: { tokens: TokenSigner; models: Models; campaigns: CampaignRunner; calls: CallCenter; presence: BoardPresence; clock: Clock; everyMs: number; log: Logger },
+    private readonly d: { tokens: TokenSigner; models: Models; campaigns: CampaignRunner; calls: CallCenter; commands: CallCommands; presence: BoardPresence; clock: Clock; everyMs: number; log: Logger },
   ) {
     this.nsp = io.of('/board');
     this.bindNamespace();
   }
 
-  /** Boards connect only to the active instance; the namespace refuses them until start(). */
+  /** The namespace refuses boards until start() (the instance takes calls). */
   private active = false;
 
   private bindNamespace(): void {
     this.nsp.use((socket, next) => {
-      if (!this.active) return next(refusal('standby_instance', 'this server is a standby; connect to the active one'));
+      if (!this.active) return next(refusal('instance_starting', 'this server is still starting; try again in a moment'));
       const token: unknown = socket.handshake.auth?.token;
       const claims = typeof token === 'string' ? this.d.tokens.verify(token) : undefined;
       if (!claims) return next(refusal('session_expired', 'your session has expired: log in again'));
@@ -92,8 +93,8 @@ export class BoardGateway implements MonitorNotices {
       socket,
       boardCommands,
       {
-        'monitor:start': async (p) => this.d.calls.monitor(username, await this.storesOf(username), p.callId, p.mode),
-        'monitor:stop': async (p) => this.d.calls.stopMonitor(username, p.callId),
+        'monitor:start': async (p) => this.d.commands.monitor(username, await this.storesOf(username), p.callId, p.mode),
+        'monitor:stop': async (p) => this.d.commands.stopMonitor(username, p.callId),
       },
       { log, ready },
     );

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { Queue, Worker, type Job } from 'bullmq';
-import IORedis from 'ioredis';
+import type IORedis from 'ioredis';
+import { newRedis } from '../redis/connect';
 import type { Clock } from '../clock/clock';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
@@ -73,8 +74,8 @@ export class RecordingArchive {
   private worker: Worker<ArchiveJob> | undefined;
 
   constructor(private readonly o: RecordingArchiveOptions) {
-    this.queueConn = new IORedis(o.redisUrl, { maxRetriesPerRequest: null });
-    this.workerConn = new IORedis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.queueConn = newRedis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.workerConn = newRedis(o.redisUrl, { maxRetriesPerRequest: null });
     this.queue = new Queue<ArchiveJob>(QUEUE, { connection: this.queueConn, prefix: o.prefix });
   }
 
@@ -87,7 +88,9 @@ export class RecordingArchive {
     });
     this.worker.on('error', (err) => this.o.log.warn({ err }, 'recording archive worker error'));
     this.worker.on('failed', () => this.o.onAttemptFailed?.());
-    if (this.o.retentionDays > 0) await this.queue.upsertJobScheduler('retention-sweep', { every: this.o.sweepEveryMs }, { name: 'sweep', data: { kind: 'sweep' } });
+    // the first sweep one interval after the start, not racing the uploads a restart resumes (one
+    // schedule per deployment: every instance upserts the same one)
+    if (this.o.retentionDays > 0) await this.queue.upsertJobScheduler('retention-sweep', { every: this.o.sweepEveryMs, startDate: new Date(Date.now() + this.o.sweepEveryMs) }, { name: 'sweep', data: { kind: 'sweep' } });
     const scanEvery = this.o.scanEveryMs ?? 5 * 60_000;
     // the first scan one interval after the start: what is being written now is not due yet anyway
     await this.queue.upsertJobScheduler('folder-scan', { every: scanEvery, startDate: new Date(Date.now() + scanEvery) }, { name: 'scan', data: { kind: 'scan' } });

@@ -25,16 +25,29 @@ const DEMO_QUEUES = [
  * every start, so an older data folder gains them too. Never run in production.
  */
 export async function seedDemoOrganisation(models: Models): Promise<void> {
-  await models.DealerGroup.updateOne({ _id: 'demo-group' }, { $setOnInsert: { name: '华东汽车集团' } }, { upsert: true });
+  await unlessSeededElsewhere(models.DealerGroup.updateOne({ _id: 'demo-group' }, { $setOnInsert: { name: '华东汽车集团' } }, { upsert: true }).exec());
   const everyDay = { '1': ['09:00-18:00'], '2': ['09:00-18:00'], '3': ['09:00-18:00'], '4': ['09:00-18:00'], '5': ['09:00-18:00'], '6': ['09:00-18:00'], '7': ['09:00-18:00'] };
-  await models.Store.updateOne(
-    { _id: 'sh-pudong' },
-    { $setOnInsert: { groupId: 'demo-group', name: '浦东 4S 店', city: '上海', timeZone: 'Asia/Shanghai', hours: everyDay, holidays: ['2027-01-01', '2027-02-06', '2027-02-07', '2027-02-08'] } },
-    { upsert: true },
+  await unlessSeededElsewhere(
+    models.Store.updateOne(
+      { _id: 'sh-pudong' },
+      { $setOnInsert: { groupId: 'demo-group', name: '浦东 4S 店', city: '上海', timeZone: 'Asia/Shanghai', hours: everyDay, holidays: ['2027-01-01', '2027-02-06', '2027-02-07', '2027-02-08'] } },
+      { upsert: true },
+    ).exec(),
   );
-  await models.Team.updateOne({ _id: 'sh-pudong-dcc' }, { $setOnInsert: { storeId: 'sh-pudong', name: '浦东 DCC', members: CALL_TAKERS.map((u) => u.username) } }, { upsert: true });
+  await unlessSeededElsewhere(models.Team.updateOne({ _id: 'sh-pudong-dcc' }, { $setOnInsert: { storeId: 'sh-pudong', name: '浦东 DCC', members: CALL_TAKERS.map((u) => u.username) } }, { upsert: true }).exec());
   for (const q of DEMO_QUEUES) {
-    if (!(await models.Queue.exists({ queueId: q.queueId }))) await models.Queue.create(q);
+    if (!(await models.Queue.exists({ queueId: q.queueId }))) await unlessSeededElsewhere(models.Queue.create(q));
+  }
+}
+
+/** Several instances starting at once on one database seed it once: the others' inserts meet the unique keys. */
+async function unlessSeededElsewhere(insert: Promise<unknown>): Promise<boolean> {
+  try {
+    await insert;
+    return true;
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) return false;
+    throw err;
   }
 }
 
@@ -43,7 +56,7 @@ export async function seedDemoData(models: Models, now: number, log: Logger): Pr
   await seedDemoOrganisation(models);
   if ((await models.User.countDocuments()) > 0) return false;
   for (const u of DEMO_USERS) {
-    await models.User.create({
+    const created = await unlessSeededElsewhere(models.User.create({
       username: u.username,
       displayName: u.displayName,
       passwordHash: await hashPassword(u.password),
@@ -51,7 +64,8 @@ export async function seedDemoData(models: Models, now: number, log: Logger): Pr
       storeIds: ['sh-pudong'],
       queueIds: CALL_TAKERS.includes(u) ? DEMO_QUEUES.map((q) => q.queueId) : [],
       ...(CALL_TAKERS.includes(u) ? { extension: u.username } : {}),
-    });
+    }));
+    if (!created) return false; // another instance is seeding the same database
   }
   await models.Customer.create({
     name: '张伟',

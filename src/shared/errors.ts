@@ -20,7 +20,7 @@ export const ERROR_CODES = [
   'session_expired',
   'account_disabled',
   'not_a_call_taker',
-  'standby_instance',
+  'instance_starting',
   // agent state
   'state_refused',
   'unknown_not_ready_reason',

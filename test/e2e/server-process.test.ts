@@ -100,7 +100,7 @@ afterAll(() => {
 test('starts its own Redis and FerretDB, becomes ready, and leaves no process behind after SIGTERM', async () => {
   const s = start(varDir, await freePort());
   const ready = await eventually(async () => ((await readyz(s.port))?.status === 200 ? readyz(s.port) : undefined), 'readyz 200', 60_000);
-  expect(ready?.body).toEqual({ ready: true, redis: 'up', mongodb: 'up', switch: 'up' });
+  expect(ready?.body).toEqual({ ready: true, redis: 'up', mongodb: 'up', switch: 'up', instance: expect.any(String), role: expect.stringMatching(/^(leader|member)$/) });
   const pids = childPids(varDir);
   expect(pids).toHaveLength(2);
   expect(pids.every(alive)).toBe(true);

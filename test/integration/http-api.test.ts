@@ -31,12 +31,12 @@ describe('HTTP API', () => {
 
   test('healthz says the process is alive; readyz says every part is up', async () => {
     expect((await call('GET', '/healthz', undefined, false)).body.status).toBe('ok');
-    expect(await call('GET', '/readyz', undefined, false)).toEqual({ status: 200, body: { ready: true, redis: 'up', mongodb: 'up', switch: 'up' } });
+    expect(await call('GET', '/readyz', undefined, false)).toEqual({ status: 200, body: { ready: true, redis: 'up', mongodb: 'up', switch: 'up', instance: t.app.instanceId, role: 'leader' } });
   });
 
   test('readyz turns 503 and names the switch while it is disconnected, and 200 again after', async () => {
     t.sw.setConnected(false, 'test');
-    expect(await call('GET', '/readyz', undefined, false)).toEqual({ status: 503, body: { ready: false, redis: 'up', mongodb: 'up', switch: 'down' } });
+    expect(await call('GET', '/readyz', undefined, false)).toEqual({ status: 503, body: { ready: false, redis: 'up', mongodb: 'up', switch: 'down', instance: t.app.instanceId, role: 'leader' } });
     t.sw.setConnected(true);
     expect((await call('GET', '/readyz', undefined, false)).status).toBe(200);
   });
@@ -95,7 +95,7 @@ test('readyz names Redis while its server is down, and recovers when it is back'
     expect((await readyz()).status).toBe(200);
     await own.service.stop();
     await eventually(async () => (await readyz()).status === 503, 'readyz 503');
-    expect((await readyz()).body).toEqual({ ready: false, redis: 'down', mongodb: 'up', switch: 'up' });
+    expect((await readyz()).body).toEqual({ ready: false, redis: 'down', mongodb: 'up', switch: 'up', instance: app.instanceId, role: 'leader' });
     await own.service.start(); // same port, same data folder
     await eventually(async () => (await readyz()).status === 200, 'readyz 200 after Redis is back', 15_000);
   } finally {

@@ -332,7 +332,7 @@ export const en: Resources = {
     session_expired: 'Your session has expired; log in again',
     account_disabled: 'This account is disabled; ask your administrator',
     not_a_call_taker: 'This account does not take calls',
-    standby_instance: 'This server is a standby instance',
+    instance_starting: 'This server is still starting; try again in a moment',
     state_refused: 'Not possible in your current state',
     unknown_not_ready_reason: 'Unknown break reason',
     disposition_required: 'Save this call\'s outcome before going ready',

@@ -327,7 +327,7 @@ export const zhCN = {
     session_expired: '登录已过期，请重新登录',
     account_disabled: '账号已停用，请联系管理员',
     not_a_call_taker: '此账号不接听电话',
-    standby_instance: '当前服务器为备用节点',
+    instance_starting: '服务器正在启动，请稍后重试',
     state_refused: '当前状态下不能执行此操作',
     unknown_not_ready_reason: '未知的小休原因',
     disposition_required: '请先保存本通电话的小结，再就绪',
