@@ -250,11 +250,14 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
           key.abort();
           resolve(false);
         });
-        void key.done.then((r) => {
-          if (r !== 'hangup') return;
-          this.clock.clearTimer(timer);
-          resolve(true);
-        });
+        key.done.then(
+          (r) => {
+            if (r !== 'hangup') return;
+            this.clock.clearTimer(timer);
+            resolve(true);
+          },
+          () => resolve(true),
+        );
       });
       if (cancelled || leg.state === 'ended') throw new LegGoneError(legId);
       return this.refuseSetup(legId, 'temporary_failure', 503, 'media server connect timeout', '399 sim "media server connect timeout"');
