@@ -65,7 +65,7 @@ BEGIN
     CONTINUE WHEN def IS NULL OR def NOT LIKE '%USING btree%';
     field := substring(def FROM $re$USING btree \\(\\(\\(_jsonb -> '([^']+)'::text\\)$re$);
     CONTINUE WHEN field IS NULL;
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((_jsonb -> %L) jsonb_path_ops)', left(replace(obj.object_identity, '.', '_'), 40) || '_' || substr(md5(obj.object_identity), 1, 8) || '_gin', tbl, field);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((_jsonb -> %L) jsonb_path_ops) WITH (fastupdate = off)', left(replace(obj.object_identity, '.', '_'), 40) || '_' || substr(md5(obj.object_identity), 1, 8) || '_gin', tbl, field);
   END LOOP;
 END $fn$;
 DROP EVENT TRIGGER IF EXISTS cc_gin_twin;
