@@ -33,6 +33,7 @@ import { RedisHealth } from './cluster/redis-health';
 import type { AppConfig, LoginLimits } from './config/env';
 import { ExternalCrm } from './crm/external-crm';
 import { CustomerDirectory } from './crm/screen-pop';
+import { CampaignOwnership } from './dialer/campaign-ownership';
 import { CampaignRunner } from './dialer/campaign-runner';
 import { DoNotCall } from './dialer/dnc';
 import { IvrDirectory } from './ivr/ivr-directory';
@@ -324,7 +325,7 @@ export class App {
       });
       // Desks and boards may be connected to any instance: an emit to an agent's or a store's room
       // reaches the sockets of every instance through a Redis stream.
-      io.adapter(createAdapter(redis, { streamName: `${o.redisNamespace}:socket.io`, maxLen: 20_000 }));
+      io.adapter(createAdapter(redis, { streamName: `${o.redisNamespace}:socket.io`, channelPrefix: `${o.redisNamespace}:socket.io`, sessionKeyPrefix: `${o.redisNamespace}:sio:session:`, maxLen: 20_000 }));
       peerSub = connectRedis(o.redisUrl, 'cc-peers', log.child({ module: 'redis-peers' }));
       const peers = new InstanceBus(redis, peerSub, o.redisNamespace, instances.id, log.child({ module: 'instance-bus' }));
       bus_ = peers;
@@ -364,7 +365,8 @@ export class App {
         log: log.child({ module: 'calls' }),
       });
       const dnc = new DoNotCall(redis, o.redisNamespace);
-      const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, customers, dnc, log: log.child({ module: 'dialer' }) });
+      const ownership = new CampaignOwnership(redis, o.redisNamespace, instances.id, peers, log.child({ module: 'campaign-ownership' }));
+      const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, customers, dnc, ownership, log: log.child({ module: 'dialer' }) });
       const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs, orphanWrapUpMs: 0, health, unswept: (callId) => live.exists(callId) });
       const wrapUpFor = async (queueId: string | undefined): Promise<{ dispositionCodes: string[]; wrapUpMs: number }> => {
         if (queueId?.startsWith('campaign:')) {
