@@ -335,6 +335,11 @@ export class App {
       const agentStore = new AgentStore(redis, keys);
       const agents = new AgentService(agentStore, gateway, () => o.clock.now(), log.child({ module: 'agents' }));
       const records = new CallRecordWriter({ models, inflight, log: log.child({ module: 'call-records' }) });
+      metrics.onScrape(async () => {
+        metrics.callRecordWrites.set({ stage: 'asked' }, records.stats.asked);
+        metrics.callRecordWrites.set({ stage: 'sent' }, records.stats.sent);
+        await Promise.resolve();
+      });
       const live = new LiveCalls(redis, o.redisNamespace);
       const calls = new CallCenter({
         sw: o.sw,
