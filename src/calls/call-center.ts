@@ -12,7 +12,8 @@ import type { InflightWrites } from '../lifecycle/inflight';
 import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
-import type { CallOffered, LegHangup, LegId, MonitorMode, RecordingStopped, Switch } from '../telephony/switch';
+import type { CallOffered, LegHangup, LegHold, LegId, MonitorMode, RecordingStopped, Switch } from '../telephony/switch';
+import { CustomerHolds } from './customer-holds';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import type { DialOutcome } from '../dialer/ports';
 import type { CallRecorder } from './call-recorder';
@@ -87,6 +88,7 @@ export class CallCenter {
   private monitorNotices: MonitorNotices = { monitorState: () => undefined };
   /** Hold and supervisor monitoring of connected conversations. */
   private readonly controls: ConversationControls;
+  private readonly customerHolds = new CustomerHolds();
   private readonly transfers: CallTransfers;
   private readonly held: HeldOffers;
 
@@ -141,6 +143,7 @@ export class CallCenter {
     });
     this.deps.sw.on('call.offered', this.onOffered);
     this.deps.sw.on('leg.hangup', this.onHangup);
+    this.deps.sw.on('leg.hold', this.onLegHold);
     this.deps.sw.on('recording.stopped', this.onRecordingStopped);
     this.beat();
   }
@@ -351,6 +354,7 @@ export class CallCenter {
     this.deps.clock.clearTimer(this.heartbeat);
     this.deps.sw.off('call.offered', this.onOffered);
     this.deps.sw.off('leg.hangup', this.onHangup);
+    this.deps.sw.off('leg.hold', this.onLegHold);
     this.deps.sw.off('recording.stopped', this.onRecordingStopped);
   }
 
@@ -398,14 +402,24 @@ export class CallCenter {
     if (archive) detach(this.deps.inflight.track(archive.recorded(e.name, e.file, new Date(e.at))), this.deps.log, 'recording not queued for the archive', { callId: e.name });
   };
 
+  /** The customer's phone put the call on hold or took it off (not an agent's phone: their holds are the desk's). */
+  private readonly onLegHold = (e: LegHold): void => {
+    const call = this.byLeg.get(e.legId);
+    if (!call || call.liveConversation()?.agentLeg === e.legId) return;
+    const fields = this.customerHolds.changed(call.callId, e);
+    if (fields) this.amendRecord(call.callId, fields);
+  };
+
   private readonly onHangup = (h: LegHangup): void => {
     if (this.held.drop(h.legId)) return; // a new caller who gave up while the stores were away
+    const held = this.customerHolds.ended(h.legId, h.at);
+    if (held) this.amendRecord(held.callId, held.fields);
     if (this.transfers.legEnded(h.legId)) return; // a transfer target's phone
     if (this.controls.legEnded(h.legId)) return; // a supervisor's phone
     const call = this.byLeg.get(h.legId);
     if (!call) return;
     this.byLeg.delete(h.legId);
-    call.legEnded(h.legId, h.cause).catch(() => undefined); // a failed step gives the call up (StepChain)
+    call.legEnded(h.legId, h.cause, h).catch(() => undefined); // a failed step gives the call up (StepChain)
   };
 
   private async onMatch(m: Match): Promise<void> {

@@ -15,7 +15,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
 import type { StoreCalendar } from '../org/business-hours';
 import type { CallRecordDoc, Models } from '../store/models';
-import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
+import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegHangup, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
 import { detach } from '../util/detach';
 import { CallActionError } from './call-errors';
 import { CallRecorder, type RecordingMeta } from './call-recorder';
@@ -303,8 +303,19 @@ export class InboundCall implements CallSession {
     return this.chain.command(() => this.recordDisposition(agentId, code, notes, details));
   }
 
-  legEnded(legId: LegId, cause: HangupCause): Promise<void> {
-    return this.chain.run(() => this.onLegEnded(legId, cause));
+  legEnded(legId: LegId, cause: HangupCause, final?: LegHangup): Promise<void> {
+    return this.chain.run(() => (final?.by === 'local' && final.sipStatus !== undefined && final.sipStatus >= 400 && legId === this.customerLeg && this.phase === 'answering' ? this.setupFailed(cause, final.sipStatus, final.reason) : this.onLegEnded(legId, cause)));
+  }
+
+  /** The switch could not set the caller's media up and refused the call (488, 503): the record says so. */
+  private async setupFailed(cause: HangupCause, sipStatus: number, reason: string | undefined): Promise<void> {
+    this.clearTimers();
+    this.customerLeg = undefined;
+    this.phase = 'done';
+    this.log.warn({ sipStatus, reason, cause }, 'call refused at setup');
+    this.draft.write({ status: 'ended', outcome: 'failed', endedAt: new Date(this.ctx.clock.now()), endCause: cause, endedBy: 'system', sipStatus, ...(reason ? { sipReason: reason } : {}), customerId: this.customerId });
+    this.noteEnded('failed');
+    await this.done();
   }
 
   /**
@@ -332,7 +343,7 @@ export class InboundCall implements CallSession {
     this.phase = 'done';
     this.clearTimers();
     this.dialAbort?.abort();
-    for (const leg of [this.agentLeg, this.customerLeg]) if (leg) detach(this.hangupQuietly(leg, 'network_failure'), this.log, 'hang-up of a failed call');
+    for (const leg of [this.agentLeg, this.customerLeg]) if (leg) detach(this.hangupQuietly(leg, 'temporary_failure'), this.log, 'hang-up of a failed call');
     this.ctx.abandon(this, reason);
   }
 

@@ -215,6 +215,13 @@ const callRecordSchema = new Schema(
     /** Times the agent put the customer on hold, and for how long in all. */
     holdCount: Number,
     holdMs: Number,
+    /** Times the customer's own phone put the call on hold (re-INVITE sendonly/inactive), for how long in all, and the last mode. */
+    customerHoldCount: Number,
+    customerHoldMs: Number,
+    customerHoldMode: { type: String, enum: ['sendonly', 'inactive'] },
+    /** A call refused before it was answered: the SIP final response the caller got (488 codecs, 503 media server) and why. */
+    sipStatus: Number,
+    sipReason: String,
     /** Supervisors who listened, whispered or barged in, each change of mode with its time. */
     monitors: { type: [{ _id: false, supervisorUsername: String, mode: { type: String, enum: ['listen', 'whisper', 'barge'] }, at: Date }], default: undefined },
   },
