@@ -99,10 +99,10 @@ export function leadRoutes(r: RouteRegistry, models: Models): void {
     method: 'get',
     path: '/api/lead-lists/:listId/leads',
     tag: 'outbound',
-    summary: 'The leads of a list, a page at a time (by phone number)',
+    summary: 'The leads of a list, a page at a time (by phone number), optionally by status, grade, or part of the phone number or name',
     access: ['supervisor', ...managers],
     params: listParams,
-    query: Page,
+    query: Page.extend({ status: z.enum(['new', 'in_progress', 'done', 'dnc']).optional(), grade: Grade.optional(), q: z.string().min(1).max(40).optional().meta({ description: 'part of the phone number or the name' }) }),
     responses: {
       200: { description: 'a page of leads', schema: z.object({ listId: z.string(), total: z.number().int(), page: z.number().int(), limit: z.number().int(), leads: z.array(LeadView) }) },
       404: { description: "no such list in the caller's stores" },
@@ -110,9 +110,16 @@ export function leadRoutes(r: RouteRegistry, models: Models): void {
     handler: async ({ scope, params, query }) => {
       const list = await models.LeadList.findById(params.listId).lean();
       if (!list || !canSeeStore(scope, list.storeId)) throw new HttpError(404, `no lead list ${params.listId} in your stores`);
+      const filter: Record<string, unknown> = { listId: params.listId };
+      if (query.status) filter.status = query.status === 'new' ? { $in: ['new', null] } : query.status;
+      if (query.grade) filter.grade = query.grade;
+      if (query.q) {
+        const like = new RegExp(query.q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+        filter.$or = [{ phone: like }, { name: like }];
+      }
       const [total, docs] = await Promise.all([
-        models.Lead.countDocuments({ listId: params.listId }),
-        models.Lead.find({ listId: params.listId }).sort({ _id: 1 }).skip((query.page - 1) * query.limit).limit(query.limit).lean(),
+        models.Lead.countDocuments(filter),
+        models.Lead.find(filter).sort({ _id: 1 }).skip((query.page - 1) * query.limit).limit(query.limit).lean(),
       ]);
       const leads = docs.map((l) => ({
         leadId: l._id,
