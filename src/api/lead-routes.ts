@@ -52,7 +52,25 @@ const LeadView = z
   })
   .meta({ id: 'Lead' });
 
-type LeadListDoc = { _id: string; name: string; storeId: string; createdBy: string; createdAt: Date };
+export type LeadListDoc = { _id: string; name: string; storeId: string; createdBy: string; createdAt: Date };
+
+/** The list, when it is the caller's; or a new one of the store the caller names. */
+export async function leadListFor(models: Models, s: Scope, listId: string, q: { storeId?: string | undefined; name?: string | undefined }): Promise<LeadListDoc> {
+  const existing = await models.LeadList.findById(listId).lean();
+  if (existing) {
+    if (!canSeeStore(s, existing.storeId)) throw new HttpError(404, `no lead list ${listId} in your stores`);
+    if (q.storeId && q.storeId !== existing.storeId) throw new HttpError(409, `lead list ${listId} belongs to store ${existing.storeId}, not ${q.storeId}`);
+    return existing;
+  }
+  if (!q.storeId) throw new HttpError(404, `no lead list ${listId}: to create it, name its store (?storeId=)`);
+  if (!canSeeStore(s, q.storeId) || !(await models.Store.exists({ _id: q.storeId }))) throw new HttpError(422, `storeId: no store ${q.storeId} in your stores`);
+  try {
+    await models.LeadList.create({ _id: listId, name: q.name ?? listId, storeId: q.storeId, createdBy: s.username });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err; // created meanwhile by another import: use it
+  }
+  return leadListFor(models, s, listId, q);
+}
 
 /**
  * Lead lists for outbound campaigns, each of one store: CSV import (streamed from the request body)
@@ -61,23 +79,7 @@ type LeadListDoc = { _id: string; name: string; storeId: string; createdBy: stri
 export function leadRoutes(r: RouteRegistry, models: Models): void {
   const managers = ['manager', 'admin'] as const;
 
-  /** The list, when it is the caller's; or a new one of the store the caller names. */
-  const listFor = async (s: Scope, listId: string, q: { storeId?: string | undefined; name?: string | undefined }): Promise<LeadListDoc> => {
-    const existing = await models.LeadList.findById(listId).lean();
-    if (existing) {
-      if (!canSeeStore(s, existing.storeId)) throw new HttpError(404, `no lead list ${listId} in your stores`);
-      if (q.storeId && q.storeId !== existing.storeId) throw new HttpError(409, `lead list ${listId} belongs to store ${existing.storeId}, not ${q.storeId}`);
-      return existing;
-    }
-    if (!q.storeId) throw new HttpError(404, `no lead list ${listId}: to create it, name its store (?storeId=)`);
-    if (!canSeeStore(s, q.storeId) || !(await models.Store.exists({ _id: q.storeId }))) throw new HttpError(422, `storeId: no store ${q.storeId} in your stores`);
-    try {
-      await models.LeadList.create({ _id: listId, name: q.name ?? listId, storeId: q.storeId, createdBy: s.username });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err; // created meanwhile by another import: use it
-    }
-    return listFor(s, listId, q);
-  };
+  const listFor = (s: Scope, listId: string, q: { storeId?: string | undefined; name?: string | undefined }): Promise<LeadListDoc> => leadListFor(models, s, listId, q);
   const listView = async (l: LeadListDoc) => ({ listId: l._id, name: l.name, storeId: l.storeId, createdBy: l.createdBy, createdAt: l.createdAt.toISOString(), leads: await models.Lead.countDocuments({ listId: l._id }) });
 
   r.add({
