@@ -150,6 +150,8 @@ const queueSchema = new Schema(
     wrapUpExtendMaxMs: { type: Number, default: 300_000 },
     /** The agent must save an outcome before leaving wrap-up; the wrap-up timer then does not make them ready (the shipped DCC queues turn it on). */
     requireDisposition: { type: Boolean, default: false },
+    /** Service level: the share to reach (0..1) answered within thresholdSec; abandons under shortAbandonSec left out. Unset: 80/20, 5 s. */
+    serviceLevel: { target: { type: Number, min: 0, max: 1 }, thresholdSec: { type: Number, min: 1 }, shortAbandonSec: { type: Number, min: 0 } },
   },
   { timestamps: true },
 );
