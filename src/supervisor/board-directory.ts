@@ -13,7 +13,8 @@ export interface BoardDirectoryView {
 
 /**
  * Who and what the board shows beside the live state: stores, call takers with their teams, unhandled
- * voicemails. Read from MongoDB at most every `maxAgeMs` (not per tick).
+ * voicemails. Read from MongoDB every `maxAgeMs` (not per tick), or sooner when an agent nobody
+ * knows has logged in.
  */
 export class BoardDirectory {
   private view: BoardDirectoryView | undefined;
@@ -29,8 +30,9 @@ export class BoardDirectory {
     this.view = undefined;
   }
 
-  async get(now: number): Promise<BoardDirectoryView> {
-    if (this.view && now - this.readAt < this.maxAgeMs) return this.view;
+  /** With `stale` (someone unknown is logged in), read again if the last read is older than a second. */
+  async get(now: number, stale = false): Promise<BoardDirectoryView> {
+    if (this.view && now - this.readAt < (stale ? 1000 : this.maxAgeMs)) return this.view;
     const [stores, users, teams, voicemails] = await Promise.all([
       this.models.Store.find({}, { name: 1 }).lean(),
       this.models.User.find({ roles: { $in: CALL_TAKING }, active: { $ne: false } }, { username: 1, displayName: 1, storeIds: 1, queueIds: 1 }).lean(),

@@ -109,8 +109,8 @@ export class BoardPublisher {
     const now = this.d.clock.now();
     const day = this.d.counters.day(now);
     const queues = this.d.queues();
-    const [dir, statuses, live, counters] = await Promise.all([
-      this.d.directory.get(now),
+    const [dir0, statuses, live, counters] = await Promise.all([
+      this.d.directory.get(Date.now()),
       this.d.agents.listStatuses(),
       this.d.live.all(),
       this.d.counters.queueCounters(
@@ -118,6 +118,9 @@ export class BoardPublisher {
         day,
       ),
     ]);
+    const known = new Set(dir0.people.map((p) => p.agentId));
+    const stranger = [...statuses].some(([id, s]) => s.state !== 'logged_out' && !known.has(id));
+    const dir = stranger ? await this.d.directory.get(Date.now(), true) : dir0;
     const times = await this.d.counters.agentTimes(
       dir.people.map((p) => p.agentId),
       day,
