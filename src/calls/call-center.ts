@@ -31,6 +31,7 @@ import type { Metrics } from '../observability/metrics';
 import { persist } from '../util/persist';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
 import { detach } from '../util/detach';
+import type { CallTally } from '../supervisor/call-tally';
 
 export interface CallCenterDeps {
   /** Recordings after the call (upload, retention), when configured. */
@@ -68,6 +69,8 @@ export interface CallCenterDeps {
   /** A live call's lease lasts this long; it is renewed every heartbeatMs while the session runs. */
   lease: { ttlMs: number; heartbeatMs: number };
   log: Logger;
+  /** Today's queue counters for the live board. */
+  tally?: CallTally | undefined;
 }
 
 /**

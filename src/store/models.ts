@@ -154,6 +154,8 @@ const queueSchema = new Schema(
     requireDisposition: { type: Boolean, default: false },
     /** false: deactivated by a manager (its numbers no longer route to it; flows naming it keep loading). */
     active: { type: Boolean, default: true },
+    /** Service level: the share to reach (0..1) answered within thresholdSec; abandons under shortAbandonSec left out. Unset: 80/20, 5 s. */
+    serviceLevel: { target: { type: Number, min: 0, max: 1 }, thresholdSec: { type: Number, min: 1 }, shortAbandonSec: { type: Number, min: 0 } },
   },
   { timestamps: true },
 );
