@@ -26,10 +26,12 @@ import { toE164 } from '../crm/phone';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
 import type { LiveCalls, LiveCallState } from './live-calls';
 import type { InstanceBus } from '../cluster/instance-bus';
+import { HeldOffers } from './held-offers';
 import type { Metrics } from '../observability/metrics';
 import { persist } from '../util/persist';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
 import { detach } from '../util/detach';
+import type { CallTally } from '../supervisor/call-tally';
 
 export interface CallCenterDeps {
   /** Recordings after the call (upload, retention), when configured. */
@@ -56,13 +58,19 @@ export interface CallCenterDeps {
   metrics: Metrics;
   /** The other instances of the deployment: a match for a call another instance owns is sent there. */
   peers?: InstanceBus;
-  /** False while MongoDB or Redis is unreachable: new calls are then refused (503) rather than answered and dropped. */
+  /**
+   * False while MongoDB or Redis is unreachable: a new call is then held ringing until they answer,
+   * and refused (503) after `storeWaitMs` (default 8 s) rather than answered and dropped.
+   */
   storesUp?: () => boolean;
+  storeWaitMs?: number;
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
   /** A live call's lease lasts this long; it is renewed every heartbeatMs while the session runs. */
   lease: { ttlMs: number; heartbeatMs: number };
   log: Logger;
+  /** Today's queue counters for the live board. */
+  tally?: CallTally | undefined;
 }
 
 /**
@@ -85,8 +93,10 @@ export class CallCenter {
   private readonly controls: ConversationControls;
   private readonly customerHolds = new CustomerHolds();
   private readonly transfers: CallTransfers;
+  private readonly held: HeldOffers;
 
   constructor(private readonly deps: CallCenterDeps) {
+    this.held = new HeldOffers({ clock: deps.clock, storesUp: () => deps.storesUp?.() ?? true, maxWaitMs: deps.storeWaitMs ?? 8_000, everyMs: 100 });
     this.dispatcher = new Dispatcher(
       deps.queues,
       () => deps.clock.now(),
@@ -335,6 +345,7 @@ export class CallCenter {
   async stop(timeoutMs: number): Promise<void> {
     this.accepting = false;
     this.deps.sw.setAccepting(false);
+    this.held.refuseAll((legId) => this.deps.sw.reject(legId, 503).catch((err: unknown) => this.deps.log.warn({ err, leg: legId }, 'reject failed')));
     const sessions = [...this.calls.values()];
     await Promise.allSettled(sessions.map((c) => c.terminate()));
     const deadline = Date.now() + timeoutMs;
@@ -356,15 +367,26 @@ export class CallCenter {
     await Promise.allSettled([...this.calls.values()].map((c) => c.idle()));
   }
 
+  private refuse(offer: CallOffered, reason: 'no_queue' | 'shutting_down' | 'stores_down'): void {
+    const log = this.deps.log.child({ leg: offer.legId });
+    log.warn({ to: offer.to, reason }, 'refusing call');
+    this.deps.metrics.callsRefused.inc({ reason });
+    this.deps.sw.reject(offer.legId, reason === 'no_queue' ? 480 : 503).catch((err: unknown) => log.warn({ err }, 'reject failed'));
+  }
+
   private readonly onOffered = (offer: CallOffered): void => {
     const log = this.deps.log.child({ leg: offer.legId });
     const queue = this.deps.queueDirectory.forDialled(offer.to);
-    const storesUp = this.deps.storesUp?.() ?? true;
-    if (!this.accepting || !queue || !storesUp) {
-      const reason = !queue ? 'no_queue' : !this.accepting ? 'shutting_down' : 'stores_down';
-      log.warn({ to: offer.to, reason }, 'refusing call');
-      this.deps.metrics.callsRefused.inc({ reason });
-      this.deps.sw.reject(offer.legId, queue ? 503 : 480).catch((err: unknown) => log.warn({ err }, 'reject failed'));
+    if (!queue) return this.refuse(offer, 'no_queue');
+    if (!this.accepting) return this.refuse(offer, 'shutting_down');
+    if (!(this.deps.storesUp?.() ?? true)) {
+      // Redis or MongoDB away (a failover, a restart): the caller rings a little longer rather than being turned away
+      log.warn({ to: offer.to }, 'stores unreachable: holding the new call until they answer');
+      this.held.hold(
+        offer.legId,
+        () => this.onOffered(offer),
+        () => this.refuse(offer, 'stores_down'),
+      );
       return;
     }
     const call = new InboundCall(this.ctx, offer, queue);
@@ -392,6 +414,7 @@ export class CallCenter {
   };
 
   private readonly onHangup = (h: LegHangup): void => {
+    if (this.held.drop(h.legId)) return; // a new caller who gave up while the stores were away
     const held = this.customerHolds.ended(h.legId, h.at);
     if (held) this.amendRecord(held.callId, held.fields);
     if (this.transfers.legEnded(h.legId)) return; // a transfer target's phone

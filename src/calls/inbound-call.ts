@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
+import type { CallTally } from '../supervisor/call-tally';
 import type { QueueConfig } from '../acd/queue-directory';
 import type { QueueStore } from '../acd/queue-store';
 import type { AgentChannel } from '../agents/agent-channel';
@@ -69,6 +70,8 @@ export interface CallContext {
   /** The IVR flow answering a dialled number, if any. */
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
+  /** Today's queue counters for the live board (answered, abandoned, handle time). */
+  tally?: CallTally | undefined;
 }
 
 /**
@@ -123,6 +126,8 @@ export class InboundCall implements CallSession {
   private externalLookup: Promise<ExternalCard | null | undefined> | undefined;
   private customerId: Types.ObjectId | undefined;
   private enqueuedAt = 0;
+  /** When the conversation ended (after-call work counts from here). */
+  private talkEndedAt = 0;
   private connectedAt = 0;
   /** When the current phase started (the watchdog's reference). */
   private phaseSince: number;
@@ -442,6 +447,7 @@ export class InboundCall implements CallSession {
       preferredUntil,
     });
     this.enter('queued');
+    this.ctx.tally?.changed();
     this.ctx.metrics.callsOffered.inc({ queue: this.queue.queueId });
     this.wait.arm(this.queue, this.enqueuedAt, preferredUntil);
   }
@@ -514,6 +520,7 @@ export class InboundCall implements CallSession {
     }
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
     const waitMs = this.ctx.clock.now() - this.enqueuedAt;
+    this.ctx.tally?.leftQueue(this.queue, this.ctx.clock.now());
     if (plan.kind === 'voicemail') {
       this.clearTimers();
       const saved = this.customerLeg
@@ -666,6 +673,7 @@ export class InboundCall implements CallSession {
     this.enter('connected');
     this.connectedAt = now;
     this.ctx.metrics.callsAnswered.inc({ queue: this.queue.queueId });
+    this.ctx.tally?.answered(this.queue, now - this.enqueuedAt, now);
     this.ctx.channel.connected(agentId, this.callId, now);
     this.draft.write({ status: 'connected', agentUsername: agentId, connectedAt: new Date(now), waitMs: now - this.enqueuedAt });
     this.recording = await this.ctx.recorder.record(this.callId, this.customerLeg ?? this.callerLeg, this.queue.storeId, now);
@@ -774,6 +782,7 @@ export class InboundCall implements CallSession {
     const now = this.ctx.clock.now();
     const outcome = this.terminating ? 'shutdown' : 'abandoned';
     if (outcome === 'abandoned') this.ctx.metrics.callsAbandoned.inc({ queue: this.queue.queueId });
+    if (outcome === 'abandoned' && phase !== 'answering' && this.enqueuedAt) this.ctx.tally?.abandoned(this.queue, now - this.enqueuedAt, now);
     this.draft.write({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy: this.terminating ? 'system' : 'caller', waitMs: this.enqueuedAt ? now - this.enqueuedAt : 0, customerId: this.customerId });
     this.noteEnded(outcome);
     await this.done();
@@ -783,6 +792,7 @@ export class InboundCall implements CallSession {
     const agentId = this.agentId as string;
     const now = this.ctx.clock.now();
     const talkMs = now - this.connectedAt;
+    this.talkEndedAt = now;
     await this.ctx.agents.apply(agentId, { type: 'call_ended' });
     await this.ctx.live.set(this.callId, { phase: 'wrap_up' });
     this.enter('wrap_up');
@@ -809,6 +819,9 @@ export class InboundCall implements CallSession {
     const handleMs = this.ctx.clock.now() - this.connectedAt;
     if (this.countedActive) await this.ctx.queues.recordActive(this.queue.queueId, -1, handleMs, this.ctx.live.keyOf(this.callId));
     this.countedActive = false;
+    const now = this.ctx.clock.now();
+    // talk counts from connect to hang-up (hold included), after-call work from hang-up to now
+    this.ctx.tally?.handled(this.queue, { talkMs: this.talkEndedAt - this.connectedAt, holdMs: 0, acwMs: now - this.talkEndedAt }, now);
     await this.ctx.agents.apply(this.agentId as string, { type: 'wrap_up_done' });
     this.wrapUp.clear();
     this.phase = 'done';
