@@ -383,6 +383,8 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       this.log.warn({ address, reason: verdict.reason }, 'INVITE refused');
       return void res.send(verdict.refuse, verdict.reason, {});
     }
+    // drachtio passed on a CANCEL before this handler ran: it has answered 487 already
+    if ((req as Srf.SrfRequest & { canceled?: boolean }).canceled) return;
     const admission = this.admit();
     if (!admission.admit) {
       this.log.warn({ address, reason: admission.reason, refused: this.admission.refused }, 'INVITE refused: above the admission ceiling');
