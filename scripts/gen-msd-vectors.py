@@ -76,8 +76,17 @@ def main():
         m = message(rnd, i)
         encoded = spec.encode('ECallMessage', m)
         vectors.append({'hex': encoded.hex(), 'value': plain(m)})
+    # named messages the call tests send: an automatic crash on Shanghai's inner ring road and its update
+    base = {'messageIdentifier': 1, 'control': {'automaticActivation': True, 'testCall': False, 'positionCanBeTrusted': True, 'vehicleType': 'passengerVehicleClassM1'},
+            'vehicleIdentificationNumber': vin('LSVAU2180N2183294'), 'vehiclePropulsionStorageType': {'gasolineTankPresent': True},
+            'timestamp': 1796200000, 'vehicleLocation': {'positionLatitude': round(31.2135 * 3600000), 'positionLongitude': round(121.4989 * 3600000)},
+            'vehicleDirection': 45, 'recentVehicleLocationN1': {'latitudeDelta': -40, 'longitudeDelta': -90},
+            'recentVehicleLocationN2': {'latitudeDelta': -40, 'longitudeDelta': -90}, 'numberOfPassengers': 2}
+    update = dict(base, messageIdentifier=2, timestamp=1796200030, vehicleLocation={'positionLatitude': round(31.2140 * 3600000), 'positionLongitude': round(121.4995 * 3600000)})
+    manual = dict(base, control=dict(base['control'], automaticActivation=False), vehicleIdentificationNumber=vin('LFV3A28K8P3012345'))
+    scenarios = {name: spec.encode('ECallMessage', {'id': 2, 'msd': {'msdStructure': m}}).hex() for name, m in [('crashShanghai', base), ('crashShanghaiUpdate', update), ('manualLi', manual)]}
     with open(OUT, 'w') as f:
-        json.dump({'generator': 'asn1tools ' + asn1tools.__version__, 'spec': 'test/fixtures/assist/msd-v2.asn', 'vectors': vectors}, f, indent=1)
+        json.dump({'generator': 'asn1tools ' + asn1tools.__version__, 'spec': 'test/fixtures/assist/msd-v2.asn', 'scenarios': scenarios, 'vectors': vectors}, f, indent=1)
     print('wrote', len(vectors), 'vectors to', os.path.relpath(OUT, ROOT))
 
 

@@ -57,6 +57,8 @@ export interface HttpDeps extends AdminDeps {
   sip: { realm: string; wsUri: string | undefined; secret: string };
   /** Check every JSON response against its documented schema (outside production). */
   checkResponses: boolean;
+  /** Routes of modules that bring their own (the in-car assistant). */
+  extraRoutes?: ((registry: RouteRegistry) => void)[];
   log: Logger;
 }
 
@@ -173,6 +175,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   campaignRoutes(registry, { models: deps.models, runner: deps.campaigns, dnc: deps.dnc });
 
   simRoutes(registry, deps.sim, deps.clock);
+  for (const add of deps.extraRoutes ?? []) add(registry);
 
   let doc: ApiDocument | undefined;
   const document = (): ApiDocument => (doc ??= buildApiDocument(registry.routes));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Dispatcher, type Match } from '../acd/dispatcher';
-import type { QueueDirectory } from '../acd/queue-directory';
+import type { QueueConfig, QueueDirectory } from '../acd/queue-directory';
 import type { QueueStore } from '../acd/queue-store';
 import type { AgentChannel } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
@@ -12,7 +12,8 @@ import type { InflightWrites } from '../lifecycle/inflight';
 import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
-import type { CallOffered, LegHangup, LegId, MonitorMode, RecordingStopped, Switch } from '../telephony/switch';
+import type { CallOffered, LegHangup, LegId, LegInfo, MonitorMode, RecordingStopped, Switch } from '../telephony/switch';
+import type { InCarHooks } from './in-car-hooks';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import type { DialOutcome } from '../dialer/ports';
 import type { CallRecorder } from './call-recorder';
@@ -59,9 +60,17 @@ export interface CallCenterDeps {
   storesUp?: () => boolean;
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
+  /** In-car calls (#15): admitted by the assist module, queued in its assistant queue. */
+  inCar?: InCarDoor;
   /** A live call's lease lasts this long; it is renewed every heartbeatMs while the session runs. */
   lease: { ttlMs: number; heartbeatMs: number };
   log: Logger;
+}
+
+/** The in-car door: which queue in-car calls wait in, and whether a terminal's call is taken. */
+export interface InCarDoor {
+  queueId(): string;
+  admit(offer: CallOffered): Promise<{ refuse: 401 | 403; reason: string } | { hooks: InCarHooks }>;
 }
 
 /**
@@ -135,6 +144,7 @@ export class CallCenter {
     this.deps.sw.on('call.offered', this.onOffered);
     this.deps.sw.on('leg.hangup', this.onHangup);
     this.deps.sw.on('recording.stopped', this.onRecordingStopped);
+    this.deps.sw.on('leg.info', this.onInfo);
     this.beat();
   }
 
@@ -344,6 +354,7 @@ export class CallCenter {
     this.deps.sw.off('call.offered', this.onOffered);
     this.deps.sw.off('leg.hangup', this.onHangup);
     this.deps.sw.off('recording.stopped', this.onRecordingStopped);
+    this.deps.sw.off('leg.info', this.onInfo);
   }
 
   /** Settles when the dispatcher and every session have no step queued (tests). */
@@ -353,21 +364,76 @@ export class CallCenter {
   }
 
   private readonly onOffered = (offer: CallOffered): void => {
-    const log = this.deps.log.child({ leg: offer.legId });
-    const queue = this.deps.queueDirectory.forDialled(offer.to);
-    const storesUp = this.deps.storesUp?.() ?? true;
-    if (!this.accepting || !queue || !storesUp) {
-      const reason = !queue ? 'no_queue' : !this.accepting ? 'shutting_down' : 'stores_down';
-      log.warn({ to: offer.to, reason }, 'refusing call');
-      this.deps.metrics.callsRefused.inc({ reason });
-      this.deps.sw.reject(offer.legId, queue ? 503 : 480).catch((err: unknown) => log.warn({ err }, 'reject failed'));
+    const inCar = offer.source === 'vehicle' ? this.deps.inCar : undefined;
+    if (inCar) {
+      detach(this.admitInCar(offer, inCar), this.deps.log, 'in-car call admission failed', { leg: offer.legId });
       return;
     }
-    const call = new InboundCall(this.ctx, offer, queue);
+    const queue = this.admissible(offer, this.deps.queueDirectory.forDialled(offer.to));
+    if (queue) this.take(new InboundCall(this.ctx, offer, queue), offer);
+  };
+
+  /** The call's queue when calls are taken now; else the call is refused (480 without a queue, 503 otherwise). */
+  private admissible(offer: CallOffered, queue: QueueConfig | undefined): QueueConfig | undefined {
+    const storesUp = this.deps.storesUp?.() ?? true;
+    if (this.accepting && queue && storesUp) return queue;
+    const reason = !queue ? 'no_queue' : !this.accepting ? 'shutting_down' : 'stores_down';
+    const log = this.deps.log.child({ leg: offer.legId });
+    log.warn({ to: offer.to, reason }, 'refusing call');
+    this.deps.metrics.callsRefused.inc({ reason });
+    this.deps.sw.reject(offer.legId, queue ? 503 : 480).catch((err: unknown) => log.warn({ err }, 'reject failed'));
+    return undefined;
+  }
+
+  /** A terminal's call: refused (403) for an unknown or disabled device, else queued for an assistant with its pop. */
+  private async admitInCar(offer: CallOffered, door: InCarDoor): Promise<void> {
+    const queue = this.admissible(offer, this.deps.queueDirectory.get(door.queueId()));
+    if (!queue) return;
+    const log = this.deps.log.child({ leg: offer.legId });
+    let r: Awaited<ReturnType<InCarDoor['admit']>>;
+    try {
+      r = await door.admit(offer);
+    } catch (err) {
+      log.error({ err }, 'in-car admission failed; refusing the call');
+      await this.deps.sw.reject(offer.legId, 503).catch(() => undefined);
+      return;
+    }
+    if ('refuse' in r) {
+      log.warn({ reason: r.reason }, 'in-car call refused');
+      this.deps.metrics.callsRefused.inc({ reason: 'vehicle_refused' });
+      await this.deps.sw.reject(offer.legId, r.refuse, r.reason).catch((err: unknown) => log.warn({ err }, 'reject failed'));
+      return;
+    }
+    this.take(new InboundCall(this.ctx, offer, queue, undefined, r.hooks), offer);
+  }
+
+  /**
+   * An in-car press posted over HTTP: queued for an assistant, who is connected first; then the
+   * terminal is called back at `number`. Resolves with the call id once it waits.
+   */
+  async placeInCarCallback(offer: CallOffered, hooks: InCarHooks, number: string, queueId: string): Promise<string> {
+    const queue = this.deps.queueDirectory.get(queueId);
+    if (!queue || !this.accepting) throw new CallActionError('unavailable', !queue ? `the assistant queue ${queueId} does not exist` : 'this instance is shutting down');
+    const call = new InboundCall(this.ctx, offer, queue, undefined, hooks);
+    this.calls.set(call.callId, call);
+    await this.deps.leases.renew('calls', [call.callId], this.deps.clock.now() + this.deps.lease.ttlMs);
+    this.deps.log.info({ callId: call.callId, vin: hooks.vin, queueId }, 'in-car press over HTTP: the car will be called back');
+    await call.startInCarCallback(number);
+    return call.callId;
+  }
+
+  private take(call: InboundCall, offer: CallOffered): void {
+    const log = this.deps.log.child({ leg: offer.legId });
     this.calls.set(call.callId, call);
     this.deps.leases.renew('calls', [call.callId], this.deps.clock.now() + this.deps.lease.ttlMs).catch((err: unknown) => log.warn({ err, callId: call.callId }, 'call lease failed'));
-    log.info({ callId: call.callId, from: offer.from, to: offer.to, queueId: queue.queueId }, 'inbound call');
+    log.info({ callId: call.callId, from: offer.from, to: offer.to, queueId: call.queueId }, 'inbound call');
     call.start().catch(() => undefined); // a failed step gives the call up (StepChain)
+  }
+
+  /** A SIP INFO on a call's leg (an in-car terminal's MSD update). */
+  private readonly onInfo = (i: LegInfo): void => {
+    const call = this.byLeg.get(i.legId);
+    if (call instanceof InboundCall) call.inCarInfo(i.parts, i.headers).catch(() => undefined); // a failed step gives the call up (StepChain)
   };
 
   /** Recordings are named by call id: the live session writes the metadata in order, else it is saved late. */

@@ -6,6 +6,7 @@ import type { Leases } from '../agents/leases';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { TokenSigner } from '../auth/tokens';
 import type { Role } from '../store/models';
+import type { InCarPop } from '../shared/assist';
 import type { CallCommands } from '../calls/call-commands';
 import { CallActionError } from '../calls/inbound-call';
 import type { CampaignRunner } from '../dialer/campaign-runner';
@@ -249,6 +250,10 @@ export class AgentGateway implements AgentChannel {
 
   offerUpdate(agentId: string, callId: string, customer: CustomerCard | null): void {
     this.to(agentId).emit('call:offer_update', { callId, customer });
+  }
+
+  inCarUpdate(agentId: string, callId: string, inCar: InCarPop): void {
+    this.to(agentId).emit('assist:update', { callId, inCar });
   }
 
   appointment(username: string, booking: AppointmentNotice): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InCarPop } from './assist';
 
 /**
  * socket.io namespace `/agent`: the live connection of an agent's desk. The desk connects with
@@ -86,6 +87,8 @@ export interface ScreenPop {
   callback: boolean;
   /** The dealer's CRM had not answered within the pop budget: a `call:offer_update` follows. */
   customerPending: boolean;
+  /** An in-car call (one-touch button): the driver screen-pop. */
+  inCar?: InCarPop;
 }
 
 export interface CallEndedNotice {
@@ -146,6 +149,8 @@ export interface AgentServerEvents {
   'agent:state': (s: AgentStatus) => void;
   'call:offer': (pop: ScreenPop) => void;
   'call:offer_update': (u: { callId: string; customer: CustomerCard | null }) => void;
+  /** The car sent new data (an MSD update by SIP INFO) during an in-car call. */
+  'assist:update': (u: { callId: string; inCar: InCarPop }) => void;
   'call:offer_withdrawn': (w: { callId: string; reason: 'caller_left' | 'timeout' | 'declined' | 'phone_unreachable' | 'taken' }) => void;
   'call:connected': (c: { callId: string; at: number }) => void;
   'call:ended': (n: CallEndedNotice) => void;
