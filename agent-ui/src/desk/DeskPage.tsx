@@ -13,6 +13,7 @@ import { OutboundPanel } from './OutboundPanel';
 import { PhonePanel } from './PhonePanel';
 import { PreviewControls } from './PreviewControls';
 import { ScreenPop } from './ScreenPop';
+import { DriverPop } from '../assist/DriverPop';
 import { StateBar } from './StateBar';
 import { TransferDialog, type TransferTarget } from './TransferDialog';
 import type { DeskState } from './model';
@@ -304,6 +305,7 @@ export default function DeskPage(): React.JSX.Element {
           />
         </div>
         <div className="desk-main">
+          {call?.inCar && <DriverPop pop={call.inCar} />}
           <ScreenPop
             call={call}
             preview={preview}
