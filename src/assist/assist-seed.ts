@@ -29,9 +29,11 @@ const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 export async function seedAssistDemo(models: Models, a: AssistModels, realm: string, now: number): Promise<void> {
+  // the assistants' own centre: its agents may dial any mainland number (concierge calls)
+  await models.Store.updateOne({ _id: 'assist-center' }, { $setOnInsert: { groupId: 'demo-group', name: '车主一键通服务中心', city: '上海', timeZone: 'Asia/Shanghai', transferAllow: ['+86'] } }, { upsert: true }).catch(ignoreDuplicate);
   const queues = [
-    { queueId: 'assist-7x24', name: '车主一键通 7×24', storeId: 'sh-pudong', numbers: [], greetingPrompt: 'please_hold', maxWaitMs: 60_000, overflow: { kind: 'queue', queueId: 'assist-backup' }, dispositionCodes: ['navigation_sent', 'roadside_dispatched', 'concierge_done', 'emergency_handled', 'theft_handled', 'info_given'] },
-    { queueId: 'assist-backup', name: '车主一键通 后备组', storeId: 'sh-pudong', numbers: [], greetingPrompt: 'please_hold', dispositionCodes: ['navigation_sent', 'roadside_dispatched', 'concierge_done', 'emergency_handled', 'theft_handled', 'info_given'] },
+    { queueId: 'assist-7x24', name: '车主一键通 7×24', storeId: 'assist-center', numbers: [], greetingPrompt: 'please_hold', maxWaitMs: 60_000, overflow: { kind: 'queue', queueId: 'assist-backup' }, dispositionCodes: ['navigation_sent', 'roadside_dispatched', 'concierge_done', 'emergency_handled', 'theft_handled', 'info_given'] },
+    { queueId: 'assist-backup', name: '车主一键通 后备组', storeId: 'assist-center', numbers: [], greetingPrompt: 'please_hold', dispositionCodes: ['navigation_sent', 'roadside_dispatched', 'concierge_done', 'emergency_handled', 'theft_handled', 'info_given'] },
   ];
   for (const q of queues) if (!(await models.Queue.exists({ queueId: q.queueId }))) await models.Queue.create(q).catch(ignoreDuplicate);
   await models.User.updateMany({ username: { $in: ['1001', '1002', 'super'] } }, { $addToSet: { queueIds: { $each: queues.map((q) => q.queueId) } } });

@@ -284,6 +284,10 @@ export class CallCenter {
     await this.transfers.complete(callId, agentId);
   }
 
+  async joinTransfer(agentId: string, callId: string): Promise<void> {
+    await this.transfers.join(callId, agentId);
+  }
+
   async cancelTransfer(agentId: string, callId: string): Promise<void> {
     await this.transfers.cancel(callId, agentId);
   }

@@ -159,6 +159,7 @@ export class AgentGateway implements AgentChannel {
         'call:transfer': async (p) => calls.transfer(agentId, p.callId, p.to, p.mode),
         'call:transfer_complete': async (p) => calls.completeTransfer(agentId, p.callId),
         'call:transfer_cancel': async (p) => calls.cancelTransfer(agentId, p.callId),
+        'call:transfer_join': async (p) => calls.joinTransfer(agentId, p.callId),
         'preview:next': async (p) => {
           const lead = await runner().previewNext(agentId, p.campaignId);
           socket.emit('preview:lead', lead);

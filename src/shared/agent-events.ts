@@ -106,7 +106,7 @@ export interface CallEndedNotice {
  * answer, the customer is back with the agent · cancelled: the agent gave up · consult_ended: the
  * target hung up while consulting (the customer still holds).
  */
-export type TransferState = { state: 'dialling' | 'consulting' | 'completed' | 'cancelled' | 'consult_ended' } | { state: 'failed'; reason: string };
+export type TransferState = { state: 'dialling' | 'consulting' | 'joined' | 'completed' | 'cancelled' | 'consult_ended' } | { state: 'failed'; reason: string };
 
 export interface AppointmentNotice {
   callId: string;
@@ -210,6 +210,8 @@ export const agentCommands = {
   }),
   'call:transfer_complete': callRef,
   'call:transfer_cancel': callRef,
+  /** Consult: the customer joins the agent and the target (a three-way call, e.g. the in-car concierge). */
+  'call:transfer_join': callRef,
   'preview:next': z.strictObject({ campaignId: z.string().min(1).max(60) }),
   'preview:dial': z.strictObject({ leadId: z.string().min(1).max(200) }),
   'preview:skip': z.strictObject({ leadId: z.string().min(1).max(200), reason: z.string().max(60).optional() }),

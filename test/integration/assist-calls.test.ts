@@ -233,3 +233,53 @@ test('devices over REST: register, press over HTTP and be called back, disable (
   const doc = await (await fetch(`${t.url}/api/docs/openapi.json`)).json() as { paths: Record<string, unknown> };
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/assist/devices', '/api/assist/devices/{vin}', '/api/assist/devices/{vin}/rotate', '/api/assist/events', '/api/assist/members']));
 });
+
+test('concierge: the assistant dials the hotel while the driver holds, joins all three (everyone hears everyone), then hands the driver over and drops', async () => {
+  const agent = await assistant('a1');
+  const car = headerCall(LI, { 'X-Vehicle-Event': 'concierge' });
+  const offer = await agent.next<Pop>('call:offer');
+  await steps.acceptAndConnect(t, agent, offer.callId);
+  const driver = car.legId;
+  const agentLeg = t.sw.bridgedTo(driver) as string;
+  let hotel: SimParty | undefined;
+  t.sw.registerEndpoint('+862162881234', { answer: 'manual', onRing: (p) => { hotel = p; p.answer(); } });
+  expect(await agent.send('call:transfer', { callId: offer.callId, to: { number: '02162881234' }, mode: 'consult' })).toEqual({ ok: true });
+  await agent.next('call:transfer_state', (s: { state: string }) => s.state === 'consulting');
+  const hotelLeg = hotel?.legId as string;
+  // consulting: the assistant and the hotel talk; the driver hears hold music
+  expect(t.sw.hears(agentLeg)).toEqual([hotelLeg]);
+  expect(t.sw.hears(driver)).toEqual([]);
+  expect(t.sw.isHearingHoldMusic(driver)).toBe(true);
+  expect(await agent.send('call:transfer_join', { callId: offer.callId })).toEqual({ ok: true });
+  await agent.next('call:transfer_state', (s: { state: string }) => s.state === 'joined');
+  expect(new Set(t.sw.hears(driver))).toEqual(new Set([agentLeg, hotelLeg]));
+  expect(new Set(t.sw.hears(agentLeg))).toEqual(new Set([driver, hotelLeg]));
+  expect(new Set(t.sw.hears(hotelLeg))).toEqual(new Set([driver, agentLeg]));
+  expect(t.sw.isHearingHoldMusic(driver)).toBe(false);
+  // hand the driver over to the hotel: the assistant drops, the driver and the hotel talk on
+  expect(await agent.send('call:transfer_complete', { callId: offer.callId })).toEqual({ ok: true });
+  await agent.next('call:transfer_state', (s: { state: string }) => s.state === 'completed');
+  expect(t.sw.hears(driver)).toEqual([hotelLeg]);
+  expect(t.sw.hears(hotelLeg)).toEqual([driver]);
+  await agent.next('call:ended');
+  car.hangup();
+});
+
+test('concierge: the hotel leaves a three-way call and the driver and the assistant talk on', async () => {
+  const agent = await assistant('a1');
+  const car = headerCall(LI, { 'X-Vehicle-Event': 'concierge' });
+  const offer = await agent.next<Pop>('call:offer');
+  await steps.acceptAndConnect(t, agent, offer.callId);
+  const driver = car.legId;
+  const agentLeg = t.sw.bridgedTo(driver) as string;
+  let hotel: SimParty | undefined;
+  t.sw.registerEndpoint('+862162881234', { answer: 'manual', onRing: (p) => { hotel = p; p.answer(); } });
+  await agent.send('call:transfer', { callId: offer.callId, to: { number: '+862162881234' }, mode: 'consult' });
+  await agent.next('call:transfer_state', (s: { state: string }) => s.state === 'consulting');
+  await agent.send('call:transfer_join', { callId: offer.callId });
+  await agent.next('call:transfer_state', (s: { state: string }) => s.state === 'joined');
+  hotel?.hangup();
+  await eventually(() => t.sw.bridgedTo(driver) === agentLeg, 'the driver back with the assistant');
+  expect(t.sw.hears(driver)).toEqual([agentLeg]);
+  car.hangup();
+});

@@ -301,6 +301,7 @@ export default function DeskPage(): React.JSX.Element {
             onTransfer={() => setTransferOpen(true)}
             onTransferComplete={() => call && void command('call:transfer_complete', { callId: call.callId })}
             onTransferCancel={() => call && void command('call:transfer_cancel', { callId: call.callId })}
+            onTransferJoin={() => call && void command('call:transfer_join', { callId: call.callId })}
             onDial={(c, n) => void dial(c, n)}
           />
         </div>

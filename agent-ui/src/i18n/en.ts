@@ -132,9 +132,11 @@ export const en: Resources = {
     search: 'Search name or extension',
     complete: 'Complete transfer',
     cancel: 'Cancel transfer',
+    join: 'Three-way call',
     state: {
       dialling: 'Calling {{to}}; the customer is on hold…',
       consulting: 'Consulting {{to}} (the customer is on hold)',
+      joined: 'Three-way call: the customer, you and {{to}}',
       completed: 'Transferred to {{to}}',
       cancelled: 'Transfer cancelled; the customer is back with you',
       consult_ended: '{{to}} hung up; the customer is still on hold',

@@ -127,9 +127,11 @@ export const zhCN = {
     search: '搜索姓名或分机',
     complete: '完成转接',
     cancel: '取消转接',
+    join: '三方通话',
     state: {
       dialling: '正在呼叫 {{to}}，客户保持中…',
       consulting: '正在与 {{to}} 咨询通话（客户保持中）',
+      joined: '三方通话中：客户、您与 {{to}}',
       completed: '已转接给 {{to}}',
       cancelled: '已取消转接，客户回到您的通话',
       consult_ended: '{{to}} 已挂断，客户仍在保持',
