@@ -20,6 +20,7 @@ import { LoginLimiter } from './auth/login-limiter';
 import { Principals } from './auth/principals';
 import { RefreshTokens } from './auth/refresh-tokens';
 import { CallCenter } from './calls/call-center';
+import { Assist, DEFAULT_ASSIST, type AssistSettings } from './assist/assist-module';
 import { CallCommands } from './calls/call-commands';
 import { CallRecorder } from './calls/call-recorder';
 import { CallRecordWriter } from './calls/call-record-writer';
@@ -99,6 +100,8 @@ export interface AppOptions {
   sip?: { realm: string; wsUri: string | undefined };
   /** Time zone of the live board's day (its counters restart at local midnight); default Asia/Shanghai. */
   boardTimeZone?: string;
+  /** The in-car assistant: its queue, crash escalation time, caller id, vehicle header (defaults: DEFAULT_ASSIST). */
+  assist?: Partial<AssistSettings>;
   /** Count database and Redis round trips in flight (tests on a virtual clock settle on them: App.settle). */
   trackIo?: boolean;
   log: Logger;
@@ -164,6 +167,7 @@ interface Parts {
   configBus: ConfigBus;
   campaigns: CampaignRunner;
   accounts: AccountEvents;
+  assist: Assist;
   /** Set once the HTTP app is made (it needs the app itself). */
   httpApp: express.Express | undefined;
 }
@@ -222,6 +226,10 @@ export class App {
   }
   get writeback(): CrmWriteback | undefined {
     return this.p.writeback;
+  }
+  /** The in-car assistant (#15): devices, members, the call door. */
+  get assist(): Assist {
+    return this.p.assist;
   }
   get campaigns(): CampaignRunner {
     return this.p.campaigns;
@@ -307,6 +315,16 @@ export class App {
       const customers = new CustomerDirectory(models, redis, keys);
       const stores = new StoreDirectory(models);
       await stores.load();
+      const assist = await Assist.create(mongo, {
+        settings: { ...DEFAULT_ASSIST, ...o.assist },
+        storeName: (id) => stores.name(id) ?? id,
+        storeExists: (id) => stores.ids().has(id),
+        clock: o.clock,
+        log: log.child({ module: 'assist' }),
+        sw: o.sw,
+        realm: o.sip?.realm ?? 'dcc-cti',
+        secret: o.authSecret,
+      });
       const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };
       const reload = async (): Promise<void> => {
         await queueDirectory.load();
@@ -374,6 +392,7 @@ export class App {
         storesUp: () => redis.status === 'ready' && mongo?.readyState === 1,
         archive,
         flowFor: (dialled) => routing.ivr?.forDialled(dialled),
+        inCar: assist.door(),
         storeCalendar: (storeId) => stores.calendar(storeId),
         lease: { ttlMs: upkeep.callLeaseMs, heartbeatMs: upkeep.heartbeatMs },
         log: log.child({ module: 'calls' }),
@@ -456,7 +475,11 @@ export class App {
         counters: counting.counters,
       });
       const boardPublisher = boardParts.publisher;
-      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, peers, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, boardPublisher, boardRedis, server, io, writeback, relay, archive, configBus, campaigns, accounts, httpApp: undefined };
+      assist.onEscalation(async (a) => {
+        const supervisors = await models.User.find({ roles: 'supervisor', storeIds: a.storeId, active: { $ne: false } }, { username: 1 }).lean();
+        board.assistAlert(supervisors.map((u) => u.username), a);
+      });
+      const parts: Parts = { assist, redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, peers, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, boardPublisher, boardRedis, server, io, writeback, relay, archive, configBus, campaigns, accounts, httpApp: undefined };
       const app = new App(o, parts);
       App.readAtScrape(parts, o.sw);
       parts.httpApp = createHttpApp({
@@ -484,6 +507,7 @@ export class App {
         agentUiDir: agentUiDir(o.projectRoot),
         desk: { clock: o.clock, agents, notReadyReasons: [...(o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS)] },
         sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
+        extraRoutes: [assist.routes(calls)],
         log: log.child({ module: 'http' }),
       });
       server.on('request', parts.httpApp);

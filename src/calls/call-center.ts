@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Dispatcher, type Match } from '../acd/dispatcher';
-import type { QueueDirectory } from '../acd/queue-directory';
+import type { QueueConfig, QueueDirectory } from '../acd/queue-directory';
 import type { QueueStore } from '../acd/queue-store';
 import type { AgentChannel } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
@@ -12,8 +12,9 @@ import type { InflightWrites } from '../lifecycle/inflight';
 import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
-import type { CallOffered, LegHangup, LegHold, LegId, MonitorMode, RecordingStopped, Switch } from '../telephony/switch';
+import type { CallOffered, LegHangup, LegHold, LegId, LegInfo, MonitorMode, RecordingStopped, Switch } from '../telephony/switch';
 import { CustomerHolds } from './customer-holds';
+import type { InCarHooks } from './in-car-hooks';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import type { DialOutcome } from '../dialer/ports';
 import type { CallRecorder } from './call-recorder';
@@ -66,11 +67,19 @@ export interface CallCenterDeps {
   storeWaitMs?: number;
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
+  /** In-car calls (#15): admitted by the assist module, queued in its assistant queue. */
+  inCar?: InCarDoor;
   /** A live call's lease lasts this long; it is renewed every heartbeatMs while the session runs. */
   lease: { ttlMs: number; heartbeatMs: number };
   log: Logger;
   /** Today's queue counters for the live board. */
   tally?: CallTally | undefined;
+}
+
+/** The in-car door: which queue in-car calls wait in, and whether a terminal's call is taken. */
+export interface InCarDoor {
+  queueId(): string;
+  admit(offer: CallOffered): Promise<{ refuse: 401 | 403; reason: string } | { hooks: InCarHooks }>;
 }
 
 /**
@@ -148,6 +157,7 @@ export class CallCenter {
     this.deps.sw.on('leg.hangup', this.onHangup);
     this.deps.sw.on('leg.hold', this.onLegHold);
     this.deps.sw.on('recording.stopped', this.onRecordingStopped);
+    this.deps.sw.on('leg.info', this.onInfo);
     this.beat();
   }
 
@@ -287,6 +297,10 @@ export class CallCenter {
     await this.transfers.complete(callId, agentId);
   }
 
+  async joinTransfer(agentId: string, callId: string): Promise<void> {
+    await this.transfers.join(callId, agentId);
+  }
+
   async cancelTransfer(agentId: string, callId: string): Promise<void> {
     await this.transfers.cancel(callId, agentId);
   }
@@ -345,7 +359,9 @@ export class CallCenter {
   async stop(timeoutMs: number): Promise<void> {
     this.accepting = false;
     this.deps.sw.setAccepting(false);
-    this.held.refuseAll((legId) => this.deps.sw.reject(legId, 503).catch((err: unknown) => this.deps.log.warn({ err, leg: legId }, 'reject failed')));
+    this.held.refuseAll((legId) => {
+      this.deps.sw.reject(legId, 503).catch((err: unknown) => this.deps.log.warn({ err, leg: legId }, 'reject failed'));
+    });
     const sessions = [...this.calls.values()];
     await Promise.allSettled(sessions.map((c) => c.terminate()));
     const deadline = Date.now() + timeoutMs;
@@ -359,6 +375,7 @@ export class CallCenter {
     this.deps.sw.off('leg.hangup', this.onHangup);
     this.deps.sw.off('leg.hold', this.onLegHold);
     this.deps.sw.off('recording.stopped', this.onRecordingStopped);
+    this.deps.sw.off('leg.info', this.onInfo);
   }
 
   /** Settles when the dispatcher and every session have no step queued (tests). */
@@ -375,13 +392,13 @@ export class CallCenter {
   }
 
   private readonly onOffered = (offer: CallOffered): void => {
-    const log = this.deps.log.child({ leg: offer.legId });
-    const queue = this.deps.queueDirectory.forDialled(offer.to);
-    if (!queue) return this.refuse(offer, 'no_queue');
+    const inCar = offer.source === 'vehicle' ? this.deps.inCar : undefined;
+    const queue = inCar ? undefined : this.deps.queueDirectory.forDialled(offer.to);
+    if (!inCar && !queue) return this.refuse(offer, 'no_queue');
     if (!this.accepting) return this.refuse(offer, 'shutting_down');
     if (!(this.deps.storesUp?.() ?? true)) {
       // Redis or MongoDB away (a failover, a restart): the caller rings a little longer rather than being turned away
-      log.warn({ to: offer.to }, 'stores unreachable: holding the new call until they answer');
+      this.deps.log.warn({ leg: offer.legId, to: offer.to }, 'stores unreachable: holding the new call until they answer');
       this.held.hold(
         offer.legId,
         () => this.onOffered(offer),
@@ -389,11 +406,70 @@ export class CallCenter {
       );
       return;
     }
-    const call = new InboundCall(this.ctx, offer, queue);
+    if (inCar) {
+      detach(this.admitInCar(offer, inCar), this.deps.log, 'in-car call admission failed', { leg: offer.legId });
+      return;
+    }
+    if (queue) this.take(new InboundCall(this.ctx, offer, queue), offer);
+  };
+
+  /** The call's queue when calls are taken now; else the call is refused (480 without a queue, 503 otherwise). */
+  private admissible(offer: CallOffered, queue: QueueConfig | undefined): QueueConfig | undefined {
+    if (!queue) return void this.refuse(offer, 'no_queue');
+    if (!this.accepting) return void this.refuse(offer, 'shutting_down');
+    if (!(this.deps.storesUp?.() ?? true)) return void this.refuse(offer, 'stores_down');
+    return queue;
+  }
+
+  /** A terminal's call: refused (403) for an unknown or disabled device, else queued for an assistant with its pop. */
+  private async admitInCar(offer: CallOffered, door: InCarDoor): Promise<void> {
+    const queue = this.admissible(offer, this.deps.queueDirectory.get(door.queueId()));
+    if (!queue) return;
+    const log = this.deps.log.child({ leg: offer.legId });
+    let r: Awaited<ReturnType<InCarDoor['admit']>>;
+    try {
+      r = await door.admit(offer);
+    } catch (err) {
+      log.error({ err }, 'in-car admission failed; refusing the call');
+      await this.deps.sw.reject(offer.legId, 503).catch(() => undefined);
+      return;
+    }
+    if ('refuse' in r) {
+      log.warn({ reason: r.reason }, 'in-car call refused');
+      this.deps.metrics.callsRefused.inc({ reason: 'vehicle_refused' });
+      await this.deps.sw.reject(offer.legId, r.refuse, r.reason).catch((err: unknown) => log.warn({ err }, 'reject failed'));
+      return;
+    }
+    this.take(new InboundCall(this.ctx, offer, queue, undefined, r.hooks), offer);
+  }
+
+  /**
+   * An in-car press posted over HTTP: queued for an assistant, who is connected first; then the
+   * terminal is called back at `number`. Resolves with the call id once it waits.
+   */
+  async placeInCarCallback(offer: CallOffered, hooks: InCarHooks, number: string, queueId: string): Promise<string> {
+    const queue = this.deps.queueDirectory.get(queueId);
+    if (!queue || !this.accepting) throw new CallActionError('unavailable', !queue ? `the assistant queue ${queueId} does not exist` : 'this instance is shutting down');
+    const call = new InboundCall(this.ctx, offer, queue, undefined, hooks);
+    this.calls.set(call.callId, call);
+    await this.deps.leases.renew('calls', [call.callId], this.deps.clock.now() + this.deps.lease.ttlMs);
+    this.deps.log.info({ callId: call.callId, vin: hooks.vin, queueId }, 'in-car press over HTTP: the car will be called back');
+    await call.startInCarCallback(number);
+    return call.callId;
+  }
+
+  private take(call: InboundCall, offer: CallOffered): void {
+    const log = this.deps.log.child({ leg: offer.legId });
     this.calls.set(call.callId, call);
     this.deps.leases.renew('calls', [call.callId], this.deps.clock.now() + this.deps.lease.ttlMs).catch((err: unknown) => log.warn({ err, callId: call.callId }, 'call lease failed'));
-    log.info({ callId: call.callId, from: offer.from, to: offer.to, queueId: queue.queueId }, 'inbound call');
+    log.info({ callId: call.callId, from: offer.from, to: offer.to, queueId: call.queueId }, 'inbound call');
     call.start().catch(() => undefined); // a failed step gives the call up (StepChain)
+  }
+
+  /** A SIP INFO on a call's leg (an in-car terminal's MSD update). */
+  private readonly onInfo = (i: LegInfo): void => {
+    const call = this.byLeg.get(i.legId);
+    if (call instanceof InboundCall) call.inCarInfo(i.parts, i.headers).catch(() => undefined); // a failed step gives the call up (StepChain)
   };
 
   /** Recordings are named by call id: the live session writes the metadata in order, else it is saved late. */

@@ -31,6 +31,8 @@ import { RecordDraft } from './session/record-draft';
 import { StepChain } from './session/step-chain';
 import { WrapUp } from './session/wrap-up';
 import { takeVoicemail } from './voicemail-task';
+import type { InCarHooks } from './in-car-hooks';
+import type { BodyPart } from '../telephony/switch';
 
 export { CallActionError } from './call-errors';
 export type { RoutingRequest } from './inbound-arrival';
@@ -145,6 +147,8 @@ export class InboundCall implements CallSession {
     readonly offered: CallOffered,
     queue: QueueConfig,
     callId: string = randomUUID(),
+    /** An in-car call (#15): no IVR, its own priority, the driver pop, the crash escalation. */
+    private readonly inCar?: InCarHooks,
   ) {
     this.callId = callId;
     this.queue = queue;
@@ -355,6 +359,7 @@ export class InboundCall implements CallSession {
   // ---- arrival ---------------------------------------------------------------------------------
 
   private async answerAndQueue(): Promise<void> {
+    if (this.inCar) return this.inCarArrival(this.inCar);
     const o = this.offered;
     const flow = this.ctx.flowFor(o.to);
     await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'answering', direction: 'inbound', queueId: this.queue.queueId, storeId: this.queue.storeId, from: o.from, to: o.to, source: o.source, receivedAt: o.receivedAt });
@@ -395,6 +400,62 @@ export class InboundCall implements CallSession {
         this.draft.defer({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
         this.ctx.dispatch(this.queue.queueId);
     }
+  }
+
+  /** An in-car call: answered at once (no IVR, no greeting), queued with its priority and hold music. */
+  private async inCarArrival(inCar: InCarHooks): Promise<void> {
+    const o = this.offered;
+    await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'answering', direction: 'inbound', queueId: this.queue.queueId, storeId: this.queue.storeId, from: o.from, to: o.to, source: o.source, receivedAt: o.receivedAt });
+    this.draft.create({ direction: 'inbound', source: 'vehicle', from: o.from, to: o.to, status: 'ringing', offeredAt: new Date(o.receivedAt), queueId: this.queue.queueId });
+    try {
+      await this.ctx.sw.answer(this.callerLeg);
+    } catch (err) {
+      if (err instanceof LegGoneError) return;
+      throw err;
+    }
+    this.routing = { priority: inCar.priority, skills: [], preferredAgent: undefined };
+    this.enqueuedAt = this.ctx.clock.now();
+    await this.enqueue();
+    try {
+      await this.ctx.sw.startHoldMusic(this.callerLeg);
+    } catch (err) {
+      if (err instanceof LegGoneError) return;
+      throw err;
+    }
+    this.draft.defer({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt) });
+    inCar.queued(this.callId, this.queue.queueId);
+    this.ctx.dispatch(this.queue.queueId);
+  }
+
+  /**
+   * An in-car press posted over HTTP: the call waits in the queue with no leg; the assistant who takes
+   * it is connected first, then the terminal is called back (the queued-callback path).
+   */
+  startInCarCallback(number: string): Promise<void> {
+    const inCar = this.inCar;
+    if (!inCar) throw new Error('not an in-car call');
+    return this.chain.run(async () => {
+      const o = this.offered;
+      this.callbackNumber = number;
+      this.routing = { priority: inCar.priority, skills: [], preferredAgent: undefined };
+      this.enqueuedAt = this.ctx.clock.now();
+      await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'callback_waiting', direction: 'inbound', queueId: this.queue.queueId, storeId: this.queue.storeId, from: o.from, to: o.to, source: o.source, receivedAt: o.receivedAt, callbackNumber: number });
+      this.draft.create({ direction: 'inbound', source: 'vehicle', from: o.from, to: o.to, status: 'callback_waiting', offeredAt: new Date(o.receivedAt), queueId: this.queue.queueId, callbackRequestedAt: new Date(this.enqueuedAt) });
+      await this.enqueue();
+      this.wait.clear(); // no announcements or overflow for a call nobody is on yet
+      inCar.queued(this.callId, this.queue.queueId);
+      this.ctx.dispatch(this.queue.queueId);
+    });
+  }
+
+  /** The car sent a SIP INFO (an updated MSD): the assistant offered or talking sees the new data. */
+  inCarInfo(parts: BodyPart[], headers: Record<string, string>): Promise<void> {
+    return this.chain.run(async () => {
+      if (!this.inCar || this.phase === 'done') return;
+      const pop = this.inCar.info(this.callId, parts, headers);
+      for (const a of this.agentId ? [this.agentId] : this.offeredTo) this.ctx.channel.inCarUpdate?.(a, this.callId, pop);
+      await Promise.resolve();
+    });
   }
 
   /** Ends a call no agent took (IVR hang-up, overflow goodbye): hangs up and writes the outcome. */
@@ -567,6 +628,7 @@ export class InboundCall implements CallSession {
       callback: this.callbackNumber !== undefined,
       externalLookup: this.externalLookup,
     });
+    if (this.inCar) pop.inCar = this.inCar.pop();
     if (late) {
       const update = late.then((card) => {
         for (const a of this.agentId ? [this.agentId] : this.offeredTo) this.ctx.channel.offerUpdate(a, this.callId, card);
@@ -674,6 +736,7 @@ export class InboundCall implements CallSession {
     this.connectedAt = now;
     this.ctx.metrics.callsAnswered.inc({ queue: this.queue.queueId });
     this.ctx.tally?.answered(this.queue, now - this.enqueuedAt, now);
+    this.inCar?.connected(this.callId, agentId);
     this.ctx.channel.connected(agentId, this.callId, now);
     this.draft.write({ status: 'connected', agentUsername: agentId, connectedAt: new Date(now), waitMs: now - this.enqueuedAt });
     this.recording = await this.ctx.recorder.record(this.callId, this.customerLeg ?? this.callerLeg, this.queue.storeId, now);
@@ -881,6 +944,7 @@ export class InboundCall implements CallSession {
   /** The session is over: its record is written; the customer's history has it; Redis forgets it. */
   private async done(): Promise<void> {
     this.clearTimers();
+    this.inCar?.ended(this.callId);
     this.rememberOnCustomer();
     this.ctx.forget(this);
   }

@@ -23,7 +23,25 @@ export interface CallOffered {
   source: CallSource;
   /** SIP headers of interest (lower-cased names), e.g. vehicle identity from an in-car terminal. */
   headers: Record<string, string>;
+  /** The INVITE's body parts other than the SDP (RFC 8147 NG eCall: the MSD, referenced from Call-Info). */
+  bodyParts?: BodyPart[];
   receivedAt: number;
+}
+
+/** A part of a SIP message body (multipart/mixed), e.g. application/emergencyCallData.eCall.MSD. */
+export interface BodyPart {
+  contentType: string;
+  /** Content-ID without the angle brackets, as Call-Info references it (cid:...). */
+  contentId?: string;
+  body: Uint8Array;
+}
+
+/** A SIP INFO on a live leg carrying data (an updated MSD), its body parts. */
+export interface LegInfo {
+  legId: LegId;
+  parts: BodyPart[];
+  headers: Record<string, string>;
+  at: number;
 }
 
 /** Why a leg ended, in the engine-neutral terms the call logic uses. */
@@ -90,6 +108,7 @@ export interface SwitchEvents {
   'recording.stopped': RecordingStopped;
   'leg.answered': { legId: LegId; at: number };
   'leg.dtmf': { legId: LegId; digit: string; at: number };
+  'leg.info': LegInfo;
   'leg.hangup': LegHangup;
   'leg.hold': LegHold;
   'switch.connection': { connected: boolean; reason?: string };

@@ -7,6 +7,7 @@ import { recordingPath } from '../recording-path';
 import {
   LegGoneError,
   MediaSetupError,
+  type BodyPart,
   type CallSource,
   type CollectOptions,
   type CollectResult,
@@ -154,7 +155,15 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
   }
 
   /** A caller dials in. The returned party rings until the application answers or rejects. */
-  placeCall(call: { from: string; to: string; source?: CallSource; headers?: Record<string, string>; /** The codecs the caller's offer lists (default: a usual PCMA/PCMU offer). */ codecs?: string[] }): SimParty {
+  placeCall(call: {
+    from: string;
+    to: string;
+    source?: CallSource;
+    headers?: Record<string, string>;
+    bodyParts?: BodyPart[];
+    /** The codecs the caller's offer lists (default: a usual PCMA/PCMU offer). */
+    codecs?: string[];
+  }): SimParty {
     const legId = this.newLegId('in');
     const source = call.source ?? 'trunk';
     const party = new SimParty({ legId, direction: 'inbound', from: call.from, to: call.to, source }, this, this.clock);
@@ -164,12 +173,19 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     }
     this.legs.set(legId, { party, state: 'offered', bridgedTo: undefined, holdMusic: false, input: new DigitInput(), ...(call.codecs ? { codecs: call.codecs } : {}) });
     const headers = Object.fromEntries(Object.entries(call.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-    const offered = { legId, from: call.from, to: call.to, source, headers, receivedAt: this.clock.now() };
+    const offered = { legId, from: call.from, to: call.to, source, headers, ...(call.bodyParts ? { bodyParts: call.bodyParts } : {}), receivedAt: this.clock.now() };
     // a caller who hung up at once never reaches the app (drachtio answers the CANCEL itself)
     queueMicrotask(() => {
       if (this.legs.has(legId)) this.emit('call.offered', offered);
     });
     return party;
+  }
+
+  /** The far end of a live leg sends a SIP INFO with these body parts (an in-car terminal's MSD update). */
+  sendInfo(legId: LegId, parts: BodyPart[], headers: Record<string, string> = {}): void {
+    if (!this.legs.has(legId)) return;
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    queueMicrotask(() => this.emit('leg.info', { legId, parts, headers: lower, at: this.clock.now() }));
   }
 
   /** Live legs (for inspection in tests and the capacity simulation). */
