@@ -3,7 +3,7 @@ import type { AgentService } from '../agents/agent-service';
 import type { CallCenter } from '../calls/call-center';
 import type { OutboundCampaign } from '../calls/outbound-call';
 import type { CustomerDirectory } from '../crm/screen-pop';
-import type { Clock, TimerHandle } from '../clock/clock';
+import { RealClock, type Clock, type TimerHandle } from '../clock/clock';
 import type { Logger } from '../log';
 import type { CampaignDoc, Models } from '../store/models';
 import type { Switch } from '../telephony/switch';
@@ -69,6 +69,11 @@ export class CampaignRunner {
   private readonly callbackTimers = new Map<string, TimerHandle>();
   private readonly ownerTimers = new Map<string, TimerHandle>();
   private takeoverTimer: TimerHandle | undefined;
+  /**
+   * Owner keys expire in Redis's real time, so their renewal and the look for orphans run on real
+   * time too, whatever clock the dialling runs on (a simulation's virtual clock).
+   */
+  private readonly wallClock = new RealClock();
   /** Leads held by agents in preview: agent → lead and the reservation's call id. */
   private readonly held = new Map<string, { campaignId: string; lead: DialLead; callId: string }>();
   private readonly ledger: RedisAbandonLedger;
@@ -192,7 +197,7 @@ export class CampaignRunner {
     const renew = (): void => {
       this.ownerTimers.set(
         campaignId,
-        this.d.clock.setTimer(`dialer:${campaignId}:owner`, OWNER_TTL_MS / 3, async () => {
+        this.wallClock.setTimer(`dialer:${campaignId}:owner`, OWNER_TTL_MS / 3, async () => {
           if (!this.running.has(campaignId) && !this.previews.has(campaignId)) {
             this.ownerTimers.delete(campaignId);
             await this.d.ownership.release(campaignId).catch((err: unknown) => this.d.log.warn({ err, campaignId }, 'campaign owner key not released'));
@@ -443,8 +448,8 @@ export class CampaignRunner {
 
   /** Looks for orphaned campaigns every TAKEOVER_EVERY_MS until stopAll. */
   private watchOrphans(): void {
-    this.d.clock.clearTimer(this.takeoverTimer);
-    this.takeoverTimer = this.d.clock.setTimer('dialer:takeover', TAKEOVER_EVERY_MS, async () => {
+    this.wallClock.clearTimer(this.takeoverTimer);
+    this.takeoverTimer = this.wallClock.setTimer('dialer:takeover', TAKEOVER_EVERY_MS, async () => {
       try {
         const adopted = await this.adoptOrphans();
         if (adopted.length > 0) this.d.log.info({ campaigns: adopted }, 'campaigns of a lost instance taken over here');
@@ -461,10 +466,11 @@ export class CampaignRunner {
    * take the campaigns over without waiting for the keys to expire.
    */
   async stopAll(): Promise<void> {
-    this.d.clock.clearTimer(this.takeoverTimer);
+    this.wallClock.clearTimer(this.takeoverTimer);
     this.takeoverTimer = undefined;
     for (const r of this.running.values()) r.engine.pause();
-    for (const t of [...this.callbackTimers.values(), ...this.ownerTimers.values()]) this.d.clock.clearTimer(t);
+    for (const t of this.callbackTimers.values()) this.d.clock.clearTimer(t);
+    for (const t of this.ownerTimers.values()) this.wallClock.clearTimer(t);
     this.callbackTimers.clear();
     this.ownerTimers.clear();
     const owned = new Set([...this.running.keys(), ...this.previews.keys()]);

@@ -3,7 +3,10 @@ import { eventually } from '../support/wait';
 import { startRealApp, type RealApp } from './app-process';
 import { realStackEnv } from './realstack-env';
 import { realStackIvrDir } from './ivr-line';
-import { sipp } from './sipp';
+import { killStraySipp, sipp } from './sipp';
+
+// a failed test leaves no SIPp behind holding its ports
+afterEach(killStraySipp);
 
 /**
  * The app (main.js) killed with SIGKILL in the middle of a conversation on the real stack: the caller's

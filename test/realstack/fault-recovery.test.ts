@@ -51,7 +51,7 @@ async function readyz(): Promise<{ status: number; body: Record<string, unknown>
 test('started before drachtio-server and FreeSWITCH are reachable, the app becomes ready once they are', async () => {
   const waiting = await eventually(async () => {
     const r = await readyz().catch(() => undefined);
-    return r && r.body.role === undefined && r.body.switch === 'down' ? r : undefined;
+    return r && r.body.role === 'leader' && r.body.switch === 'down' ? r : undefined;
   }, 'the app to run and wait for the switch', 60_000);
   expect(waiting.status).toBe(503);
   expect(Object.values(waiting.body.switchParts as Record<string, string>)).toEqual(['down', 'down']);

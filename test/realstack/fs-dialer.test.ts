@@ -6,7 +6,10 @@ import type { FsSwitch } from '../../src/telephony/freeswitch/fs-switch';
 import { Registrar } from '../../src/telephony/freeswitch/registrar';
 import { testServices } from '../support/test-app';
 import { realStackEnv, realStackSwitch } from './realstack-env';
-import { sipp } from './sipp';
+import { killStraySipp, sipp } from './sipp';
+
+// a failed test leaves no SIPp behind holding its ports
+afterEach(killStraySipp);
 
 /**
  * The adapter's outbound dialling on the real stack (what the dialer relies on), wired in-process like

@@ -8,7 +8,10 @@ import { callRecordOf } from './call-records';
 import { fsApi, fsChannelCount } from './fs-api';
 import { realStackIvrDir } from './ivr-line';
 import { realStackEnv } from './realstack-env';
-import { sipp } from './sipp';
+import { killStraySipp, sipp } from './sipp';
+
+// a failed test leaves no SIPp behind holding its ports
+afterEach(killStraySipp);
 
 /**
  * SIP that never leaves a caller hanging, on drachtio-server + FreeSWITCH with the app as production

@@ -9,8 +9,11 @@ import { startRealApp, type RealApp } from './app-process';
 import { realStackEnv } from './realstack-env';
 import { callRecordOf, recordingStopped } from './call-records';
 import { realStackIvrDir } from './ivr-line';
-import { sipp } from './sipp';
+import { killStraySipp, sipp } from './sipp';
 import { soxi } from './wav';
+
+// a failed test leaves no SIPp behind holding its ports
+afterEach(killStraySipp);
 
 /**
  * The whole app on drachtio-server + FreeSWITCH, started as production starts it (main.js configured
@@ -86,7 +89,10 @@ async function callerTalkingTo(agent: AgentClient, from: string, talkMs: number,
   const offer = agent.next<{ callId: string }>('call:offer', () => true, 20_000);
   const caller = sipp(keys === 'rfc2833' ? 'caller-ivr-dtmf.xml' : 'caller-ivr-sipinfo.xml', [...local, '-p', String(CALLER_PORT), '-s', '4008007777', '-key', 'caller', from, '-d', String(talkMs), drachtio]);
   const { callId } = await offer;
+  // the desk's call controls come alive with call:connected (the agent's state says talking a moment before)
+  const connected = agent.next<{ callId: string }>('call:connected', (c) => c.callId === callId, 15_000);
   expect((await agent.send('call:accept', { callId })).ok).toBe(true);
+  await connected;
   await agent.state('talking', 15_000);
   return { callId, caller };
 }

@@ -5,6 +5,14 @@ import path from 'node:path';
 import { findProjectRoot } from '../../src/util/project-root';
 
 let runs = 0;
+/** SIPp processes still running: a failed test must not leave them holding their ports for the next one. */
+const running = new Set<import('node:child_process').ChildProcess>();
+
+/** Kills every SIPp process this test file started that is still running (call it in afterEach). */
+export function killStraySipp(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
 
 /** What the customer phones say, spoken by espeak-ng into raw 8 kHz A-law (SIPp rtp_stream, 20 ms packets). */
 const SPOKEN: Record<string, string> = {
@@ -38,6 +46,8 @@ export function sipp(scenario: string, args: string[], timeoutMs = 60_000): { do
   const traceDir = process.env.SIPP_TRACE_DIR;
   const trace = traceDir ? ['-trace_msg', '-message_file', path.join(traceDir, `${path.basename(scenario, '.xml')}-${process.pid}-${++runs}.log`)] : [];
   const child = spawn('sipp', ['-sf', file, '-m', '1', '-nostdin', '-timeout', `${Math.ceil(timeoutMs / 1000)}s`, '-timeout_error', ...trace, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: audioDir() });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));

@@ -11,9 +11,12 @@ import { startAppOn, testServices, type TestAppOf } from '../support/test-app';
 import { callRecordOf, recordingStopped } from './call-records';
 import { realStackIvrDir } from './ivr-line';
 import { realStackEnv, realStackSwitch } from './realstack-env';
-import { sipp } from './sipp';
+import { killStraySipp, sipp } from './sipp';
 import { SipPhone } from '../support/sip-phone';
 import { rms, soxi } from './wav';
+
+// a failed test leaves no SIPp behind holding its ports
+afterEach(killStraySipp);
 
 /**
  * The agent desk in Chromium on the real stack: the agent logs in to the web app (/desk), its softphone
