@@ -31,8 +31,10 @@ export interface BoardPublisherDeps {
 export interface BoardPublisherStats {
   computations: number;
   storesSent: number;
-  /** Process CPU time spent computing boards, in microseconds (user + system). */
+  /** Process CPU time spent building and sending the boards (after the reads), in microseconds (user + system). */
   cpuMicros: number;
+  /** Wall time spent reading Redis and MongoDB for the boards, in total (ms). */
+  readMs: number;
   lastComputeMs: number;
 }
 
@@ -48,8 +50,10 @@ export class BoardPublisher {
   private running = false;
   private lastVersion = '';
   private lastFull = 0;
+  /** Compute at the next poll whatever the version says (the directory was read again). */
+  private forced = false;
   private readonly sent = new Map<string, { json: string; at: number }>();
-  private readonly s: BoardPublisherStats = { computations: 0, storesSent: 0, cpuMicros: 0, lastComputeMs: 0 };
+  private readonly s: BoardPublisherStats = { computations: 0, storesSent: 0, cpuMicros: 0, readMs: 0, lastComputeMs: 0 };
 
   constructor(private readonly d: BoardPublisherDeps) {}
 
@@ -75,10 +79,9 @@ export class BoardPublisher {
     return { ...this.s };
   }
 
-  /** Recompute at the next poll whatever the version says (a user or store changed). */
-  refreshSoon(): void {
-    this.lastFull = 0;
-    this.d.directory.invalidate();
+  /** Compute at the next poll whatever the version says (the directory has news). */
+  computeSoon(): void {
+    this.forced = true;
   }
 
   private arm(delayMs: number): void {
@@ -95,7 +98,8 @@ export class BoardPublisher {
   private async tick(): Promise<void> {
     const version = (await this.d.redis.get(this.d.counters.versionKey)) ?? '0';
     const real = Date.now();
-    if (version === this.lastVersion && real - this.lastFull < this.d.refreshMs) return;
+    if (version === this.lastVersion && real - this.lastFull < this.d.refreshMs && !this.forced) return;
+    this.forced = false;
     this.lastVersion = version;
     const full = real - this.lastFull >= this.d.refreshMs;
     if (full) this.lastFull = real;
@@ -105,7 +109,6 @@ export class BoardPublisher {
   /** Builds every store's board and sends those that changed (all of them with `all`). */
   async publish(all = false): Promise<void> {
     const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
     const now = this.d.clock.now();
     const day = this.d.counters.day(now);
     const queues = this.d.queues();
@@ -125,6 +128,8 @@ export class BoardPublisher {
       dir.people.map((p) => p.agentId),
       day,
     );
+    const tRead = performance.now();
+    const cpu0 = process.cpuUsage();
     const storeIds = new Set<string>([...dir.stores.map((s) => s.storeId), ...queues.flatMap((q) => (q.storeId ? [q.storeId] : [])), ...dir.people.flatMap((p) => p.storeIds)]);
     const names = new Map(dir.stores.map((s) => [s.storeId, s.name]));
     const liveRows = [...live.entries()];
@@ -159,6 +164,7 @@ export class BoardPublisher {
     const cpu = process.cpuUsage(cpu0);
     this.s.computations++;
     this.s.cpuMicros += cpu.user + cpu.system;
+    this.s.readMs += tRead - t0;
     this.s.lastComputeMs = performance.now() - t0;
     await pipe.exec();
   }
