@@ -20,6 +20,7 @@ import { LoginLimiter } from './auth/login-limiter';
 import { Principals } from './auth/principals';
 import { RefreshTokens } from './auth/refresh-tokens';
 import { CallCenter } from './calls/call-center';
+import { Assist, DEFAULT_ASSIST, type AssistSettings } from './assist/assist-module';
 import { CallCommands } from './calls/call-commands';
 import { CallRecorder } from './calls/call-recorder';
 import { CallRecordWriter } from './calls/call-record-writer';
@@ -33,6 +34,7 @@ import { RedisHealth } from './cluster/redis-health';
 import type { AppConfig, LoginLimits } from './config/env';
 import { ExternalCrm } from './crm/external-crm';
 import { CustomerDirectory } from './crm/screen-pop';
+import { CampaignOwnership } from './dialer/campaign-ownership';
 import { CampaignRunner } from './dialer/campaign-runner';
 import { DoNotCall } from './dialer/dnc';
 import { IvrDirectory } from './ivr/ivr-directory';
@@ -98,6 +100,8 @@ export interface AppOptions {
   sip?: { realm: string; wsUri: string | undefined };
   /** Time zone of the live board's day (its counters restart at local midnight); default Asia/Shanghai. */
   boardTimeZone?: string;
+  /** The in-car assistant: its queue, crash escalation time, caller id, vehicle header (defaults: DEFAULT_ASSIST). */
+  assist?: Partial<AssistSettings>;
   /** Count database and Redis round trips in flight (tests on a virtual clock settle on them: App.settle). */
   trackIo?: boolean;
   log: Logger;
@@ -163,6 +167,7 @@ interface Parts {
   configBus: ConfigBus;
   campaigns: CampaignRunner;
   accounts: AccountEvents;
+  assist: Assist;
   /** Set once the HTTP app is made (it needs the app itself). */
   httpApp: express.Express | undefined;
 }
@@ -221,6 +226,10 @@ export class App {
   }
   get writeback(): CrmWriteback | undefined {
     return this.p.writeback;
+  }
+  /** The in-car assistant (#15): devices, members, the call door. */
+  get assist(): Assist {
+    return this.p.assist;
   }
   get campaigns(): CampaignRunner {
     return this.p.campaigns;
@@ -306,6 +315,16 @@ export class App {
       const customers = new CustomerDirectory(models, redis, keys);
       const stores = new StoreDirectory(models);
       await stores.load();
+      const assist = await Assist.create(mongo, {
+        settings: { ...DEFAULT_ASSIST, ...o.assist },
+        storeName: (id) => stores.name(id) ?? id,
+        storeExists: (id) => stores.ids().has(id),
+        clock: o.clock,
+        log: log.child({ module: 'assist' }),
+        sw: o.sw,
+        realm: o.sip?.realm ?? 'dcc-cti',
+        secret: o.authSecret,
+      });
       const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };
       const reload = async (): Promise<void> => {
         await queueDirectory.load();
@@ -331,7 +350,7 @@ export class App {
       });
       // Desks and boards may be connected to any instance: an emit to an agent's or a store's room
       // reaches the sockets of every instance through a Redis stream.
-      io.adapter(createAdapter(redis, { streamName: `${o.redisNamespace}:socket.io`, maxLen: 20_000 }));
+      io.adapter(createAdapter(redis, { streamName: `${o.redisNamespace}:socket.io`, channelPrefix: `${o.redisNamespace}:socket.io`, sessionKeyPrefix: `${o.redisNamespace}:sio:session:`, maxLen: 20_000 }));
       peerSub = connectRedis(o.redisUrl, 'cc-peers', log.child({ module: 'redis-peers' }));
       const peers = new InstanceBus(redis, peerSub, o.redisNamespace, instances.id, log.child({ module: 'instance-bus' }));
       bus_ = peers;
@@ -343,6 +362,11 @@ export class App {
       const counting = boardCounting(redis, o.redisNamespace, boardTimeZone, inflight, log.child({ module: 'board' }));
       const agents = new AgentService(agentStore, gateway, () => o.clock.now(), log.child({ module: 'agents' }), counting.observeAgent);
       const records = new CallRecordWriter({ models, inflight, log: log.child({ module: 'call-records' }) });
+      metrics.onScrape(async () => {
+        metrics.callRecordWrites.set({ stage: 'asked' }, records.stats.asked);
+        metrics.callRecordWrites.set({ stage: 'sent' }, records.stats.sent);
+        await Promise.resolve();
+      });
       const live = new LiveCalls(redis, o.redisNamespace);
       const calls = new CallCenter({
         sw: o.sw,
@@ -368,13 +392,15 @@ export class App {
         storesUp: () => redis.status === 'ready' && mongo?.readyState === 1,
         archive,
         flowFor: (dialled) => routing.ivr?.forDialled(dialled),
+        inCar: assist.door(),
         storeCalendar: (storeId) => stores.calendar(storeId),
         lease: { ttlMs: upkeep.callLeaseMs, heartbeatMs: upkeep.heartbeatMs },
         log: log.child({ module: 'calls' }),
         tally: counting.tally,
       });
       const dnc = new DoNotCall(redis, o.redisNamespace);
-      const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, customers, dnc, log: log.child({ module: 'dialer' }) });
+      const ownership = new CampaignOwnership(redis, o.redisNamespace, instances.id, peers, log.child({ module: 'campaign-ownership' }));
+      const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, customers, dnc, ownership, log: log.child({ module: 'dialer' }) });
       const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs, orphanWrapUpMs: 0, health, unswept: (callId) => live.exists(callId) });
       const wrapUpFor = async (queueId: string | undefined): Promise<{ dispositionCodes: string[]; wrapUpMs: number }> => {
         if (queueId?.startsWith('campaign:')) {
@@ -449,7 +475,11 @@ export class App {
         counters: counting.counters,
       });
       const boardPublisher = boardParts.publisher;
-      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, peers, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, boardPublisher, boardRedis, server, io, writeback, relay, archive, configBus, campaigns, accounts, httpApp: undefined };
+      assist.onEscalation(async (a) => {
+        const supervisors = await models.User.find({ roles: 'supervisor', storeIds: a.storeId, active: { $ne: false } }, { username: 1 }).lean();
+        board.assistAlert(supervisors.map((u) => u.username), a);
+      });
+      const parts: Parts = { assist, redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, peers, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, boardPublisher, boardRedis, server, io, writeback, relay, archive, configBus, campaigns, accounts, httpApp: undefined };
       const app = new App(o, parts);
       App.readAtScrape(parts, o.sw);
       parts.httpApp = createHttpApp({
@@ -477,6 +507,7 @@ export class App {
         agentUiDir: agentUiDir(o.projectRoot),
         desk: { clock: o.clock, agents, notReadyReasons: [...(o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS)] },
         sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
+        extraRoutes: [assist.routes(calls)],
         log: log.child({ module: 'http' }),
       });
       server.on('request', parts.httpApp);

@@ -7,6 +7,7 @@ import { ChildServiceError, type ChildService } from './embedded/child-service';
 import { startEmbeddedFerretDb, startEmbeddedRedis } from './embedded/embedded-stores';
 import { createLogger, type Logger } from './log';
 import { seedDemoData } from './seed/demo-seed';
+import { seedAssistDemo } from './assist/assist-seed';
 import { FlowError } from './ivr/flow-loader';
 import { PromptCatalogError } from './ivr/prompt-catalog';
 import { makeSwitch, type MadeSwitch } from './telephony/make-switch';
@@ -107,9 +108,14 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
       metrics,
       metricsToken: config.metricsToken,
       sip: config.sip,
+      assist: config.switch.kind === 'freeswitch' ? { vinHeader: config.switch.sources.vehicleHeader } : {},
       log,
     });
     if (config.demoSeed) await seedDemoData(app.models, clock.now(), log);
+    if (config.demoSeed) {
+      await seedAssistDemo(app.models, app.assist.models, config.sip.realm, clock.now());
+      await app.assist.loadSites();
+    }
     await app.reloadRouting(); // checks every IVR flow against the queues and stores; a bad file stops here, naming it
     log.info({ flows: app.ivr?.flows.map((f) => `${f.id} (${f.numbers.join(', ')})`) }, 'IVR flows loaded');
     const address = await app.listen();

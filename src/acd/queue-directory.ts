@@ -25,6 +25,8 @@ export interface QueueConfig {
   wrapUpExtendMaxMs: number;
   /** The agent must save an outcome before leaving wrap-up (the wrap-up timer does not make them ready). */
   requireDisposition: boolean;
+  /** false: deactivated; dialled numbers no longer route to it. */
+  active: boolean;
   /** Service-level target and thresholds (default 80/20, short abandons under 5 s). */
   serviceLevel: SlTarget;
 }
@@ -62,6 +64,7 @@ export class QueueDirectory {
           callbackKey: d.callbackKey ?? undefined,
           wrapUpExtendMaxMs: d.wrapUpExtendMaxMs,
           requireDisposition: d.requireDisposition,
+          active: d.active !== false,
           serviceLevel: {
             target: d.serviceLevel?.target ?? DEFAULT_SL.target,
             thresholdSec: d.serviceLevel?.thresholdSec ?? DEFAULT_SL.thresholdSec,
@@ -84,8 +87,9 @@ export class QueueDirectory {
   /** The queue whose numbers include the dialled number; else the first queue defined. */
   forDialled(to: string): QueueConfig | undefined {
     const digits = to.replace(/[^0-9]/g, '');
-    for (const q of this.byId.values()) if (q.numbers.some((n) => n.replace(/[^0-9]/g, '') === digits)) return q;
-    return this.byId.values().next().value;
+    const active = [...this.byId.values()].filter((q) => q.active);
+    for (const q of active) if (q.numbers.some((n) => n.replace(/[^0-9]/g, '') === digits)) return q;
+    return active[0];
   }
 }
 

@@ -10,7 +10,7 @@ import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import type { MonitorMode } from '../telephony/switch';
 import { bindCommands } from './socket-commands';
-import { boardCommands } from '../shared/board-events';
+import { boardCommands, type AssistAlert } from '../shared/board-events';
 import { refusal } from './refusal';
 import { detach } from '../util/detach';
 import type { ForceState } from '../supervisor/force-state';
@@ -93,6 +93,11 @@ export class BoardGateway implements MonitorNotices {
     this.active = true;
     this.d.calls.setMonitorNotices(this);
     this.arm();
+  }
+
+  /** An in-car crash nobody answered in time: the store's supervisors see it on their board at once. */
+  assistAlert(usernames: readonly string[], alert: AssistAlert): void {
+    for (const u of usernames) this.nsp.to(userRoom(u)).emit('assist:alert', alert);
   }
 
   monitorState(supervisorId: string, callId: string, state: { mode: MonitorMode } | { ended: string }): void {

@@ -96,11 +96,23 @@ export interface StoreBoard {
   voicemailsWaiting: number;
 }
 
+export interface AssistAlert {
+  callId: string;
+  vin: string;
+  storeId: string;
+  memberName: string;
+  waitedMs: number;
+  position: { lat: number; lon: number } | null;
+  emergencyContact: string | null;
+}
+
 export interface BoardServerEvents {
   'board:store': (b: StoreBoard) => void;
   'campaigns:live': (v: { at: number; campaigns: Record<string, unknown>[] }) => void;
   'calls:live': (v: { at: number; calls: LiveCallView[] }) => void;
   'monitor:state': (s: { callId: string } & ({ mode: MonitorMode } | { ended: string })) => void;
+  /** An automatic crash (in-car call) nobody answered in time (#15). */
+  'assist:alert': (a: AssistAlert) => void;
 }
 
 const callRef = z.strictObject({ callId: z.uuid() });
