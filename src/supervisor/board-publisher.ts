@@ -5,7 +5,7 @@ import type { LiveCalls } from '../calls/live-calls';
 import type { Clock } from '../clock/clock';
 import type { Logger } from '../log';
 import type { StoreBoard } from '../shared/board-events';
-import type { BoardCounters } from './board-counters';
+import type { AgentDayTimes, BoardCounters } from './board-counters';
 import type { BoardDirectory } from './board-directory';
 import { storeBoard } from './board-snapshot';
 
@@ -50,6 +50,8 @@ export class BoardPublisher {
   private running = false;
   private lastVersion = '';
   private lastFull = 0;
+  /** Agents' time in state today (occupancy), read again at most every refreshMs: it needs no sub-second freshness. */
+  private times: { at: number; day: string; ids: number; value: Map<string, AgentDayTimes> } | undefined;
   /** Compute at the next poll whatever the version says (the directory was read again). */
   private forced = false;
   private readonly sent = new Map<string, { json: string; at: number }>();
@@ -124,10 +126,7 @@ export class BoardPublisher {
     const known = new Set(dir0.people.map((p) => p.agentId));
     const stranger = [...statuses].some(([id, s]) => s.state !== 'logged_out' && !known.has(id));
     const dir = stranger ? await this.d.directory.get(Date.now(), true) : dir0;
-    const times = await this.d.counters.agentTimes(
-      dir.people.map((p) => p.agentId),
-      day,
-    );
+    const times = await this.agentTimes(dir.people.map((p) => p.agentId), day);
     const tRead = performance.now();
     const cpu0 = process.cpuUsage();
     const storeIds = new Set<string>([...dir.stores.map((s) => s.storeId), ...queues.flatMap((q) => (q.storeId ? [q.storeId] : [])), ...dir.people.flatMap((p) => p.storeIds)]);
@@ -167,6 +166,14 @@ export class BoardPublisher {
     this.s.readMs += tRead - t0;
     this.s.lastComputeMs = performance.now() - t0;
     await pipe.exec();
+  }
+
+  private async agentTimes(ids: string[], day: string): Promise<Map<string, AgentDayTimes>> {
+    const t = this.times;
+    if (t && t.day === day && t.ids === ids.length && Date.now() - t.at < this.d.refreshMs) return t.value;
+    const value = await this.d.counters.agentTimes(ids, day);
+    this.times = { at: Date.now(), day, ids: ids.length, value };
+    return value;
   }
 
   /** The last boards sent for these stores (for a board that just connected). */

@@ -6,7 +6,7 @@ import { dayOf } from '../../src/supervisor/board-day';
 const T0 = Date.UTC(2026, 0, 5, 1, 0, 0); // 09:00 in Shanghai
 
 function queue(queueId: string, target = 0.8): QueueConfig {
-  return { queueId, name: queueId, storeId: 's1', numbers: [], greetingPrompt: 'welcome', offerTimeoutMs: 15_000, wrapUpMs: 60_000, strategy: 'longest_idle', maxWaitMs: undefined, overflow: undefined, preferredWaitMs: 0, dispositionCodes: [], announceEveryMs: undefined, callbackKey: undefined, wrapUpExtendMaxMs: 0, requireDisposition: false, serviceLevel: { ...DEFAULT_SL, target } };
+  return { queueId, name: queueId, storeId: 's1', numbers: [], greetingPrompt: 'welcome', offerTimeoutMs: 15_000, wrapUpMs: 60_000, strategy: 'longest_idle', maxWaitMs: undefined, overflow: undefined, preferredWaitMs: 0, dispositionCodes: [], announceEveryMs: undefined, callbackKey: undefined, wrapUpExtendMaxMs: 0, requireDisposition: false, active: true, serviceLevel: { ...DEFAULT_SL, target } };
 }
 
 function inputs(over: Partial<BoardInputs>): BoardInputs {
