@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Redis from 'ioredis';
 import { freePort } from '../src/embedded/free-port';
 import { BotDesk, BotLedger } from '../test/support/bot-desk';
 import { api, createUser, kill, login, openDatabase, startServer, waitReady, type Running } from '../test/support/server-process';
@@ -16,7 +17,8 @@ import { benchStores, percentile } from './support';
  *   the instances' CPU seconds per 1,000 calls, their RSS, event-loop lag p99 (prom-client), and the
  *   call record round trips per call (asked and sent after coalescing).
  * Env: BENCH_RATES (calls/s, default 10,20,40), BENCH_SECONDS per rate (default 15), BENCH_AGENTS
- * (default 120), BENCH_TALK_MS (default 2000), BENCH_INSTANCES (default 1,3).
+ * (default 120), BENCH_TALK_MS (default 2000), BENCH_INSTANCES (default 1,3), BENCH_NODE_OPTIONS (given to the
+ * instances, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
  */
 const RATES = (process.env.BENCH_RATES ?? '10,20,40').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -52,7 +54,7 @@ async function scrape(s: Running): Promise<Map<string, number>> {
 
 async function runShape(n: number, stores: { redisUrl: string; mongodbUri: string }, dir: string): Promise<void> {
   const id = randomBytes(4).toString('hex');
-  const env = { SWITCH: 'sim', REDIS_URL: stores.redisUrl, MONGODB_URI: `${stores.mongodbUri.replace(/\/[^/?]*(\?|$)/, `/load_${id}$1`)}`, REDIS_PREFIX: `ld${id}`, AUTH_SECRET: randomBytes(24).toString('hex'), METRICS_TOKEN, LOG_LEVEL: 'warn' };
+  const env = { SWITCH: 'sim', REDIS_URL: stores.redisUrl, MONGODB_URI: `${stores.mongodbUri.replace(/\/[^/?]*(\?|$)/, `/load_${id}$1`)}`, REDIS_PREFIX: `ld${id}`, AUTH_SECRET: randomBytes(24).toString('hex'), METRICS_TOKEN, LOG_LEVEL: 'warn', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) };
   const db = await openDatabase(env.MONGODB_URI);
   await db.models.Queue.create({ queueId: 'ld', name: '呼入', storeId: 'sh-pudong', numbers: [NUMBER], wrapUpMs: 30_000 });
   const agents = Array.from({ length: AGENTS }, (_, i) => `ld-${i}`);
@@ -72,7 +74,11 @@ async function runShape(n: number, stores: { redisUrl: string; mongodbUri: strin
     }
     const token = await login(servers[0]?.url as string, agents[0] as string, `pw-${agents[0]}`);
     let seq = 0;
+    const redis = new Redis(stores.redisUrl);
+    const redisCommands = async (): Promise<number> => Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+    const redisMemory = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) / 1048576;
     for (const rate of RATES) {
+      const commands0 = await redisCommands();
       const cpu0 = servers.map((s) => cpuSeconds(s.proc.pid as number));
       const writes0 = await Promise.all(servers.map(scrape));
       const placedAt = new Map<string, number>();
@@ -97,9 +103,12 @@ async function runShape(n: number, stores: { redisUrl: string; mongodbUri: strin
       await Promise.all(posts);
       // let the last calls be offered and finish
       await new Promise((r) => setTimeout(r, 10_000 + TALK_MS));
+      const froms = [...placedAt.keys()].flatMap((f) => [f, `+86${f}`]);
+      const commands = (await redisCommands()) - commands0;
+      if (process.env.BENCH_COMMANDSTATS) console.log((await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_')).map((l) => l.replace(/,usec=.*$/, '')).join(' '));
       const cpu = servers.reduce((sum, s, i) => sum + cpuSeconds(s.proc.pid as number) - (cpu0[i] as number), 0);
       const writes1 = await Promise.all(servers.map(scrape));
-      const records = await db.models.CallRecord.find({ from: { $in: [...placedAt.keys()].flatMap((f) => [f, `+86${f}`]) } }, { _id: 1, from: 1, connectedAt: 1 }).lean();
+      const records = await db.models.CallRecord.find({ from: { $in: froms } }, { _id: 1, from: 1, connectedAt: 1 }).lean();
       const latencies: number[] = [];
       let offered = 0;
       for (const r of records) {
@@ -121,6 +130,11 @@ async function runShape(n: number, stores: { redisUrl: string; mongodbUri: strin
       const bound = (q: number): string => buckets[counts.findIndex((c) => c >= q * all)] ?? '?';
       const lag = Math.max(...writes1.map((w) => w.get('lagP99') ?? 0));
       const rss = servers.map((s) => rssMiB(s.proc.pid as number).toFixed(0)).join('/');
+      // the next rate starts on an idle system: every call of this one ended (or a minute passed)
+      for (let waited = 0; waited < 60_000; waited += 1000) {
+        if ((await db.models.CallRecord.countDocuments({ from: { $in: froms }, status: { $ne: 'ended' } })) === 0) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
       console.log(
         [
           `instances ${n}`,
@@ -134,10 +148,13 @@ async function runShape(n: number, stores: { redisUrl: string; mongodbUri: strin
           `CPU-s/1000 calls ${((cpu / Math.max(1, total)) * 1000).toFixed(1)}`,
           `RSS MiB ${rss}`,
           `loop lag p99 ${(lag * 1000).toFixed(1)} ms`,
+          `Redis commands/call ${(commands / Math.max(1, total)).toFixed(0)}`,
+          `Redis MiB ${(await redisMemory()).toFixed(1)}`,
           `record writes/call asked ${(asked / Math.max(1, total)).toFixed(2)} sent ${(sent / Math.max(1, total)).toFixed(2)}`,
         ].join(' | '),
       );
     }
+    redis.disconnect();
   } finally {
     for (const b of bots) b.close();
     for (const s of servers) await kill(s, 'SIGTERM').catch(() => undefined);

@@ -63,7 +63,7 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
   try {
     // The embedded servers belong to one server per data folder (a second would stop them under the first).
     if (!config.redisUrl || !config.mongodbUri) releaseLock = acquireInstanceLock(config.varDir).release;
-    const embedded = { varDir: config.varDir, projectRoot: config.projectRoot, binaries: config.binaries, log: log.child({ module: 'embedded' }) };
+    const embedded = { varDir: config.varDir, projectRoot: config.projectRoot, binaries: config.binaries, dbBackend: config.embeddedDbBackend, log: log.child({ module: 'embedded' }) };
     let redisUrl = config.redisUrl;
     if (!redisUrl) {
       const r = await startEmbeddedRedis(embedded);
@@ -73,7 +73,7 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
     let mongodbUri = config.mongodbUri;
     if (!mongodbUri) {
       const f = await startEmbeddedFerretDb(embedded, 'dcc');
-      children.push(f.service);
+      children.push(...f.services);
       mongodbUri = f.uri;
     }
     if (stopping) return;

@@ -56,6 +56,8 @@ const schema = z
     MONGODB_URI: mongoUri.optional(),
     REDIS_SERVER_BIN: z.string().min(1).optional(),
     FERRETDB_BIN: z.string().min(1).optional(),
+    POSTGRES_BIN_DIR: z.string().min(1).optional(),
+    EMBEDDED_DB_BACKEND: z.enum(['postgresql', 'sqlite'], { error: 'must be postgresql or sqlite' }).default('postgresql'),
     AUTH_SECRET: secret('AUTH_SECRET').optional(),
     AUTH_TOKEN_TTL_MS: positiveMs('AUTH_TOKEN_TTL_MS', 15 * 60 * 1000),
     AUTH_REFRESH_TTL_MS: positiveMs('AUTH_REFRESH_TTL_MS', 12 * 3600 * 1000),
@@ -96,6 +98,8 @@ const schema = z
     IVR_DIR: z.string().min(1).optional(),
     ESL_LISTEN_ADDRESS: z.string().min(1).default('127.0.0.1'),
     ESL_ADVERTISED_ADDRESS: z.string().min(1).optional(),
+    ESL_LISTEN_PORT: z.coerce.number({ error: 'ESL_LISTEN_PORT must be a TCP port' }).int().min(1).max(65535, 'ESL_LISTEN_PORT must be a TCP port').optional(),
+    ESL_ADVERTISED_PORT: z.coerce.number({ error: 'ESL_ADVERTISED_PORT must be a TCP port' }).int().min(1).max(65535, 'ESL_ADVERTISED_PORT must be a TCP port').optional(),
     FREESWITCH_SOUND_DIR: z.string().min(1).default('/usr/local/freeswitch/sounds'),
     FREESWITCH_RECORDINGS_DIR: z.string().min(1).default('/usr/local/freeswitch/recordings'),
     HOLD_MUSIC: z.string().min(1).default('music/hold.wav'),
@@ -158,14 +162,16 @@ export interface AppConfig {
   ivrDir: string;
   /** Prefix of every Redis key of this deployment (several deployments may share one Redis). */
   redisPrefix: string;
-  binaries: { redisServer: string | undefined; ferretdb: string | undefined };
+  binaries: { redisServer: string | undefined; ferretdb: string | undefined; postgresBinDir: string | undefined };
+  /** What the embedded FerretDB stores its data in (when MONGODB_URI is not set). */
+  embeddedDbBackend: 'postgresql' | 'sqlite';
   auth: { secret: string | undefined; tokenTtlMs: number; refreshTtlMs: number; loginLimits: LoginLimits };
   switch:
     | { kind: 'sim'; seed: number }
     | {
         kind: 'freeswitch';
         drachtio: { host: string; port: number; secret: string };
-        freeswitch: { host: string; port: number; secret: string; eslListenAddress: string; eslAdvertisedAddress: string | undefined; heartbeatTimeoutMs: number; mediaConnectTimeoutMs: number };
+        freeswitch: { host: string; port: number; secret: string; eslListenAddress: string; eslAdvertisedAddress: string | undefined; eslListenPort?: number; eslAdvertisedPort?: number; heartbeatTimeoutMs: number; mediaConnectTimeoutMs: number };
         admission: AdmissionLimits;
         soundDir: string;
         recordingsDir: string;
@@ -227,7 +233,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     mongodbUri: e.MONGODB_URI,
     redisPrefix: e.REDIS_PREFIX,
     ivrDir: path.resolve(e.IVR_DIR ?? path.join(PROJECT_ROOT, 'ivr')),
-    binaries: { redisServer: e.REDIS_SERVER_BIN, ferretdb: e.FERRETDB_BIN },
+    binaries: { redisServer: e.REDIS_SERVER_BIN, ferretdb: e.FERRETDB_BIN, postgresBinDir: e.POSTGRES_BIN_DIR },
+    embeddedDbBackend: e.EMBEDDED_DB_BACKEND,
     auth: {
       secret: e.AUTH_SECRET,
       tokenTtlMs: e.AUTH_TOKEN_TTL_MS,
@@ -240,7 +247,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         : {
             kind: 'freeswitch',
             drachtio: { host: e.DRACHTIO_HOST ?? '', port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET ?? '' },
-            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '', eslListenAddress: e.ESL_LISTEN_ADDRESS, eslAdvertisedAddress: e.ESL_ADVERTISED_ADDRESS, heartbeatTimeoutMs: e.FREESWITCH_HEARTBEAT_TIMEOUT_MS, mediaConnectTimeoutMs: e.MEDIA_CONNECT_TIMEOUT_MS },
+            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '', eslListenAddress: e.ESL_LISTEN_ADDRESS, eslAdvertisedAddress: e.ESL_ADVERTISED_ADDRESS, ...(e.ESL_LISTEN_PORT ? { eslListenPort: e.ESL_LISTEN_PORT } : {}), ...(e.ESL_ADVERTISED_PORT ? { eslAdvertisedPort: e.ESL_ADVERTISED_PORT } : {}), heartbeatTimeoutMs: e.FREESWITCH_HEARTBEAT_TIMEOUT_MS, mediaConnectTimeoutMs: e.MEDIA_CONNECT_TIMEOUT_MS },
             admission: { maxCallsPerSecond: e.ADMISSION_MAX_CPS, maxChannels: e.ADMISSION_MAX_CHANNELS, minIdleCpu: e.ADMISSION_MIN_IDLE_CPU, maxPendingConnects: e.ADMISSION_MAX_PENDING, retryAfterSeconds: e.ADMISSION_RETRY_AFTER_S },
             soundDir: e.FREESWITCH_SOUND_DIR,
             recordingsDir: e.FREESWITCH_RECORDINGS_DIR,

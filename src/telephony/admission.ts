@@ -17,7 +17,7 @@ export interface AdmissionLimits {
   retryAfterSeconds: number;
 }
 
-export const DEFAULT_ADMISSION: AdmissionLimits = { maxCallsPerSecond: 25, maxChannels: 0, minIdleCpu: 10, maxPendingConnects: 40, retryAfterSeconds: 5 };
+export const DEFAULT_ADMISSION: AdmissionLimits = { maxCallsPerSecond: 25, maxChannels: 0, minIdleCpu: 0, maxPendingConnects: 40, retryAfterSeconds: 5 };
 
 /** What is known of the media server and the adapter now. */
 export interface LiveFigures {

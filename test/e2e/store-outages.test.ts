@@ -93,7 +93,7 @@ test('Redis restarted in the middle of a conversation: the call goes on, ends, w
 
 test('the MongoDB-wire server stopped for 60 s: the call record is written when it is back; meanwhile new callers ring 8 s and are refused, outcomes are refused with a clear error', async () => {
   const ferret = await startEmbeddedFerretDb({ varDir: tempDir('ferret'), projectRoot: findProjectRoot(), binaries: { redisServer: undefined, ferretdb: process.env.FERRETDB_BIN }, log }, 'outage');
-  services.push(ferret.service);
+  services.push(...ferret.services);
   const db = await seed(ferret.uri);
   const prefix = `mo${randomBytes(3).toString('hex')}`;
   const { s, agent, token } = await serve({ REDIS_URL: testServices().redisUrl, REDIS_PREFIX: prefix, MONGODB_URI: ferret.uri });

@@ -28,11 +28,12 @@ export function hangupCauseForFs(fsCause: string | undefined): HangupCause {
     case 'INCOMPATIBLE_DESTINATION':
     case 'BEARERCAPABILITY_NOTIMPL':
       return 'incompatible_destination';
+    case 'NORMAL_TEMPORARY_FAILURE':
+    case 'SWITCH_CONGESTION':
+      return 'temporary_failure';
     case 'DESTINATION_OUT_OF_ORDER':
     case 'NETWORK_OUT_OF_ORDER':
-    case 'NORMAL_TEMPORARY_FAILURE':
     case 'RECOVERY_ON_TIMER_EXPIRE':
-    case 'SWITCH_CONGESTION':
       return 'network_failure';
     default:
       return 'normal_clearing';

@@ -61,6 +61,9 @@ export interface FsSwitchOptions {
     eslListenAddress: string;
     /** Address FreeSWITCH is told to connect back to, when it differs (NAT, containers). */
     eslAdvertisedAddress?: string;
+    /** Port of that listener (default: any free one), and the port FreeSWITCH is told when it differs. */
+    eslListenPort?: number;
+    eslAdvertisedPort?: number;
   };
   /** The prompt folder as FreeSWITCH sees it (freeswitch/sounds mounted there). */
   soundDir: string;
@@ -197,7 +200,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     const attempt = ++this.mediaAttempt;
     const f = this.o.freeswitch;
     this.mrf
-      .connect({ address: f.host, port: f.port, secret: f.secret, listenAddress: f.eslListenAddress, ...(f.eslAdvertisedAddress ? { advertisedAddress: f.eslAdvertisedAddress } : {}) })
+      .connect({ address: f.host, port: f.port, secret: f.secret, listenAddress: f.eslListenAddress, ...(f.eslAdvertisedAddress ? { advertisedAddress: f.eslAdvertisedAddress } : {}), ...(f.eslListenPort ? { listenPort: f.eslListenPort } : {}), ...(f.eslAdvertisedPort ? { advertisedPort: f.eslAdvertisedPort } : {}) })
       .then((ms) => {
         this.mediaConnecting = false;
         if (this.stopping) return ms.disconnect();
@@ -380,6 +383,8 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       this.log.warn({ address, reason: verdict.reason }, 'INVITE refused');
       return void res.send(verdict.refuse, verdict.reason, {});
     }
+    // drachtio passed on a CANCEL before this handler ran: it has answered 487 already
+    if ((req as Srf.SrfRequest & { canceled?: boolean }).canceled) return;
     const admission = this.admit();
     if (!admission.admit) {
       this.log.warn({ address, reason: admission.reason, refused: this.admission.refused }, 'INVITE refused: above the admission ceiling');

@@ -113,6 +113,10 @@ export async function openChannel(srf: Srf, ms: Mrf.MediaServer, clock: Clock, r
     }
     const dialog = fsDialog;
     pending.dialog = dialog;
+    // FreeSWITCH ends the channel before its event socket came (it could not connect back): fail now
+    dialog.on('destroy', () => {
+      if (!endpoint) fail(new ChannelSetupError('failed', 'FreeSWITCH ended the channel before its event socket connected'));
+    });
     return await new Promise<Mrf.Endpoint>((resolve, reject) => {
       rejectReady = reject;
       const produce = (conn: unknown): void => {
