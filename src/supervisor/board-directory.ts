@@ -23,6 +23,8 @@ export class BoardDirectory {
   constructor(
     private readonly models: Models,
     private readonly maxAgeMs: number,
+    /** Told when a background read brought a new view (the boards are computed again). */
+    private readonly onRead: () => void = () => undefined,
   ) {}
 
   /** Forget what was read (a user or store changed). */
@@ -30,9 +32,24 @@ export class BoardDirectory {
     this.view = undefined;
   }
 
-  /** With `stale` (someone unknown is logged in), read again if the last read is older than a second. */
+  /**
+   * The last view read; a stale one is served while a new read runs in the background (a busy
+   * database never holds up the board). With `stale` (someone unknown is logged in), read again if
+   * the last read is older than a second. The first call waits for the read.
+   */
   async get(now: number, stale = false): Promise<BoardDirectoryView> {
-    if (this.view && now - this.readAt < (stale ? 1000 : this.maxAgeMs)) return this.view;
+    const due = !this.view || now - this.readAt >= (stale ? 1000 : this.maxAgeMs);
+    if (due && !this.reading) {
+      this.reading = this.read(now).finally(() => (this.reading = undefined));
+      this.reading.catch(() => undefined); // a failed background read keeps the last view; the next call tries again
+    }
+    if (this.view) return this.view;
+    return this.reading as Promise<BoardDirectoryView>;
+  }
+
+  private reading: Promise<BoardDirectoryView> | undefined;
+
+  private async read(now: number): Promise<BoardDirectoryView> {
     const [stores, users, teams, voicemails] = await Promise.all([
       this.models.Store.find({}, { name: 1 }).lean(),
       this.models.User.find({ roles: { $in: CALL_TAKING }, active: { $ne: false } }, { username: 1, displayName: 1, storeIds: 1, queueIds: 1 }).lean(),
@@ -49,6 +66,7 @@ export class BoardDirectory {
       voicemails: vm,
     };
     this.readAt = now;
+    this.onRead();
     return this.view;
   }
 }

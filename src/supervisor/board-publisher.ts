@@ -5,7 +5,7 @@ import type { LiveCalls } from '../calls/live-calls';
 import type { Clock } from '../clock/clock';
 import type { Logger } from '../log';
 import type { StoreBoard } from '../shared/board-events';
-import type { BoardCounters } from './board-counters';
+import type { AgentDayTimes, BoardCounters } from './board-counters';
 import type { BoardDirectory } from './board-directory';
 import { storeBoard } from './board-snapshot';
 
@@ -31,8 +31,10 @@ export interface BoardPublisherDeps {
 export interface BoardPublisherStats {
   computations: number;
   storesSent: number;
-  /** Process CPU time spent computing boards, in microseconds (user + system). */
+  /** Process CPU time spent building and sending the boards (after the reads), in microseconds (user + system). */
   cpuMicros: number;
+  /** Wall time spent reading Redis and MongoDB for the boards, in total (ms). */
+  readMs: number;
   lastComputeMs: number;
 }
 
@@ -48,8 +50,12 @@ export class BoardPublisher {
   private running = false;
   private lastVersion = '';
   private lastFull = 0;
+  /** Agents' time in state today (occupancy), read again at most every refreshMs: it needs no sub-second freshness. */
+  private times: { at: number; day: string; ids: number; value: Map<string, AgentDayTimes> } | undefined;
+  /** Compute at the next poll whatever the version says (the directory was read again). */
+  private forced = false;
   private readonly sent = new Map<string, { json: string; at: number }>();
-  private readonly s: BoardPublisherStats = { computations: 0, storesSent: 0, cpuMicros: 0, lastComputeMs: 0 };
+  private readonly s: BoardPublisherStats = { computations: 0, storesSent: 0, cpuMicros: 0, readMs: 0, lastComputeMs: 0 };
 
   constructor(private readonly d: BoardPublisherDeps) {}
 
@@ -75,10 +81,9 @@ export class BoardPublisher {
     return { ...this.s };
   }
 
-  /** Recompute at the next poll whatever the version says (a user or store changed). */
-  refreshSoon(): void {
-    this.lastFull = 0;
-    this.d.directory.invalidate();
+  /** Compute at the next poll whatever the version says (the directory has news). */
+  computeSoon(): void {
+    this.forced = true;
   }
 
   private arm(delayMs: number): void {
@@ -95,7 +100,8 @@ export class BoardPublisher {
   private async tick(): Promise<void> {
     const version = (await this.d.redis.get(this.d.counters.versionKey)) ?? '0';
     const real = Date.now();
-    if (version === this.lastVersion && real - this.lastFull < this.d.refreshMs) return;
+    if (version === this.lastVersion && real - this.lastFull < this.d.refreshMs && !this.forced) return;
+    this.forced = false;
     this.lastVersion = version;
     const full = real - this.lastFull >= this.d.refreshMs;
     if (full) this.lastFull = real;
@@ -105,7 +111,6 @@ export class BoardPublisher {
   /** Builds every store's board and sends those that changed (all of them with `all`). */
   async publish(all = false): Promise<void> {
     const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
     const now = this.d.clock.now();
     const day = this.d.counters.day(now);
     const queues = this.d.queues();
@@ -121,10 +126,9 @@ export class BoardPublisher {
     const known = new Set(dir0.people.map((p) => p.agentId));
     const stranger = [...statuses].some(([id, s]) => s.state !== 'logged_out' && !known.has(id));
     const dir = stranger ? await this.d.directory.get(Date.now(), true) : dir0;
-    const times = await this.d.counters.agentTimes(
-      dir.people.map((p) => p.agentId),
-      day,
-    );
+    const times = await this.agentTimes(dir.people.map((p) => p.agentId), day);
+    const tRead = performance.now();
+    const cpu0 = process.cpuUsage();
     const storeIds = new Set<string>([...dir.stores.map((s) => s.storeId), ...queues.flatMap((q) => (q.storeId ? [q.storeId] : [])), ...dir.people.flatMap((p) => p.storeIds)]);
     const names = new Map(dir.stores.map((s) => [s.storeId, s.name]));
     const liveRows = [...live.entries()];
@@ -159,8 +163,17 @@ export class BoardPublisher {
     const cpu = process.cpuUsage(cpu0);
     this.s.computations++;
     this.s.cpuMicros += cpu.user + cpu.system;
+    this.s.readMs += tRead - t0;
     this.s.lastComputeMs = performance.now() - t0;
     await pipe.exec();
+  }
+
+  private async agentTimes(ids: string[], day: string): Promise<Map<string, AgentDayTimes>> {
+    const t = this.times;
+    if (t && t.day === day && t.ids === ids.length && Date.now() - t.at < this.d.refreshMs) return t.value;
+    const value = await this.d.counters.agentTimes(ids, day);
+    this.times = { at: Date.now(), day, ids: ids.length, value };
+    return value;
   }
 
   /** The last boards sent for these stores (for a board that just connected). */

@@ -48,13 +48,14 @@ export function boardServices(d: {
   emit: (board: StoreBoard) => void;
   log: Logger;
 }): { publisher: BoardPublisher; force: ForceState } {
-  const publisher = new BoardPublisher({
+  const directory = new BoardDirectory(d.models, 10_000, () => publisher.computeSoon());
+  const publisher: BoardPublisher = new BoardPublisher({
     redis: d.boardRedis,
     ns: d.ns,
     counters: new BoardCounters(d.boardRedis, d.ns, d.timeZone),
     agents: new AgentStore(d.boardRedis, new RedisKeys(d.ns)),
     live: new LiveCalls(d.boardRedis, d.ns),
-    directory: new BoardDirectory(d.models, 10_000),
+    directory,
     queues: () => [...d.queueDirectory.ids()].flatMap((id) => d.queueDirectory.get(id) ?? []),
     clock: d.clock,
     emit: d.emit,
