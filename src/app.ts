@@ -316,6 +316,8 @@ export class App {
         sw: o.sw,
         realm: o.sip?.realm ?? 'dcc-cti',
         secret: o.authSecret,
+        redisUrl: o.redisUrl,
+        redisPrefix: `${o.redisNamespace}:bull`,
       });
       const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };
       const reload = async (): Promise<void> => {
@@ -429,6 +431,7 @@ export class App {
       );
       await accounts.start();
       const board = new BoardGateway(io, { tokens, models, campaigns, calls, commands, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
+      assist.onPushState((username, state) => gateway.assistPush(username, state));
       assist.onEscalation(async (a) => {
         const supervisors = await models.User.find({ roles: 'supervisor', storeIds: a.storeId, active: { $ne: false } }, { username: 1 }).lean();
         board.assistAlert(supervisors.map((u) => u.username), a);
@@ -519,6 +522,7 @@ export class App {
     if (this.active) return;
     const p = this.p;
     p.writeback?.start();
+    p.assist.start();
     await p.archive?.start();
     await this.options.sw.start();
     p.calls.start();
@@ -631,6 +635,7 @@ export class App {
     if (p.server.listening) await new Promise<void>((resolve) => p.server.close(() => resolve()));
     await this.options.sw.stop();
     await p.writeback?.stop();
+    await p.assist.stop();
     await p.archive?.stop();
     await p.configBus.stop();
     await p.peers.stop();

@@ -10,6 +10,8 @@ import { DeviceRegistry } from './devices';
 import { InCarService, type EscalationAlert } from './in-car';
 import type { Site } from './nearest-stores';
 import { pressFromFields } from './press';
+import { DestinationPush, HttpTelematics, LogOnlyTelematics, type PushState } from './destination-push';
+import { detach } from '../util/detach';
 import type { z } from 'zod';
 
 export interface AssistSettings {
@@ -21,21 +23,43 @@ export interface AssistSettings {
   callerId: string;
   /** The header naming the vehicle on a terminal's call (lower case). */
   vinHeader: string;
+  /** The telematics provider's webhook for destination pushes; undefined: log-only. */
+  provider?: { url: string; token?: string | undefined } | undefined;
+  /** Destination pushes are retried with this backoff for at least pushSurviveMs. */
+  pushBackoff: { baseMs: number; maxMs: number };
+  pushSurviveMs: number;
+  /** The token the telematics provider sends with theft alarms (POST /api/assist/theft); undefined: the route is off. */
+  providerInboundToken?: string | undefined;
 }
 
-export const DEFAULT_ASSIST: AssistSettings = { queueId: 'assist-7x24', escalateAfterMs: 30_000, callerId: '4008009999', vinHeader: 'x-vehicle-vin' };
+export const DEFAULT_ASSIST: AssistSettings = { queueId: 'assist-7x24', escalateAfterMs: 30_000, callerId: '4008009999', vinHeader: 'x-vehicle-vin', pushBackoff: { baseMs: 2_000, maxMs: 60_000 }, pushSurviveMs: 3600_000 };
 
 /** The in-car assistant (#15) wired: its records, device registry, store positions, the call door and REST routes. */
 export class Assist {
   private sites: Site[] = [];
   private alert: (a: EscalationAlert) => Promise<void> = () => Promise.resolve();
+  private tell: (username: string, state: PushState) => void = () => undefined;
+  readonly pushes: DestinationPush;
   readonly service: InCarService;
   readonly registry: DeviceRegistry;
 
   private constructor(
     readonly models: AssistModels,
-    private readonly o: { settings: AssistSettings; storeName: (id: string) => string; storeExists: (id: string) => boolean; clock: Clock; log: Logger; sw: Switch; realm: string; secret: string },
+    private readonly o: { settings: AssistSettings; storeName: (id: string) => string; storeExists: (id: string) => boolean; clock: Clock; log: Logger; sw: Switch; realm: string; secret: string; redisUrl: string; redisPrefix: string },
   ) {
+    const provider = o.settings.provider;
+    this.pushes = new DestinationPush({
+      redisUrl: o.redisUrl,
+      prefix: o.redisPrefix,
+      provider: provider ? new HttpTelematics({ url: provider.url, token: provider.token, timeoutMs: 5_000 }) : new LogOnlyTelematics(o.log),
+      backoff: o.settings.pushBackoff,
+      surviveMs: o.settings.pushSurviveMs,
+      onState: (job, state) => {
+        this.tell(job.by, state);
+        if (state.state !== 'retrying' || state.attempts === 1) this.timeline(job.vin, job.callId, 'destination', `${job.label}: ${state.state}${state.error ? ` (${state.error})` : ''}`);
+      },
+      log: o.log,
+    });
     this.registry = new DeviceRegistry(models, { realm: o.realm, secret: o.secret, now: () => o.clock.now() });
     this.service = new InCarService({
       models,
@@ -69,6 +93,35 @@ export class Assist {
     this.sites = docs.map((s) => ({ storeId: s._id, name: s.name, city: s.city, phone: s.phone, position: { lat: s.position.lat, lon: s.position.lon } }));
   }
 
+  /** Job workers (destination pushes) run while the app takes calls. */
+  start(): void {
+    this.pushes.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.pushes.stop();
+  }
+
+  /** Where the outcome of a destination push is told (the pushing agent's desk). */
+  onPushState(tell: (username: string, state: PushState) => void): void {
+    this.tell = tell;
+  }
+
+  private timeline(vin: string, callId: string | null, kind: string, note: string): void {
+    const models = this.models;
+    const log = this.o.log;
+    const at = this.o.clock.now();
+    detach(
+      (async () => {
+        const d = await models.Device.findById(vin, { memberId: 1 }).lean();
+        if (d) InCarService.note(models, log, { vin, memberId: d.memberId, at, kind, note, ...(callId ? { callId } : {}) });
+      })(),
+      log,
+      'timeline entry failed',
+      { vin },
+    );
+  }
+
   /** Where escalations are told (the supervisors' live board; set once the board exists). */
   onEscalation(alert: (a: EscalationAlert) => Promise<void>): void {
     this.alert = alert;
@@ -85,6 +138,7 @@ export class Assist {
         registry: this.registry,
         storeExists: this.o.storeExists,
         press: (device, fields) => this.pressOverHttp(calls, device, fields),
+        pushDestination: (d) => this.pushes.push(d),
       });
   }
 

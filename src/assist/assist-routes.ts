@@ -7,6 +7,7 @@ import { ASSIST_EVENT_TYPES } from '../shared/assist';
 import type { AssistModels, DeviceDoc } from './assist-models';
 import { VIN_PATTERN, type DeviceRegistry } from './devices';
 import { pressFromFields } from './press';
+import type { DestinationJob } from './destination-push';
 
 export interface AssistRouteDeps {
   models: AssistModels;
@@ -14,6 +15,7 @@ export interface AssistRouteDeps {
   storeExists: (storeId: string) => boolean;
   /** A press posted by a terminal: queued for an assistant; the car is called back. Resolves with the call id. */
   press: (device: DeviceDoc, fields: z.output<typeof PressBody>) => Promise<string>;
+  pushDestination: (d: Omit<DestinationJob, 'pushId'>) => Promise<string>;
 }
 
 const Vin = z.string().regex(VIN_PATTERN, 'a VIN is 17 characters: digits and capitals without I, O, Q');
@@ -207,6 +209,25 @@ export function assistRoutes(registry: RouteRegistry, d: AssistRouteDeps): void 
       const c = await d.registry.rotate(params.vin);
       if (!c) throw new HttpError(404, `no vehicle ${params.vin}`);
       return ok({ sipUser: params.vin, sipSecret: c.sipSecret, httpToken: c.httpToken, version: c.version });
+    },
+  });
+
+  registry.add({
+    method: 'post',
+    path: '/api/assist/devices/:vin/destinations',
+    tag: 'assist',
+    summary: "Push a destination to the car's navigation through the telematics provider (retried while it is down); the outcome comes to the pushing desk as assist:push",
+    access: ['agent', 'supervisor', 'admin'],
+    params: z.object({ vin: Vin }),
+    body: z.strictObject({ label: z.string().min(1).max(60), address: z.string().min(1).max(200), lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), callId: z.uuid().optional() }),
+    responses: { 202: { description: 'queued', schema: z.object({ pushId: z.string() }) }, 404: { description: 'no such vehicle' }, 409: { description: 'the vehicle is disabled' } },
+    handler: async ({ me, params, body }) => {
+      // assistants serve every member's car: not limited to the caller's stores
+      const device = await d.models.Device.findById(params.vin, { enabled: 1 }).lean();
+      if (!device) throw new HttpError(404, `no vehicle ${params.vin}`);
+      if (!device.enabled) throw new HttpError(409, `vehicle ${params.vin} is disabled`);
+      const pushId = await d.pushDestination({ vin: params.vin, label: body.label, address: body.address, lat: body.lat, lon: body.lon, by: me.username, callId: body.callId ?? null });
+      return { status: 202, body: { pushId } };
     },
   });
 

@@ -50,6 +50,16 @@ export interface MemberEvent {
   position?: GeoPoint;
 }
 
+/** How a destination push to the car goes (`assist:push` on the desk of whoever pushed it). */
+export interface AssistPushState {
+  pushId: string;
+  vin: string;
+  label: string;
+  state: 'queued' | 'delivered' | 'retrying' | 'failed';
+  attempts: number;
+  error?: string;
+}
+
 /** The driver screen-pop: everything the assistant sees when an in-car call is offered. */
 export interface InCarPop {
   vin: string;
