@@ -10,6 +10,8 @@ import { DeviceRegistry } from './devices';
 import { InCarService, type EscalationAlert } from './in-car';
 import type { Site } from './nearest-stores';
 import { pressFromFields } from './press';
+import { randomUUID } from 'node:crypto';
+import { askOwner, OWNER_ANSWER_TEXT } from './theft-alarm';
 import { DestinationPush, HttpTelematics, LogOnlyTelematics, type PushState } from './destination-push';
 import { detach } from '../util/detach';
 import type { z } from 'zod';
@@ -90,7 +92,7 @@ export class Assist {
   /** Re-reads the store positions (after a change). */
   async loadSites(): Promise<void> {
     const docs = await this.models.Site.find({}).lean();
-    this.sites = docs.map((s) => ({ storeId: s._id, name: s.name, city: s.city, phone: s.phone, position: { lat: s.position.lat, lon: s.position.lon } }));
+    this.sites = docs.map((s) => ({ storeId: s._id, name: s.name, city: s.city, phone: s.phone, policeNumber: s.policeNumber, position: { lat: s.position.lat, lon: s.position.lon } }));
   }
 
   /** Job workers (destination pushes) run while the app takes calls. */
@@ -139,7 +141,37 @@ export class Assist {
         storeExists: this.o.storeExists,
         press: (device, fields) => this.pressOverHttp(calls, device, fields),
         pushDestination: (d) => this.pushes.push(d),
+        providerToken: this.o.settings.providerInboundToken,
+        theft: (device, fields) => this.theftAlarm(calls, device, fields),
       });
+  }
+
+  /**
+   * A theft alarm from the telematics provider: the owner is called ("press 1 if you are with the
+   * car"); the answer is logged; anything else gives an assistant a priority task (an in-car call
+   * that rings the owner back once the assistant takes it) with the car's track and the police number.
+   */
+  private async theftAlarm(calls: CallCenter, device: DeviceDoc, fields: { lat?: number | undefined; lon?: number | undefined; note?: string | undefined }): Promise<string> {
+    const alarmId = randomUUID();
+    const log = this.o.log.child({ alarmId, vin: device._id });
+    const press = pressFromFields(device._id, { event: 'theft', activation: 'automatic', lat: fields.lat, lon: fields.lon });
+    if (press.position) await this.models.Device.updateOne({ _id: device._id }, { $set: { lastPosition: press.position } });
+    InCarService.note(this.models, log, { vin: device._id, memberId: device.memberId, at: this.o.clock.now(), kind: 'theft_alarm', note: fields.note ?? 'theft alarm from the telematics provider', position: press.position });
+    const member = await this.models.Member.findById(device.memberId).lean();
+    const run = async (): Promise<void> => {
+      const answer = await askOwner({ sw: this.o.sw, callerId: this.o.settings.callerId, log }, member, alarmId);
+      InCarService.note(this.models, log, { vin: device._id, memberId: device.memberId, at: this.o.clock.now(), kind: 'theft_owner', note: OWNER_ANSWER_TEXT[answer] });
+      log.info({ answer }, 'theft alarm: the owner was asked');
+      if (answer === 'with_car') return;
+      press.faults.push(`theft alarm: ${OWNER_ANSWER_TEXT[answer]}`);
+      const hooks = await this.service.open(device, press, 'callback');
+      const number = member?.phones[0] ?? (device.callbackUri || `vehicle:${device._id}`);
+      const offered = { legId: '', from: number, to: this.o.settings.callerId, source: 'vehicle' as const, headers: { [this.o.settings.vinHeader]: device._id }, receivedAt: this.o.clock.now() };
+      const callId = await calls.placeInCarCallback(offered, hooks, number, this.o.settings.queueId);
+      log.warn({ callId, answer }, 'theft alarm: priority task for an assistant');
+    };
+    detach(run(), log, 'theft alarm failed', { alarmId });
+    return alarmId;
   }
 
   private async pressOverHttp(calls: CallCenter, device: DeviceDoc, fields: z.output<typeof PressBody>): Promise<string> {

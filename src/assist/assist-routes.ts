@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { HttpError } from '../api/http-kit';
 import { created, ok, type RouteRegistry } from '../api/route-registry';
@@ -16,6 +17,9 @@ export interface AssistRouteDeps {
   /** A press posted by a terminal: queued for an assistant; the car is called back. Resolves with the call id. */
   press: (device: DeviceDoc, fields: z.output<typeof PressBody>) => Promise<string>;
   pushDestination: (d: Omit<DestinationJob, 'pushId'>) => Promise<string>;
+  /** The token the telematics provider sends with theft alarms; undefined: the route answers 503. */
+  providerToken: string | undefined;
+  theft: (device: DeviceDoc, fields: { lat?: number | undefined; lon?: number | undefined; note?: string | undefined }) => Promise<string>;
 }
 
 const Vin = z.string().regex(VIN_PATTERN, 'a VIN is 17 characters: digits and capitals without I, O, Q');
@@ -228,6 +232,32 @@ export function assistRoutes(registry: RouteRegistry, d: AssistRouteDeps): void 
       if (!device.enabled) throw new HttpError(409, `vehicle ${params.vin} is disabled`);
       const pushId = await d.pushDestination({ vin: params.vin, label: body.label, address: body.address, lat: body.lat, lon: body.lon, by: me.username, callId: body.callId ?? null });
       return { status: 202, body: { pushId } };
+    },
+  });
+
+  registry.add({
+    method: 'post',
+    path: '/api/assist/theft',
+    tag: 'assist',
+    summary: 'A theft alarm posted by the telematics provider (Authorization: Bearer <provider token>): the owner is called ("press 1 if you are with the car"); otherwise an assistant gets a priority task',
+    description: 'Not a user route: the provider authenticates with ASSIST_PROVIDER_INBOUND_TOKEN.',
+    access: 'public',
+    body: z.strictObject({ vin: Vin, lat: z.number().min(-90).max(90).optional(), lon: z.number().min(-180).max(180).optional(), note: z.string().max(200).optional() }),
+    responses: {
+      202: { description: 'the owner is being called', schema: z.object({ alarmId: z.string() }) },
+      401: { description: 'no or wrong provider token' },
+      404: { description: 'no such vehicle' },
+      503: { description: 'theft alarms are not configured (no provider token)' },
+    },
+    handler: async ({ req, body }) => {
+      const expected = d.providerToken;
+      if (!expected) throw new HttpError(503, 'theft alarms are off: set ASSIST_PROVIDER_INBOUND_TOKEN');
+      const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1] ?? '');
+      const want = Buffer.from(expected);
+      if (given.length !== want.length || !timingSafeEqual(given, want)) throw new HttpError(401, 'the telematics provider sends Authorization: Bearer <provider token>');
+      const device = await d.models.Device.findById(body.vin).lean();
+      if (!device) throw new HttpError(404, `no vehicle ${body.vin}`);
+      return { status: 202, body: { alarmId: await d.theft(device, body) } };
     },
   });
 

@@ -60,7 +60,8 @@ export class InCarService {
       this.d.models.Event.find({ vin: device._id }).sort({ at: -1 }).limit(10).lean(),
     ]);
     const at = press.position ?? (device.lastPosition ? { lat: device.lastPosition.lat, lon: device.lastPosition.lon } : null);
-    const pop = driverPop({ press, way, device, member, storeName: this.d.storeName(device.storeId), nearest: at ? nearestStores(this.d.sites(), at, 5) : [], events, now: this.d.clock.now() });
+    const policeNumber = this.d.sites().find((s) => s.storeId === device.storeId)?.policeNumber ?? '110';
+    const pop = driverPop({ press, way, device, member, storeName: this.d.storeName(device.storeId), policeNumber, nearest: at ? nearestStores(this.d.sites(), at, 5) : [], events, now: this.d.clock.now() });
     return new InCarCall(this.d, device, press, pop);
   }
 

@@ -83,7 +83,7 @@ export interface InCarPop {
     emergencyContact: { name: string; phone: string } | null;
   } | null;
   vehicle: { model: string; plate: string; color: string } | null;
-  dealer: { storeId: string; storeName: string; consultant: string | null; serviceHistory: { at: string; what: string }[] } | null;
+  dealer: { storeId: string; storeName: string; consultant: string | null; serviceHistory: { at: string; what: string }[]; /** The police number configured for the store (theft). */ policeNumber: string } | null;
   nearestStores: NearbyStore[];
   recentPositions: (GeoPoint & { at: string })[];
   recentEvents: MemberEvent[];
