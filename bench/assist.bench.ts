@@ -153,9 +153,9 @@ async function main(): Promise<void> {
     counts[kind] = (counts[kind] ?? 0) + 1;
     placedAt.set(vin, { at: Date.now(), kind });
     if (kind === 'http') {
-      void fetch(`${url}/api/assist/events`, { method: 'POST', headers: { authorization: `Bearer ${vin}.bench-token`, 'content-type': 'application/json' }, body: JSON.stringify({ event: 'concierge', lat: 31.2, lon: 121.5 }) }).then((r) => {
+      fetch(`${url}/api/assist/events`, { method: 'POST', headers: { authorization: `Bearer ${vin}.bench-token`, 'content-type': 'application/json' }, body: JSON.stringify({ event: 'concierge', lat: 31.2, lon: 121.5 }) }).then((r) => {
         if (r.status !== 202) console.error(`HTTP press answered ${r.status}`);
-      });
+      }, (err: unknown) => console.error('HTTP press failed', err));
       continue;
     }
     const headers: Record<string, string> = { 'X-Vehicle-VIN': vin };

@@ -318,6 +318,8 @@ export class App {
         secret: o.authSecret,
         redisUrl: o.redisUrl,
         redisPrefix: `${o.redisNamespace}:bull`,
+        redis,
+        redisNamespace: o.redisNamespace,
       });
       const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };
       const reload = async (): Promise<void> => {

@@ -1,4 +1,6 @@
 import type { Connection } from 'mongoose';
+import type Redis from 'ioredis';
+import { Timeline } from './timeline';
 import type { RouteRegistry } from '../api/route-registry';
 import type { CallCenter, InCarDoor } from '../calls/call-center';
 import type { Clock } from '../clock/clock';
@@ -42,12 +44,13 @@ export class Assist {
   private alert: (a: EscalationAlert) => Promise<void> = () => Promise.resolve();
   private tell: (username: string, state: PushState) => void = () => undefined;
   readonly pushes: DestinationPush;
+  private readonly timelineOf: Timeline;
   readonly service: InCarService;
   readonly registry: DeviceRegistry;
 
   private constructor(
     readonly models: AssistModels,
-    private readonly o: { settings: AssistSettings; storeName: (id: string) => string; storeExists: (id: string) => boolean; clock: Clock; log: Logger; sw: Switch; realm: string; secret: string; redisUrl: string; redisPrefix: string },
+    private readonly o: { settings: AssistSettings; storeName: (id: string) => string; storeExists: (id: string) => boolean; clock: Clock; log: Logger; sw: Switch; realm: string; secret: string; redisUrl: string; redisPrefix: string; redis: Redis; redisNamespace: string },
   ) {
     const provider = o.settings.provider;
     this.pushes = new DestinationPush({
@@ -62,10 +65,12 @@ export class Assist {
       },
       log: o.log,
     });
+    this.timelineOf = new Timeline(models, o.redis, o.redisNamespace, o.log);
     this.registry = new DeviceRegistry(models, { realm: o.realm, secret: o.secret, now: () => o.clock.now() });
     this.service = new InCarService({
       models,
       registry: this.registry,
+      timeline: this.timelineOf,
       sites: () => this.sites,
       storeName: o.storeName,
       sw: o.sw,
@@ -116,7 +121,7 @@ export class Assist {
     detach(
       (async () => {
         const d = await models.Device.findById(vin, { memberId: 1 }).lean();
-        if (d) InCarService.note(models, log, { vin, memberId: d.memberId, at, kind, note, ...(callId ? { callId } : {}) });
+        if (d) this.timelineOf.note({ vin, memberId: d.memberId, at, kind, note, ...(callId ? { callId } : {}) });
       })(),
       log,
       'timeline entry failed',
@@ -156,11 +161,11 @@ export class Assist {
     const log = this.o.log.child({ alarmId, vin: device._id });
     const press = pressFromFields(device._id, { event: 'theft', activation: 'automatic', lat: fields.lat, lon: fields.lon });
     if (press.position) await this.models.Device.updateOne({ _id: device._id }, { $set: { lastPosition: press.position } });
-    InCarService.note(this.models, log, { vin: device._id, memberId: device.memberId, at: this.o.clock.now(), kind: 'theft_alarm', note: fields.note ?? 'theft alarm from the telematics provider', position: press.position });
+    this.timelineOf.note({ vin: device._id, memberId: device.memberId, at: this.o.clock.now(), kind: 'theft_alarm', note: fields.note ?? 'theft alarm from the telematics provider', position: press.position });
     const member = await this.models.Member.findById(device.memberId).lean();
     const run = async (): Promise<void> => {
       const answer = await askOwner({ sw: this.o.sw, callerId: this.o.settings.callerId, log }, member, alarmId);
-      InCarService.note(this.models, log, { vin: device._id, memberId: device.memberId, at: this.o.clock.now(), kind: 'theft_owner', note: OWNER_ANSWER_TEXT[answer] });
+      this.timelineOf.note({ vin: device._id, memberId: device.memberId, at: this.o.clock.now(), kind: 'theft_owner', note: OWNER_ANSWER_TEXT[answer] });
       log.info({ answer }, 'theft alarm: the owner was asked');
       if (answer === 'with_car') return;
       press.faults.push(`theft alarm: ${OWNER_ANSWER_TEXT[answer]}`);

@@ -8,6 +8,7 @@ import { ASSIST_EVENT_TYPES } from '../shared/assist';
 import type { AssistModels, DeviceDoc } from './assist-models';
 import { VIN_PATTERN, type DeviceRegistry } from './devices';
 import { pressFromFields } from './press';
+import { CallActionError } from '../calls/call-errors';
 import type { DestinationJob } from './destination-push';
 
 export interface AssistRouteDeps {
@@ -279,7 +280,13 @@ export function assistRoutes(registry: RouteRegistry, d: AssistRouteDeps): void 
       const a = await d.registry.authenticateHttp(req.header('authorization'));
       if (!a.ok) throw new HttpError(a.status, a.error);
       const faults = pressFromFields(a.device._id, body).faults;
-      const callId = await d.press(a.device, body);
+      let callId: string;
+      try {
+        callId = await d.press(a.device, body);
+      } catch (err) {
+        if (err instanceof CallActionError) throw new HttpError(503, err.message, 'unavailable', { 'Retry-After': '5' });
+        throw err;
+      }
       return { status: 202, body: { callId, faults } };
     },
   });
