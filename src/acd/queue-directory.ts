@@ -1,5 +1,6 @@
 import type { Models } from '../store/models';
 import type { QueueStore, Strategy } from './queue-store';
+import { DEFAULT_SL, type SlTarget } from '../shared/contact-metrics';
 
 /** After max wait: another queue, a queued callback (the caller keeps the place), a voicemail, or a goodbye. */
 export type Overflow = { kind: 'queue'; queueId: string } | { kind: 'callback' } | { kind: 'voicemail' } | { kind: 'hangup' };
@@ -24,6 +25,10 @@ export interface QueueConfig {
   wrapUpExtendMaxMs: number;
   /** The agent must save an outcome before leaving wrap-up (the wrap-up timer does not make them ready). */
   requireDisposition: boolean;
+  /** false: deactivated; dialled numbers no longer route to it. */
+  active: boolean;
+  /** Service-level target and thresholds (default 80/20, short abandons under 5 s). */
+  serviceLevel: SlTarget;
 }
 
 /** Queue definitions (MongoDB), cached; which queue a dialled number lands in. */
@@ -59,6 +64,12 @@ export class QueueDirectory {
           callbackKey: d.callbackKey ?? undefined,
           wrapUpExtendMaxMs: d.wrapUpExtendMaxMs,
           requireDisposition: d.requireDisposition,
+          active: d.active !== false,
+          serviceLevel: {
+            target: d.serviceLevel?.target ?? DEFAULT_SL.target,
+            thresholdSec: d.serviceLevel?.thresholdSec ?? DEFAULT_SL.thresholdSec,
+            shortAbandonSec: d.serviceLevel?.shortAbandonSec ?? DEFAULT_SL.shortAbandonSec,
+          },
         },
       ]),
     );
@@ -76,8 +87,9 @@ export class QueueDirectory {
   /** The queue whose numbers include the dialled number; else the first queue defined. */
   forDialled(to: string): QueueConfig | undefined {
     const digits = to.replace(/[^0-9]/g, '');
-    for (const q of this.byId.values()) if (q.numbers.some((n) => n.replace(/[^0-9]/g, '') === digits)) return q;
-    return this.byId.values().next().value;
+    const active = [...this.byId.values()].filter((q) => q.active);
+    for (const q of active) if (q.numbers.some((n) => n.replace(/[^0-9]/g, '') === digits)) return q;
+    return active[0];
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '../log';
 import type { AgentChannel } from './agent-channel';
-import type { AgentEvent } from './agent-state';
+import type { AgentEvent, AgentStatus } from './agent-state';
 import type { AgentSkill, AgentStore, ApplyResult } from './agent-store';
 
 /** Applies agent events and tells the agent's desktop about every change. */
@@ -10,6 +10,8 @@ export class AgentService {
     private readonly channel: AgentChannel,
     private readonly now: () => number,
     private readonly log: Logger,
+    /** Told of every change too (the live board's time-in-state counters). */
+    private readonly observe: (agentId: string, status: AgentStatus) => void = () => undefined,
   ) {}
 
   /** Applies an event; with `onlyForCall`, only while the agent is still on that call. */
@@ -18,6 +20,7 @@ export class AgentService {
     if (result.ok && result.status !== result.previous) {
       this.log.debug({ agentId, event: event.type, from: result.previous.state, to: result.status.state }, 'agent state');
       this.channel.state(agentId, result.status);
+      this.observe(agentId, result.status);
     } else if (!result.ok) {
       this.log.debug({ agentId, event: event.type, error: result.error }, 'agent event refused');
     }
@@ -26,7 +29,9 @@ export class AgentService {
 
   /** Pushes the stored status to the desktop (after a change made outside apply, e.g. the atomic reservation). */
   async announce(agentId: string): Promise<void> {
-    this.channel.state(agentId, await this.store.get(agentId));
+    const status = await this.store.get(agentId);
+    this.channel.state(agentId, status);
+    this.observe(agentId, status);
   }
 
   get(agentId: string) {

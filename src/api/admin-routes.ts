@@ -7,7 +7,7 @@ import type { CrmWriteback } from '../outcomes/crm-writeback';
 import { INTERVAL_PATTERN, isTimeZone } from '../org/business-hours';
 import type { Models } from '../store/models';
 import { HttpError } from './http-kit';
-import { ok, type RouteRegistry } from './route-registry';
+import { created, ok, type RouteRegistry } from './route-registry';
 import { canSeeStore, requireStore, storeFilter } from './scope';
 import { Id, IsoDate, Ok, StoreId } from './schemas';
 
@@ -41,10 +41,25 @@ const queuePatch = z
     announceEveryMs: z.number().int().min(15_000).max(600_000).nullable(),
     callbackKey: z.enum(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']).nullable(),
     overflow: overflowSchema.nullable(),
+    active: z.boolean(),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, { message: 'nothing to change' })
   .meta({ override: { minProperties: 1 } });
+
+const newQueue = z.strictObject({
+  queueId: Id,
+  name: z.string().min(1).max(60),
+  storeId: StoreId,
+  numbers: z.array(z.string().regex(/^[0-9]{3,20}$/, 'dialled numbers are 3-20 digits')).max(20).default([]),
+  strategy: z.enum(strategies).default('longest_idle'),
+  dispositionCodes: z.array(code).min(1).max(40).optional(),
+  requireDisposition: z.boolean().default(false),
+  offerTimeoutMs: z.number().int().min(5_000).max(120_000).optional(),
+  wrapUpMs: z.number().int().min(0).max(3_600_000).optional(),
+  maxWaitMs: z.number().int().min(10_000).max(7_200_000).optional(),
+  overflow: overflowSchema.optional(),
+});
 
 const QueueView = z
   .object({
@@ -64,6 +79,7 @@ const QueueView = z
     overflow: z.object({ kind: z.string().optional(), queueId: z.string().optional() }).optional(),
     dispositionCodes: z.array(z.string()),
     requireDisposition: z.boolean().optional(),
+    active: z.boolean().optional(),
     createdAt: IsoDate.optional(),
     updatedAt: IsoDate.optional(),
   })
@@ -159,14 +175,65 @@ export function adminRoutes(r: RouteRegistry, deps: AdminDeps): void {
     method: 'get',
     path: '/api/queues',
     tag: 'queues',
-    summary: "Queues of the caller's stores, with calls waiting and agents ready now",
+    summary: "Queues of the caller's stores, with calls waiting and agents ready now (active ones; ?all=1 also the deactivated)",
     access: 'signed-in',
+    query: z.object({ all: z.enum(['0', '1']).optional() }),
     responses: { 200: { description: 'queues', schema: z.array(QueueLive) } },
-    handler: async ({ scope }) => {
-      const docs = await deps.models.Queue.find(storeFilter(scope, 'storeId'), { _id: 0, __v: 0 }).lean();
+    handler: async ({ scope, query }) => {
+      const docs = await deps.models.Queue.find({ ...storeFilter(scope, 'storeId'), ...(query.all === '1' ? {} : { active: { $ne: false } }) }, { _id: 0, __v: 0 }).lean();
       const out = [];
       for (const q of docs) out.push({ ...queueView(q), waiting: await deps.queues.waitingCount(q.queueId), readyAgents: (await deps.queues.readyAgents(q.queueId)).length });
       return ok(out);
+    },
+  });
+
+  r.add({
+    method: 'post',
+    path: '/api/queues',
+    tag: 'queues',
+    summary: 'Create a queue of one of your stores (its dialled numbers must not belong to another queue); takes effect at once on every instance',
+    access: changers,
+    body: newQueue,
+    responses: { 201: { description: 'the queue as saved', schema: QueueView }, 409: { description: 'the queue id, or one of its numbers, is taken' }, 422: { description: "a store, or an overflow queue, not in the caller's stores" } },
+    handler: async ({ scope, body }) => {
+      if (!canSeeStore(scope, body.storeId) || !(await deps.models.Store.exists({ _id: body.storeId }))) throw new HttpError(422, `storeId: no store ${body.storeId} in your stores`);
+      if (await deps.models.Queue.exists({ queueId: body.queueId })) throw new HttpError(409, `queue ${body.queueId} already exists`);
+      for (const n of body.numbers) {
+        const taken = await deps.models.Queue.findOne({ numbers: n, active: { $ne: false } }, { queueId: 1 }).lean();
+        if (taken) throw new HttpError(409, `number ${n} already routes to queue ${taken.queueId}`);
+      }
+      if (body.overflow?.kind === 'queue') {
+        const target = deps.queueDirectory.get(body.overflow.queueId);
+        if (!target || !canSeeStore(scope, target.storeId)) throw new HttpError(422, `overflow.queueId: no queue ${body.overflow.queueId} in your stores`);
+      }
+      try {
+        await deps.models.Queue.create(body);
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) throw new HttpError(409, `queue ${body.queueId} already exists`);
+        throw err;
+      }
+      await deps.reloadRouting();
+      return created(queueView((await deps.models.Queue.findOne({ queueId: body.queueId }, { _id: 0, __v: 0 }).lean().orFail()) as Record<string, unknown>));
+    },
+  });
+
+  r.add({
+    method: 'post',
+    path: '/api/queues/:queueId/deactivate',
+    tag: 'queues',
+    summary: 'Deactivate a queue: its numbers no longer route to it and it leaves the lists (calls waiting in it are served); reactivate with PATCH active: true',
+    access: changers,
+    params: queueParams,
+    responses: { 200: { description: 'the queue, inactive', schema: QueueView }, 404: { description: "no such queue in the caller's stores" }, 409: { description: 'another queue overflows into it' } },
+    handler: async ({ scope, params }) => {
+      const doc = await deps.models.Queue.findOne({ queueId: params.queueId }).lean();
+      if (!doc) throw new HttpError(404, `no queue ${params.queueId} in your stores`);
+      requireStore(scope, doc.storeId, `queue ${params.queueId}`);
+      const feeder = await deps.models.Queue.findOne({ 'overflow.kind': 'queue', 'overflow.queueId': params.queueId, active: { $ne: false } }, { queueId: 1 }).lean();
+      if (feeder) throw new HttpError(409, `queue ${feeder.queueId} overflows into ${params.queueId}: change its overflow first`);
+      await deps.models.Queue.updateOne({ queueId: params.queueId }, { $set: { active: false } });
+      await deps.reloadRouting();
+      return ok(queueView((await deps.models.Queue.findOne({ queueId: params.queueId }, { _id: 0, __v: 0 }).lean().orFail()) as Record<string, unknown>));
     },
   });
 

@@ -52,7 +52,25 @@ const LeadView = z
   })
   .meta({ id: 'Lead' });
 
-type LeadListDoc = { _id: string; name: string; storeId: string; createdBy: string; createdAt: Date };
+export type LeadListDoc = { _id: string; name: string; storeId: string; createdBy: string; createdAt: Date };
+
+/** The list, when it is the caller's; or a new one of the store the caller names. */
+export async function leadListFor(models: Models, s: Scope, listId: string, q: { storeId?: string | undefined; name?: string | undefined }): Promise<LeadListDoc> {
+  const existing = await models.LeadList.findById(listId).lean();
+  if (existing) {
+    if (!canSeeStore(s, existing.storeId)) throw new HttpError(404, `no lead list ${listId} in your stores`);
+    if (q.storeId && q.storeId !== existing.storeId) throw new HttpError(409, `lead list ${listId} belongs to store ${existing.storeId}, not ${q.storeId}`);
+    return existing;
+  }
+  if (!q.storeId) throw new HttpError(404, `no lead list ${listId}: to create it, name its store (?storeId=)`);
+  if (!canSeeStore(s, q.storeId) || !(await models.Store.exists({ _id: q.storeId }))) throw new HttpError(422, `storeId: no store ${q.storeId} in your stores`);
+  try {
+    await models.LeadList.create({ _id: listId, name: q.name ?? listId, storeId: q.storeId, createdBy: s.username });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err; // created meanwhile by another import: use it
+  }
+  return leadListFor(models, s, listId, q);
+}
 
 /**
  * Lead lists for outbound campaigns, each of one store: CSV import (streamed from the request body)
@@ -61,23 +79,7 @@ type LeadListDoc = { _id: string; name: string; storeId: string; createdBy: stri
 export function leadRoutes(r: RouteRegistry, models: Models): void {
   const managers = ['manager', 'admin'] as const;
 
-  /** The list, when it is the caller's; or a new one of the store the caller names. */
-  const listFor = async (s: Scope, listId: string, q: { storeId?: string | undefined; name?: string | undefined }): Promise<LeadListDoc> => {
-    const existing = await models.LeadList.findById(listId).lean();
-    if (existing) {
-      if (!canSeeStore(s, existing.storeId)) throw new HttpError(404, `no lead list ${listId} in your stores`);
-      if (q.storeId && q.storeId !== existing.storeId) throw new HttpError(409, `lead list ${listId} belongs to store ${existing.storeId}, not ${q.storeId}`);
-      return existing;
-    }
-    if (!q.storeId) throw new HttpError(404, `no lead list ${listId}: to create it, name its store (?storeId=)`);
-    if (!canSeeStore(s, q.storeId) || !(await models.Store.exists({ _id: q.storeId }))) throw new HttpError(422, `storeId: no store ${q.storeId} in your stores`);
-    try {
-      await models.LeadList.create({ _id: listId, name: q.name ?? listId, storeId: q.storeId, createdBy: s.username });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err; // created meanwhile by another import: use it
-    }
-    return listFor(s, listId, q);
-  };
+  const listFor = (s: Scope, listId: string, q: { storeId?: string | undefined; name?: string | undefined }): Promise<LeadListDoc> => leadListFor(models, s, listId, q);
   const listView = async (l: LeadListDoc) => ({ listId: l._id, name: l.name, storeId: l.storeId, createdBy: l.createdBy, createdAt: l.createdAt.toISOString(), leads: await models.Lead.countDocuments({ listId: l._id }) });
 
   r.add({
@@ -99,10 +101,10 @@ export function leadRoutes(r: RouteRegistry, models: Models): void {
     method: 'get',
     path: '/api/lead-lists/:listId/leads',
     tag: 'outbound',
-    summary: 'The leads of a list, a page at a time (by phone number)',
+    summary: 'The leads of a list, a page at a time (by phone number), optionally by status, grade, or part of the phone number or name',
     access: ['supervisor', ...managers],
     params: listParams,
-    query: Page,
+    query: Page.extend({ status: z.enum(['new', 'in_progress', 'done', 'dnc']).optional(), grade: Grade.optional(), q: z.string().min(1).max(40).optional().meta({ description: 'part of the phone number or the name' }) }),
     responses: {
       200: { description: 'a page of leads', schema: z.object({ listId: z.string(), total: z.number().int(), page: z.number().int(), limit: z.number().int(), leads: z.array(LeadView) }) },
       404: { description: "no such list in the caller's stores" },
@@ -110,9 +112,16 @@ export function leadRoutes(r: RouteRegistry, models: Models): void {
     handler: async ({ scope, params, query }) => {
       const list = await models.LeadList.findById(params.listId).lean();
       if (!list || !canSeeStore(scope, list.storeId)) throw new HttpError(404, `no lead list ${params.listId} in your stores`);
+      const filter: Record<string, unknown> = { listId: params.listId };
+      if (query.status) filter.status = query.status === 'new' ? { $in: ['new', null] } : query.status;
+      if (query.grade) filter.grade = query.grade;
+      if (query.q) {
+        const like = new RegExp(query.q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+        filter.$or = [{ phone: like }, { name: like }];
+      }
       const [total, docs] = await Promise.all([
-        models.Lead.countDocuments({ listId: params.listId }),
-        models.Lead.find({ listId: params.listId }).sort({ _id: 1 }).skip((query.page - 1) * query.limit).limit(query.limit).lean(),
+        models.Lead.countDocuments(filter),
+        models.Lead.find(filter).sort({ _id: 1 }).skip((query.page - 1) * query.limit).limit(query.limit).lean(),
       ]);
       const leads = docs.map((l) => ({
         leadId: l._id,

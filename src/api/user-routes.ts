@@ -71,11 +71,11 @@ const usersQuery = z.object({ storeId: StoreId.optional(), role: Role.optional()
 const userParams = z.object({ username: Username });
 
 const TeamView = z
-  .object({ teamId: z.string(), storeId: z.string(), name: z.string(), members: z.array(z.string()), createdAt: IsoDate.optional(), updatedAt: IsoDate.optional() })
+  .object({ teamId: z.string(), storeId: z.string(), name: z.string(), members: z.array(z.string()), active: z.boolean(), createdAt: IsoDate.optional(), updatedAt: IsoDate.optional() })
   .meta({ id: 'Team' });
 const newTeam = z.strictObject({ teamId: Id, storeId: StoreId, name: z.string().min(1).max(80), members: z.array(Username).max(200).default([]) });
 const teamPatch = z
-  .strictObject({ name: z.string().min(1).max(80), members: z.array(Username).max(200) })
+  .strictObject({ name: z.string().min(1).max(80), members: z.array(Username).max(200), active: z.boolean() })
   .partial()
   .refine((p) => Object.keys(p).length > 0, { message: 'nothing to change' })
   .meta({ override: { minProperties: 1 } });
@@ -273,11 +273,12 @@ export function userRoutes(r: RouteRegistry, d: UserDeps): void {
 
   // ---- teams ----------------------------------------------------------------------------------
 
-  const teamView = (t: { _id: string; storeId: string; name: string; members: string[]; createdAt?: Date; updatedAt?: Date }): z.infer<typeof TeamView> => ({
+  const teamView = (t: { _id: string; storeId: string; name: string; members: string[]; active?: boolean | null; createdAt?: Date; updatedAt?: Date }): z.infer<typeof TeamView> => ({
     teamId: t._id,
     storeId: t.storeId,
     name: t.name,
     members: t.members,
+    active: t.active !== false,
     ...(t.createdAt ? { createdAt: t.createdAt.toISOString() } : {}),
     ...(t.updatedAt ? { updatedAt: t.updatedAt.toISOString() } : {}),
   });
@@ -291,10 +292,27 @@ export function userRoutes(r: RouteRegistry, d: UserDeps): void {
     method: 'get',
     path: '/api/teams',
     tag: 'users',
-    summary: "Teams of the caller's stores",
+    summary: "Teams of the caller's stores (active ones; ?all=1 also the deactivated)",
     access: ['supervisor', ...managers],
+    query: z.object({ all: z.enum(['0', '1']).optional() }),
     responses: { 200: { description: 'teams', schema: z.array(TeamView) } },
-    handler: async ({ scope }) => ok((await d.models.Team.find(storeFilter(scope, 'storeId')).sort({ _id: 1 }).lean()).map(teamView)),
+    handler: async ({ scope, query }) => ok((await d.models.Team.find({ ...storeFilter(scope, 'storeId'), ...(query.all === '1' ? {} : { active: { $ne: false } }) }).sort({ _id: 1 }).lean()).map(teamView)),
+  });
+
+  r.add({
+    method: 'post',
+    path: '/api/teams/:teamId/deactivate',
+    tag: 'users',
+    summary: 'Deactivate a team: it leaves the lists and campaigns can no longer be given to it (its members keep their accounts; reactivate with PATCH active: true)',
+    access: managers,
+    params: teamParams,
+    responses: { 200: { description: 'the team, inactive', schema: TeamView }, 404: { description: "no such team in the caller's stores" } },
+    handler: async ({ scope, params }) => {
+      const team = await d.models.Team.findById(params.teamId).lean();
+      if (!team || !canSeeStore(scope, team.storeId)) throw new HttpError(404, `no team ${params.teamId} in your stores`);
+      await d.models.Team.updateOne({ _id: params.teamId }, { $set: { active: false } });
+      return ok(teamView(await d.models.Team.findById(params.teamId).lean().orFail()));
+    },
   });
 
   r.add({
@@ -329,6 +347,7 @@ export function userRoutes(r: RouteRegistry, d: UserDeps): void {
       if (!team || !canSeeStore(scope, team.storeId)) throw new HttpError(404, `no team ${params.teamId} in your stores`);
       const set: Record<string, unknown> = {};
       if (body.name) set.name = body.name;
+      if (body.active !== undefined) set.active = body.active;
       if (body.members) {
         set.members = [...new Set(body.members)];
         await checkMembers(team.storeId, set.members as string[]);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
+import type { CallTally } from '../supervisor/call-tally';
 import type { QueueConfig } from '../acd/queue-directory';
 import type { QueueStore } from '../acd/queue-store';
 import type { AgentChannel } from '../agents/agent-channel';
@@ -15,7 +16,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
 import type { StoreCalendar } from '../org/business-hours';
 import type { CallRecordDoc, Models } from '../store/models';
-import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
+import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegHangup, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
 import { detach } from '../util/detach';
 import { CallActionError } from './call-errors';
 import { CallRecorder, type RecordingMeta } from './call-recorder';
@@ -71,6 +72,8 @@ export interface CallContext {
   /** The IVR flow answering a dialled number, if any. */
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
+  /** Today's queue counters for the live board (answered, abandoned, handle time). */
+  tally?: CallTally | undefined;
 }
 
 /**
@@ -125,6 +128,8 @@ export class InboundCall implements CallSession {
   private externalLookup: Promise<ExternalCard | null | undefined> | undefined;
   private customerId: Types.ObjectId | undefined;
   private enqueuedAt = 0;
+  /** When the conversation ended (after-call work counts from here). */
+  private talkEndedAt = 0;
   private connectedAt = 0;
   /** When the current phase started (the watchdog's reference). */
   private phaseSince: number;
@@ -307,8 +312,19 @@ export class InboundCall implements CallSession {
     return this.chain.command(() => this.recordDisposition(agentId, code, notes, details));
   }
 
-  legEnded(legId: LegId, cause: HangupCause): Promise<void> {
-    return this.chain.run(() => this.onLegEnded(legId, cause));
+  legEnded(legId: LegId, cause: HangupCause, final?: LegHangup): Promise<void> {
+    return this.chain.run(() => (final?.by === 'local' && final.sipStatus !== undefined && final.sipStatus >= 400 && legId === this.customerLeg && this.phase === 'answering' ? this.setupFailed(cause, final.sipStatus, final.reason) : this.onLegEnded(legId, cause)));
+  }
+
+  /** The switch could not set the caller's media up and refused the call (488, 503): the record says so. */
+  private async setupFailed(cause: HangupCause, sipStatus: number, reason: string | undefined): Promise<void> {
+    this.clearTimers();
+    this.customerLeg = undefined;
+    this.phase = 'done';
+    this.log.warn({ sipStatus, reason, cause }, 'call refused at setup');
+    this.draft.write({ status: 'ended', outcome: 'failed', endedAt: new Date(this.ctx.clock.now()), endCause: cause, endedBy: 'system', sipStatus, ...(reason ? { sipReason: reason } : {}), customerId: this.customerId });
+    this.noteEnded('failed');
+    await this.done();
   }
 
   /**
@@ -336,7 +352,7 @@ export class InboundCall implements CallSession {
     this.phase = 'done';
     this.clearTimers();
     this.dialAbort?.abort();
-    for (const leg of [this.agentLeg, this.customerLeg]) if (leg) detach(this.hangupQuietly(leg, 'network_failure'), this.log, 'hang-up of a failed call');
+    for (const leg of [this.agentLeg, this.customerLeg]) if (leg) detach(this.hangupQuietly(leg, 'temporary_failure'), this.log, 'hang-up of a failed call');
     this.ctx.abandon(this, reason);
   }
 
@@ -492,6 +508,7 @@ export class InboundCall implements CallSession {
       preferredUntil,
     });
     this.enter('queued');
+    this.ctx.tally?.changed();
     this.ctx.metrics.callsOffered.inc({ queue: this.queue.queueId });
     this.wait.arm(this.queue, this.enqueuedAt, preferredUntil);
   }
@@ -564,6 +581,7 @@ export class InboundCall implements CallSession {
     }
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
     const waitMs = this.ctx.clock.now() - this.enqueuedAt;
+    this.ctx.tally?.leftQueue(this.queue, this.ctx.clock.now());
     if (plan.kind === 'voicemail') {
       this.clearTimers();
       const saved = this.customerLeg
@@ -717,6 +735,7 @@ export class InboundCall implements CallSession {
     this.enter('connected');
     this.connectedAt = now;
     this.ctx.metrics.callsAnswered.inc({ queue: this.queue.queueId });
+    this.ctx.tally?.answered(this.queue, now - this.enqueuedAt, now);
     this.inCar?.connected(this.callId, agentId);
     this.ctx.channel.connected(agentId, this.callId, now);
     this.draft.write({ status: 'connected', agentUsername: agentId, connectedAt: new Date(now), waitMs: now - this.enqueuedAt });
@@ -826,6 +845,7 @@ export class InboundCall implements CallSession {
     const now = this.ctx.clock.now();
     const outcome = this.terminating ? 'shutdown' : 'abandoned';
     if (outcome === 'abandoned') this.ctx.metrics.callsAbandoned.inc({ queue: this.queue.queueId });
+    if (outcome === 'abandoned' && phase !== 'answering' && this.enqueuedAt) this.ctx.tally?.abandoned(this.queue, now - this.enqueuedAt, now);
     this.draft.write({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy: this.terminating ? 'system' : 'caller', waitMs: this.enqueuedAt ? now - this.enqueuedAt : 0, customerId: this.customerId });
     this.noteEnded(outcome);
     await this.done();
@@ -835,6 +855,7 @@ export class InboundCall implements CallSession {
     const agentId = this.agentId as string;
     const now = this.ctx.clock.now();
     const talkMs = now - this.connectedAt;
+    this.talkEndedAt = now;
     await this.ctx.agents.apply(agentId, { type: 'call_ended' });
     await this.ctx.live.set(this.callId, { phase: 'wrap_up' });
     this.enter('wrap_up');
@@ -861,6 +882,9 @@ export class InboundCall implements CallSession {
     const handleMs = this.ctx.clock.now() - this.connectedAt;
     if (this.countedActive) await this.ctx.queues.recordActive(this.queue.queueId, -1, handleMs, this.ctx.live.keyOf(this.callId));
     this.countedActive = false;
+    const now = this.ctx.clock.now();
+    // talk counts from connect to hang-up (hold included), after-call work from hang-up to now
+    this.ctx.tally?.handled(this.queue, { talkMs: this.talkEndedAt - this.connectedAt, holdMs: 0, acwMs: now - this.talkEndedAt }, now);
     await this.ctx.agents.apply(this.agentId as string, { type: 'wrap_up_done' });
     this.wrapUp.clear();
     this.phase = 'done';

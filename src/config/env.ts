@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseCidrList } from '../telephony/freeswitch/inbound-source';
 import { findProjectRoot } from '../util/project-root';
 import { isRedisUrl } from '../redis/connect';
+import { DEFAULT_ADMISSION, type AdmissionLimits } from '../telephony/admission';
 
 /**
  * Configuration from the environment, validated once at start-up.
@@ -23,6 +24,10 @@ const port = (name: string, fallback?: number) => {
 
 const positiveMs = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a number of milliseconds` }).int().min(1, `${name} must be at least 1 ms`).default(fallback);
+
+/** A whole number, 0 or more (0 turns a ceiling off). */
+const count = (name: string, fallback: number) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(0, `${name} must be 0 or more`).default(fallback);
 
 const redisUrl = z.string().refine(isRedisUrl, {
   message: 'must be a redis:// or rediss:// URL with a host (redis://127.0.0.1:6379), or redis+sentinel://host:26379,host:26380/masterName for Redis Sentinel',
@@ -82,6 +87,12 @@ const schema = z
     FREESWITCH_PORT: port('FREESWITCH_PORT', 8021),
     FREESWITCH_SECRET: z.string().min(1).optional(),
     FREESWITCH_HEARTBEAT_TIMEOUT_MS: positiveMs('FREESWITCH_HEARTBEAT_TIMEOUT_MS', 30_000),
+    MEDIA_CONNECT_TIMEOUT_MS: positiveMs('MEDIA_CONNECT_TIMEOUT_MS', 4_000),
+    ADMISSION_MAX_CPS: count('ADMISSION_MAX_CPS', DEFAULT_ADMISSION.maxCallsPerSecond),
+    ADMISSION_MAX_CHANNELS: count('ADMISSION_MAX_CHANNELS', DEFAULT_ADMISSION.maxChannels),
+    ADMISSION_MIN_IDLE_CPU: count('ADMISSION_MIN_IDLE_CPU', DEFAULT_ADMISSION.minIdleCpu).refine((n) => n <= 100, 'ADMISSION_MIN_IDLE_CPU is a percentage (0-100)'),
+    ADMISSION_MAX_PENDING: count('ADMISSION_MAX_PENDING', DEFAULT_ADMISSION.maxPendingConnects),
+    ADMISSION_RETRY_AFTER_S: count('ADMISSION_RETRY_AFTER_S', DEFAULT_ADMISSION.retryAfterSeconds),
     IVR_DIR: z.string().min(1).optional(),
     ESL_LISTEN_ADDRESS: z.string().min(1).default('127.0.0.1'),
     ESL_ADVERTISED_ADDRESS: z.string().min(1).optional(),
@@ -154,7 +165,8 @@ export interface AppConfig {
     | {
         kind: 'freeswitch';
         drachtio: { host: string; port: number; secret: string };
-        freeswitch: { host: string; port: number; secret: string; eslListenAddress: string; eslAdvertisedAddress: string | undefined; heartbeatTimeoutMs: number };
+        freeswitch: { host: string; port: number; secret: string; eslListenAddress: string; eslAdvertisedAddress: string | undefined; heartbeatTimeoutMs: number; mediaConnectTimeoutMs: number };
+        admission: AdmissionLimits;
         soundDir: string;
         recordingsDir: string;
         holdMusic: string;
@@ -228,7 +240,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         : {
             kind: 'freeswitch',
             drachtio: { host: e.DRACHTIO_HOST ?? '', port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET ?? '' },
-            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '', eslListenAddress: e.ESL_LISTEN_ADDRESS, eslAdvertisedAddress: e.ESL_ADVERTISED_ADDRESS, heartbeatTimeoutMs: e.FREESWITCH_HEARTBEAT_TIMEOUT_MS },
+            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '', eslListenAddress: e.ESL_LISTEN_ADDRESS, eslAdvertisedAddress: e.ESL_ADVERTISED_ADDRESS, heartbeatTimeoutMs: e.FREESWITCH_HEARTBEAT_TIMEOUT_MS, mediaConnectTimeoutMs: e.MEDIA_CONNECT_TIMEOUT_MS },
+            admission: { maxCallsPerSecond: e.ADMISSION_MAX_CPS, maxChannels: e.ADMISSION_MAX_CHANNELS, minIdleCpu: e.ADMISSION_MIN_IDLE_CPU, maxPendingConnects: e.ADMISSION_MAX_PENDING, retryAfterSeconds: e.ADMISSION_RETRY_AFTER_S },
             soundDir: e.FREESWITCH_SOUND_DIR,
             recordingsDir: e.FREESWITCH_RECORDINGS_DIR,
             holdMusic: e.HOLD_MUSIC,

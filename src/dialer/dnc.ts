@@ -24,4 +24,11 @@ export class DoNotCall {
     const [g, c] = await Promise.all([this.redis.sismember(this.key('global'), phone), this.redis.sismember(this.key({ campaignId }), phone)]);
     return g === 1 || c === 1;
   }
+
+  /** A page of the list's numbers, sorted, with how many it has; `contains` filters by digits. */
+  async list(scope: 'global' | { campaignId: string }, page: { offset: number; limit: number; contains?: string | undefined }): Promise<{ total: number; phones: string[] }> {
+    const all = (await this.redis.smembers(this.key(scope))).sort();
+    const hits = page.contains ? all.filter((p) => p.includes(page.contains as string)) : all;
+    return { total: hits.length, phones: hits.slice(page.offset, page.offset + page.limit) };
+  }
 }

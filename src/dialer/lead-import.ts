@@ -5,6 +5,7 @@ import { toE164 } from '../crm/phone';
 import { isTimeZone } from '../org/business-hours';
 import type { Models } from '../store/models';
 import { withWriteRetry } from '../store/retry';
+import { LeadFileError } from './lead-sources';
 
 /**
  * Lead lists from CSV, streamed: rows are parsed, checked and written in batches, so 100k rows
@@ -100,17 +101,56 @@ function definedFields(r: LeadRow): Partial<LeadRow> {
 const BATCH = 500;
 const MAX_LISTED = 1000;
 
-export async function importLeadsCsv(models: Models, listId: string, input: Readable, options: CsvImportOptions): Promise<ImportReport> {
-  const report: ImportReport = { rows: 0, accepted: 0, mergedInFile: 0, rejected: [], rejectedTotal: 0 };
-  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, max_record_size: MAX_RECORD_BYTES }));
+/** The lead fields a column can be mapped to. */
+export const LEAD_FIELDS = ['phone', 'name', 'grade', 'defeatReason', 'storeId', 'consultant', 'lastContactAt', 'timeZone', 'consent'] as const;
+export type LeadField = (typeof LEAD_FIELDS)[number];
+/** Which column (0-based) holds which field. */
+export type ColumnMapping = Partial<Record<LeadField, number>>;
+
+/** The mapping the header suggests (English or Chinese names). */
+export function mappingFromHeader(header: readonly string[]): ColumnMapping {
+  const m: ColumnMapping = {};
+  header.forEach((h, i) => {
+    const f = (HEADER_ALIASES[h.trim().toLowerCase()] ?? HEADER_ALIASES[h.trim()]) as LeadField | undefined;
+    if (f && m[f] === undefined) m[f] = i;
+  });
+  return m;
+}
+
+export interface RowImportOptions extends CsvImportOptions {
+  /** Column per field; left out: from the header's names. */
+  mapping?: ColumnMapping | undefined;
+  /** Called after each batch is written (and at the end) with the report so far. */
+  onProgress?: ((report: ImportReport) => void | Promise<void>) | undefined;
+  /** Rows per batch (default 500). */
+  batch?: number | undefined;
+  /** Rejections kept in the report's list (default 1,000). */
+  maxListed?: number | undefined;
+  /** The rejected rows' own cells are kept beside their reasons (for the downloadable report). */
+  keepRejectedCells?: boolean | undefined;
+}
+
+export interface RowImportReport extends ImportReport {
+  rejected: { line: number; reason: string; cells?: string[] }[];
+}
+
+/**
+ * Imports rows (the header row first, then data rows with their line numbers) into a list. Bad rows
+ * are reported and skipped; accepted rows are written in batches as they come, so what was
+ * accepted before a bad row, or before a file that breaks off, stays written.
+ */
+export async function importLeadRows(models: Models, listId: string, rows: AsyncIterable<{ line: number; cells: string[] }>, options: RowImportOptions): Promise<RowImportReport> {
+  const report: RowImportReport = { rows: 0, accepted: 0, mergedInFile: 0, rejected: [], rejectedTotal: 0 };
+  const batchSize = options.batch ?? BATCH;
+  const maxListed = options.maxListed ?? MAX_LISTED;
   /** The row's own answer; an empty cell is no, unless the importer attested consent for every row. */
   const consentOf = (r: LeadRow): boolean => r.consent ?? options.consentAll;
-  let columns: (string | undefined)[] | undefined;
+  let mapping: ColumnMapping | undefined;
   let batch = new Map<string, LeadRow>();
   const seen = new Set<string>();
-  const reject = (line: number, reason: string) => {
+  const reject = (line: number, reason: string, cells: string[]) => {
     report.rejectedTotal++;
-    if (report.rejected.length < MAX_LISTED) report.rejected.push({ line, reason });
+    if (report.rejected.length < maxListed) report.rejected.push({ line, reason, ...(options.keepRejectedCells ? { cells } : {}) });
   };
   const flush = async () => {
     if (batch.size === 0) return;
@@ -130,49 +170,66 @@ export async function importLeadsCsv(models: Models, listId: string, input: Read
     }
     for (const r of existing) await withWriteRetry(() => models.Lead.updateOne({ _id: `${listId}:${r.phone}` }, { $set: { ...definedFields(r), consent: consentOf(r) } }).exec());
     report.accepted += rows.length;
+    await options.onProgress?.(report);
   };
 
+  let rowsInBatch = 0;
   try {
-    for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const line = record.info.lines;
-      if (!columns) {
-        columns = record.record.map((h) => HEADER_ALIASES[h.trim().toLowerCase()] ?? HEADER_ALIASES[h.trim()]);
-        if (!columns.includes('phone')) throw new LeadImportError(`line ${line}: the header has no phone column (电话); columns found: ${quoteHeader(record.record)}`);
-        if (!columns.includes('consent') && !options.consentAll) {
+    for await (const record of rows) {
+      const line = record.line;
+      if (!mapping) {
+        mapping = options.mapping ?? mappingFromHeader(record.cells);
+        if (mapping.phone === undefined) throw new LeadImportError(`line ${line}: the header has no phone column (电话); columns found: ${quoteHeader(record.cells)}`);
+        if (mapping.consent === undefined && !options.consentAll) {
           throw new LeadImportError(`line ${line}: the file has no consent column (是否同意 / consent: yes or no per row); add one, or declare ?consent=all to attest that every lead agreed to be called`);
         }
         continue;
       }
       report.rows++;
       const raw: Record<string, string> = {};
-      record.record.forEach((v, i) => {
-        const key = columns?.[i];
-        if (key) raw[key] = v;
-      });
+      for (const [field, i] of Object.entries(mapping)) {
+        const v = record.cells[i];
+        if (v !== undefined) raw[field] = v;
+      }
       const parsed = rowSchema.safeParse(raw);
       if (!parsed.success) {
-        reject(line, parsed.error.issues.map((i) => i.message).join('; '));
-        continue;
+        reject(line, parsed.error.issues.map((i) => i.message).join('; '), record.cells);
+      } else {
+        const row = parsed.data;
+        if (seen.has(row.phone)) report.mergedInFile++;
+        seen.add(row.phone);
+        const prev = batch.get(row.phone);
+        batch.set(row.phone, prev ? { ...prev, ...Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined)) } : row);
       }
-      const row = parsed.data;
-      if (seen.has(row.phone)) report.mergedInFile++;
-      seen.add(row.phone);
-      const prev = batch.get(row.phone);
-      batch.set(row.phone, prev ? { ...prev, ...Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined)) } : row);
-      if (batch.size >= BATCH) await flush();
+      if (++rowsInBatch >= batchSize) {
+        rowsInBatch = 0;
+        if (batch.size > 0) await flush();
+        else await options.onProgress?.(report);
+      }
     }
   } catch (err) {
     await flush(); // what was accepted before a broken file stays
     if (err instanceof LeadImportError) throw err;
     const e = err as { code?: string; lines?: number; message: string };
     if (e.code === 'CSV_MAX_RECORD_SIZE') throw new LeadImportError(`line ${e.lines ?? '?'}: a line is longer than ${MAX_RECORD_BYTES} bytes; ${report.accepted} leads before it were imported`);
-    // csv-parse's codes (CSV_… or not): named, without echoing the offending text
+    // csv-parse's codes (CSV_… or not), or an unreadable file: named, without echoing the offending text
     if (err instanceof CsvError) throw new LeadImportError(`line ${e.lines ?? '?'}: the CSV cannot be read further (${e.code ?? 'unreadable'}); ${report.accepted} leads before it were imported`);
+    if (err instanceof LeadFileError) throw new LeadImportError(`${err.message}; ${report.accepted} leads before it were imported`);
     throw err;
   }
   await flush();
-  if (!columns) throw new LeadImportError('the file is empty: expected a header line with at least a phone column');
+  if (!mapping) throw new LeadImportError('the file is empty: expected a header line with at least a phone column');
+  await options.onProgress?.(report);
   return report;
+}
+
+export async function importLeadsCsv(models: Models, listId: string, input: Readable, options: CsvImportOptions): Promise<ImportReport> {
+  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, max_record_size: MAX_RECORD_BYTES }));
+  async function* rows(): AsyncGenerator<{ line: number; cells: string[] }> {
+    for await (const r of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) yield { line: r.info.lines, cells: r.record };
+  }
+  const { rejected, ...rest } = await importLeadRows(models, listId, rows(), options);
+  return { ...rest, rejected: rejected.map(({ line, reason }) => ({ line, reason })) };
 }
 
 /**

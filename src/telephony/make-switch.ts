@@ -35,6 +35,8 @@ export function makeSwitch(config: AppConfig, deps: { clock: Clock; log: Logger;
     sources: s.sources,
     registrar,
     heartbeatTimeoutMs: s.freeswitch.heartbeatTimeoutMs,
+    mediaConnectTimeoutMs: s.freeswitch.mediaConnectTimeoutMs,
+    admission: s.admission,
     journal: new LegJournal(redis, deps.redisNamespace),
   });
   return { sw, close: async () => void (await redis.quit().catch(() => redis.disconnect())) };
