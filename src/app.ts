@@ -324,6 +324,10 @@ export class App {
         sw: o.sw,
         realm: o.sip?.realm ?? 'dcc-cti',
         secret: o.authSecret,
+        redisUrl: o.redisUrl,
+        redisPrefix: `${o.redisNamespace}:bull`,
+        redis,
+        redisNamespace: o.redisNamespace,
       });
       const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };
       const reload = async (): Promise<void> => {
@@ -475,6 +479,7 @@ export class App {
         counters: counting.counters,
       });
       const boardPublisher = boardParts.publisher;
+      assist.onPushState((username, state) => gateway.assistPush(username, state));
       assist.onEscalation(async (a) => {
         const supervisors = await models.User.find({ roles: 'supervisor', storeIds: a.storeId, active: { $ne: false } }, { username: 1 }).lean();
         board.assistAlert(supervisors.map((u) => u.username), a);
@@ -565,6 +570,7 @@ export class App {
     if (this.active) return;
     const p = this.p;
     p.writeback?.start();
+    p.assist.start();
     await p.archive?.start();
     await this.options.sw.start();
     p.calls.start();
@@ -684,6 +690,7 @@ export class App {
     if (p.server.listening) await new Promise<void>((resolve) => p.server.close(() => resolve()));
     await this.options.sw.stop();
     await p.writeback?.stop();
+    await p.assist.stop();
     await p.archive?.stop();
     await p.configBus.stop();
     await p.peers.stop();

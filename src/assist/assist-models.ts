@@ -57,6 +57,7 @@ const siteSchema = new Schema(
     name: { type: String, required: true },
     city: { type: String, default: '' },
     phone: { type: String, default: '' },
+    policeNumber: { type: String, default: '110' },
     position: { type: pointSchema, required: true },
   },
   { timestamps: true },

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { HttpError } from '../api/http-kit';
 import { created, ok, type RouteRegistry } from '../api/route-registry';
@@ -7,6 +8,8 @@ import { ASSIST_EVENT_TYPES } from '../shared/assist';
 import type { AssistModels, DeviceDoc } from './assist-models';
 import { VIN_PATTERN, type DeviceRegistry } from './devices';
 import { pressFromFields } from './press';
+import { CallActionError } from '../calls/call-errors';
+import type { DestinationJob } from './destination-push';
 
 export interface AssistRouteDeps {
   models: AssistModels;
@@ -14,6 +17,10 @@ export interface AssistRouteDeps {
   storeExists: (storeId: string) => boolean;
   /** A press posted by a terminal: queued for an assistant; the car is called back. Resolves with the call id. */
   press: (device: DeviceDoc, fields: z.output<typeof PressBody>) => Promise<string>;
+  pushDestination: (d: Omit<DestinationJob, 'pushId'>) => Promise<string>;
+  /** The token the telematics provider sends with theft alarms; undefined: the route answers 503. */
+  providerToken: string | undefined;
+  theft: (device: DeviceDoc, fields: { lat?: number | undefined; lon?: number | undefined; note?: string | undefined }) => Promise<string>;
 }
 
 const Vin = z.string().regex(VIN_PATTERN, 'a VIN is 17 characters: digits and capitals without I, O, Q');
@@ -212,6 +219,51 @@ export function assistRoutes(registry: RouteRegistry, d: AssistRouteDeps): void 
 
   registry.add({
     method: 'post',
+    path: '/api/assist/devices/:vin/destinations',
+    tag: 'assist',
+    summary: "Push a destination to the car's navigation through the telematics provider (retried while it is down); the outcome comes to the pushing desk as assist:push",
+    access: ['agent', 'supervisor', 'admin'],
+    params: z.object({ vin: Vin }),
+    body: z.strictObject({ label: z.string().min(1).max(60), address: z.string().min(1).max(200), lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), callId: z.uuid().optional() }),
+    responses: { 202: { description: 'queued', schema: z.object({ pushId: z.string() }) }, 404: { description: 'no such vehicle' }, 409: { description: 'the vehicle is disabled' } },
+    handler: async ({ me, params, body }) => {
+      // assistants serve every member's car: not limited to the caller's stores
+      const device = await d.models.Device.findById(params.vin, { enabled: 1 }).lean();
+      if (!device) throw new HttpError(404, `no vehicle ${params.vin}`);
+      if (!device.enabled) throw new HttpError(409, `vehicle ${params.vin} is disabled`);
+      const pushId = await d.pushDestination({ vin: params.vin, label: body.label, address: body.address, lat: body.lat, lon: body.lon, by: me.username, callId: body.callId ?? null });
+      return { status: 202, body: { pushId } };
+    },
+  });
+
+  registry.add({
+    method: 'post',
+    path: '/api/assist/theft',
+    tag: 'assist',
+    summary: 'A theft alarm posted by the telematics provider (Authorization: Bearer <provider token>): the owner is called ("press 1 if you are with the car"); otherwise an assistant gets a priority task',
+    description: 'Not a user route: the provider authenticates with ASSIST_PROVIDER_INBOUND_TOKEN.',
+    access: 'public',
+    body: z.strictObject({ vin: Vin, lat: z.number().min(-90).max(90).optional(), lon: z.number().min(-180).max(180).optional(), note: z.string().max(200).optional() }),
+    responses: {
+      202: { description: 'the owner is being called', schema: z.object({ alarmId: z.string() }) },
+      401: { description: 'no or wrong provider token' },
+      404: { description: 'no such vehicle' },
+      503: { description: 'theft alarms are not configured (no provider token)' },
+    },
+    handler: async ({ req, body }) => {
+      const expected = d.providerToken;
+      if (!expected) throw new HttpError(503, 'theft alarms are off: set ASSIST_PROVIDER_INBOUND_TOKEN');
+      const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1] ?? '');
+      const want = Buffer.from(expected);
+      if (given.length !== want.length || !timingSafeEqual(given, want)) throw new HttpError(401, 'the telematics provider sends Authorization: Bearer <provider token>');
+      const device = await d.models.Device.findById(body.vin).lean();
+      if (!device) throw new HttpError(404, `no vehicle ${body.vin}`);
+      return { status: 202, body: { alarmId: await d.theft(device, body) } };
+    },
+  });
+
+  registry.add({
+    method: 'post',
     path: '/api/assist/events',
     tag: 'assist',
     summary: 'A button press posted by the terminal itself (Authorization: Bearer <device token>): queued for an assistant, then the car is called back',
@@ -228,7 +280,13 @@ export function assistRoutes(registry: RouteRegistry, d: AssistRouteDeps): void 
       const a = await d.registry.authenticateHttp(req.header('authorization'));
       if (!a.ok) throw new HttpError(a.status, a.error);
       const faults = pressFromFields(a.device._id, body).faults;
-      const callId = await d.press(a.device, body);
+      let callId: string;
+      try {
+        callId = await d.press(a.device, body);
+      } catch (err) {
+        if (err instanceof CallActionError) throw new HttpError(503, err.message, 'unavailable', { 'Retry-After': '5' });
+        throw err;
+      }
       return { status: 202, body: { callId, faults } };
     },
   });

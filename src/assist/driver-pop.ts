@@ -9,6 +9,7 @@ export function driverPop(p: {
   device: DeviceDoc;
   member: MemberDoc | null;
   storeName: string;
+  policeNumber: string;
   nearest: NearbyStore[];
   events: AssistEventDoc[];
   now: number;
@@ -41,6 +42,7 @@ export function driverPop(p: {
       storeId: device.storeId,
       storeName: p.storeName,
       consultant: member?.consultant ?? null,
+      policeNumber: p.policeNumber,
       serviceHistory: (member?.serviceHistory ?? []).slice(-5).reverse().map((s) => ({ at: s.at ? new Date(s.at).toISOString() : '', what: s.what ?? '' })),
     },
     nearestStores: p.nearest,

@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { InCarPop } from '../shared/assist';
 import type { BodyPart, CallOffered, Switch } from '../telephony/switch';
 import { detach } from '../util/detach';
+import type { Timeline } from './timeline';
 import type { AssistModels, DeviceDoc } from './assist-models';
 import type { DeviceRegistry } from './devices';
 import { driverPop } from './driver-pop';
@@ -23,6 +24,7 @@ export interface EscalationAlert {
 export interface InCarDeps {
   models: AssistModels;
   registry: DeviceRegistry;
+  timeline: Timeline;
   /** Store positions (kept in memory; 2,000 stores are searched in well under a millisecond). */
   sites: () => readonly Site[];
   storeName: (storeId: string) => string;
@@ -57,17 +59,12 @@ export class InCarService {
   async open(device: DeviceDoc, press: Press, way: InCarPop['way']): Promise<InCarHooks> {
     const [member, events] = await Promise.all([
       this.d.models.Member.findById(device.memberId).lean(),
-      this.d.models.Event.find({ vin: device._id }).sort({ at: -1 }).limit(10).lean(),
+      this.d.timeline.recent(device._id),
     ]);
     const at = press.position ?? (device.lastPosition ? { lat: device.lastPosition.lat, lon: device.lastPosition.lon } : null);
-    const pop = driverPop({ press, way, device, member, storeName: this.d.storeName(device.storeId), nearest: at ? nearestStores(this.d.sites(), at, 5) : [], events, now: this.d.clock.now() });
+    const policeNumber = this.d.sites().find((s) => s.storeId === device.storeId)?.policeNumber ?? '110';
+    const pop = driverPop({ press, way, device, member, storeName: this.d.storeName(device.storeId), policeNumber, nearest: at ? nearestStores(this.d.sites(), at, 5) : [], events, now: this.d.clock.now() });
     return new InCarCall(this.d, device, press, pop);
-  }
-
-  /** Writes an entry on the member's timeline (off the call's path; failures logged). */
-  static note(models: AssistModels, log: Logger, e: { vin: string; memberId: string; at: number; kind: string; note: string; callId?: string; position?: { lat: number; lon: number } | null }): void {
-    const doc = { vin: e.vin, memberId: e.memberId, at: new Date(e.at), kind: e.kind, note: e.note, callId: e.callId ?? null, ...(e.position ? { position: e.position } : {}) };
-    detach(models.Event.create(doc), log, 'member timeline entry not written', { callId: e.callId, vin: e.vin });
   }
 }
 
@@ -156,6 +153,6 @@ class InCarCall implements InCarHooks {
   }
 
   private note(callId: string, kind: string, note: string): void {
-    InCarService.note(this.d.models, this.d.log, { vin: this.vin, memberId: this.device.memberId, at: this.d.clock.now(), kind, note, callId, position: this.press.position });
+    this.d.timeline.note({ vin: this.vin, memberId: this.device.memberId, at: this.d.clock.now(), kind, note, callId, position: this.press.position });
   }
 }

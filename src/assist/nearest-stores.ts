@@ -15,6 +15,8 @@ export interface Site {
   city: string;
   phone: string;
   position: GeoPoint;
+  /** The police number the store's assistants call for a theft (default 110). */
+  policeNumber?: string;
 }
 
 /** The `n` stores closest to a point, nearest first (a linear pass: 2,000 stores take well under a millisecond). */

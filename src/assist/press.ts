@@ -24,7 +24,8 @@ export const MSD_CONTENT_TYPE = 'application/emergencyCallData.eCall.MSD';
 /** Priority in the assistant queue: an automatic crash first, then theft, roadside, concierge. */
 export function priorityOf(p: Pick<Press, 'eventType' | 'activation'>): number {
   const base = { crash: 30, theft: 20, roadside: 10, concierge: 0 }[p.eventType];
-  return p.eventType === 'crash' && p.activation === 'automatic' ? base + 5 : base;
+  // reported by the car itself (a crash sensor, the theft alarm) ranks above the same pressed by hand
+  return (p.eventType === 'crash' || p.eventType === 'theft') && p.activation === 'automatic' ? base + 5 : base;
 }
 
 /** The simple form's fields (headers X-Vehicle-*, or the HTTP event's JSON), all as sent. */

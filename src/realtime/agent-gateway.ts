@@ -6,7 +6,7 @@ import type { Leases } from '../agents/leases';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { TokenSigner } from '../auth/tokens';
 import type { Role } from '../store/models';
-import type { InCarPop } from '../shared/assist';
+import type { AssistPushState, InCarPop } from '../shared/assist';
 import type { CallCommands } from '../calls/call-commands';
 import { CallActionError } from '../calls/inbound-call';
 import type { CampaignRunner } from '../dialer/campaign-runner';
@@ -251,6 +251,11 @@ export class AgentGateway implements AgentChannel {
 
   offerUpdate(agentId: string, callId: string, customer: CustomerCard | null): void {
     this.to(agentId).emit('call:offer_update', { callId, customer });
+  }
+
+  /** How a destination push goes (to the desk of whoever pushed it). */
+  assistPush(username: string, state: AssistPushState): void {
+    this.to(username).emit('assist:push', state);
   }
 
   inCarUpdate(agentId: string, callId: string, inCar: InCarPop): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { InCarPop } from './assist';
+import type { AssistPushState, InCarPop } from './assist';
 
 /**
  * socket.io namespace `/agent`: the live connection of an agent's desk. The desk connects with
@@ -151,6 +151,8 @@ export interface AgentServerEvents {
   'call:offer_update': (u: { callId: string; customer: CustomerCard | null }) => void;
   /** The car sent new data (an MSD update by SIP INFO) during an in-car call. */
   'assist:update': (u: { callId: string; inCar: InCarPop }) => void;
+  /** How a destination push this agent made goes. */
+  'assist:push': (s: AssistPushState) => void;
   'call:offer_withdrawn': (w: { callId: string; reason: 'caller_left' | 'timeout' | 'declined' | 'phone_unreachable' | 'taken' }) => void;
   'call:connected': (c: { callId: string; at: number }) => void;
   'call:ended': (n: CallEndedNotice) => void;

@@ -50,6 +50,16 @@ export interface MemberEvent {
   position?: GeoPoint;
 }
 
+/** How a destination push to the car goes (`assist:push` on the desk of whoever pushed it). */
+export interface AssistPushState {
+  pushId: string;
+  vin: string;
+  label: string;
+  state: 'queued' | 'delivered' | 'retrying' | 'failed';
+  attempts: number;
+  error?: string;
+}
+
 /** The driver screen-pop: everything the assistant sees when an in-car call is offered. */
 export interface InCarPop {
   vin: string;
@@ -73,7 +83,7 @@ export interface InCarPop {
     emergencyContact: { name: string; phone: string } | null;
   } | null;
   vehicle: { model: string; plate: string; color: string } | null;
-  dealer: { storeId: string; storeName: string; consultant: string | null; serviceHistory: { at: string; what: string }[] } | null;
+  dealer: { storeId: string; storeName: string; consultant: string | null; serviceHistory: { at: string; what: string }[]; /** The police number configured for the store (theft). */ policeNumber: string } | null;
   nearestStores: NearbyStore[];
   recentPositions: (GeoPoint & { at: string })[];
   recentEvents: MemberEvent[];

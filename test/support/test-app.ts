@@ -61,6 +61,8 @@ export interface TestAppOptions {
   metricsToken?: string;
   /** Failed logins allowed (default: the app's). */
   loginLimits?: AppOptions['loginLimits'];
+  /** The in-car assistant's settings (default: the app's). */
+  assist?: AppOptions['assist'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -89,6 +91,7 @@ export async function startAppOn<S extends Switch, C extends Clock>(engine: { cl
     recordings: opts.recordings,
     sip: opts.sip,
     loginLimits: opts.loginLimits,
+    assist: opts.assist,
     clock,
     sw,
     trackIo: true,

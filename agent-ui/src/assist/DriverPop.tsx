@@ -75,6 +75,13 @@ export function DriverPop({ pop }: { pop: InCarPop }): React.JSX.Element {
             <Descriptions.Item label={<><ShopOutlined /> {t('assist.dealer')}</>}>
               {pop.dealer ? `${pop.dealer.storeName}${pop.dealer.consultant ? ` · ${t('assist.consultant')} ${pop.dealer.consultant}` : ''}` : none}
             </Descriptions.Item>
+            {pop.eventType === 'theft' && pop.dealer && (
+              <Descriptions.Item label={<Typography.Text type="danger">{t('assist.police')}</Typography.Text>}>
+                <Typography.Text strong type="danger" data-testid="driver-police">
+                  {pop.dealer.policeNumber}
+                </Typography.Text>
+              </Descriptions.Item>
+            )}
           </Descriptions>
         </Col>
         <Col span={14}>

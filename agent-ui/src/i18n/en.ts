@@ -465,6 +465,7 @@ export const en: Resources = {
     none: 'None',
     msd: 'eCall data (MSD v{{v}})',
     test: 'Test call',
-    kinds: { press: 'Button press', answered: 'Answered', unanswered: 'Not answered', escalated: 'Escalated', emergency_contact: 'Emergency contact called', msd_update: 'Position update' },
+    police: 'Police',
+    kinds: { press: 'Button press', answered: 'Answered', unanswered: 'Not answered', escalated: 'Escalated', emergency_contact: 'Emergency contact called', msd_update: 'Position update', theft_alarm: 'Theft alarm', theft_owner: 'Owner asked', destination: 'Destination push' },
   },
 };

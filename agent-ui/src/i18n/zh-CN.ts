@@ -460,6 +460,7 @@ export const zhCN = {
     none: '无',
     msd: 'eCall 数据 (MSD v{{v}})',
     test: '测试呼叫',
-    kinds: { press: '按键求助', answered: '坐席接听', unanswered: '未接通', escalated: '升级告警', emergency_contact: '通知紧急联系人', msd_update: '位置更新' },
+    police: '报警电话',
+    kinds: { press: '按键求助', answered: '坐席接听', unanswered: '未接通', escalated: '升级告警', emergency_contact: '通知紧急联系人', msd_update: '位置更新', theft_alarm: '防盗报警', theft_owner: '车主确认', destination: '导航下发' },
   },
 } as const;
