@@ -143,6 +143,8 @@ export class RouteRegistry {
           if (!r.success) throw validationError(r.error);
           body = r.data;
         }
+        // no store keeps a NUL in text (PostgreSQL refuses it: a 500 on the embedded database otherwise)
+        if ([params, query, body].some(hasNul)) throw new HttpError(400, 'text may not contain NUL (\\u0000) characters');
         if (route.rawBody && !req.is(route.rawBody.contentType)) throw new HttpError(415, `send the body as ${route.rawBody.contentType}`);
         const principal = me;
         const ctx: RouteContext<unknown, unknown, unknown> = {
@@ -190,4 +192,12 @@ function schemaProblem(schema: z.ZodType, body: unknown): string | undefined {
 /** Express path (/api/users/:username) → OpenAPI path (/api/users/{username}). */
 export function openApiPath(path: string): string {
   return path.replace(/:(\w+)/g, '{$1}');
+}
+
+/** True when a string anywhere in the value contains a NUL character. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+  return false;
 }
