@@ -1,3 +1,4 @@
+import { wireIntervalReports } from './reports/wire-reports';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
@@ -335,6 +336,7 @@ export class App {
       const agents = new AgentService(agentStore, gateway, () => o.clock.now(), log.child({ module: 'agents' }));
       const records = new CallRecordWriter({ models, inflight, log: log.child({ module: 'call-records' }) });
       const live = new LiveCalls(redis, o.redisNamespace);
+      wireIntervalReports({ models, redis, ns: o.redisNamespace, records, agents, queueDirectory, log: log.child({ module: 'reports' }) });
       const calls = new CallCenter({
         sw: o.sw,
         clock: o.clock,

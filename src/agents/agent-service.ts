@@ -1,10 +1,14 @@
 import type { Logger } from '../log';
 import type { AgentChannel } from './agent-channel';
-import type { AgentEvent } from './agent-state';
+import type { AgentEvent, AgentStatus } from './agent-state';
 import type { AgentSkill, AgentStore, ApplyResult } from './agent-store';
 
 /** Applies agent events and tells the agent's desktop about every change. */
+export type AgentTransitionObserver = (agentId: string, previous: AgentStatus, next: AgentStatus, at: number) => void;
+
 export class AgentService {
+  private readonly observers: AgentTransitionObserver[] = [];
+
   constructor(
     private readonly store: AgentStore,
     private readonly channel: AgentChannel,
@@ -18,10 +22,16 @@ export class AgentService {
     if (result.ok && result.status !== result.previous) {
       this.log.debug({ agentId, event: event.type, from: result.previous.state, to: result.status.state }, 'agent state');
       this.channel.state(agentId, result.status);
+      if (result.status.state !== result.previous.state) for (const o of this.observers) o(agentId, result.previous, result.status, this.now());
     } else if (!result.ok) {
       this.log.debug({ agentId, event: event.type, error: result.error }, 'agent event refused');
     }
     return result;
+  }
+
+  /** Told of every change of state made through apply (the interval reports count idle, staffed and after-call time). */
+  observe(fn: AgentTransitionObserver): void {
+    this.observers.push(fn);
   }
 
   /** Pushes the stored status to the desktop (after a change made outside apply, e.g. the atomic reservation). */
