@@ -24,11 +24,26 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** The zone's UTC offset (ms) during the hour containing `at`, cached per zone and hour (Intl is slow). */
+const offsets = new Map<string, number>();
+function offsetAt(at: number, tz: string): number {
+  const hour = Math.floor(at / 3_600_000);
+  const key = `${tz}|${hour}`;
+  let off = offsets.get(key);
+  if (off === undefined) {
+    const p: Record<string, string> = {};
+    const t = hour * 3_600_000;
+    for (const part of formatter(tz).formatToParts(t)) p[part.type] = part.value;
+    off = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute)) - t;
+    if (offsets.size > 100_000) offsets.clear();
+    offsets.set(key, off);
+  }
+  return off;
+}
+
 /** Local wall time "YYYY-MM-DDTHH:mm" of a moment in the zone. */
 export function localMinute(at: number, tz = REPORT_TIME_ZONE): string {
-  const p: Record<string, string> = {};
-  for (const part of formatter(tz).formatToParts(at)) p[part.type] = part.value;
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+  return new Date(at + offsetAt(at, tz)).toISOString().slice(0, 16);
 }
 
 /** The start of the interval a local minute falls in: "YYYY-MM-DDTHH:mm" (15m, 30m, 60m) or "YYYY-MM-DD" (day, week: the Monday). */
@@ -48,9 +63,22 @@ export function mondayOf(day: string): string {
   return new Date(d.getTime() - dow * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Stored row id: grain, dimension, interval start, key — ordered so a period of one dimension is one _id range. */
-export function rowId(grain: StoredGrain, dim: Dimension, start: string, key: string): string {
-  return `${grain}|${dim}|${start}|${key}`;
+/** Stored document id: one document per grain, dimension and interval start, holding every key's counters. */
+export function docId(grain: StoredGrain, dim: Dimension, start: string): string {
+  return `${grain}|${dim}|${start}`;
+}
+
+/** The 15-minute interval starts of a day. */
+export function quartersOf(day: string): string[] {
+  return Array.from({ length: 96 }, (_, i) => `${day}T${String(Math.floor(i / 4)).padStart(2, '0')}:${String((i % 4) * 15).padStart(2, '0')}`);
+}
+
+/** A key as a field name (MongoDB field names may not contain "." or start with "$"). */
+export function encodeKey(key: string): string {
+  return key.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/^\$/, '%24');
+}
+export function decodeKey(field: string): string {
+  return field.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%25/g, '%');
 }
 
 /** The stored grain a report reads: 15-minute rows for intervals within a day, day rows for days and weeks. */
