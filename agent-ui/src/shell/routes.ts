@@ -17,6 +17,7 @@ export interface AppRoute {
 
 export const ROUTES: readonly AppRoute[] = [
   { path: '/desk', titleKey: 'app.title', roles: ['agent', 'sales_consultant', 'supervisor'], namespace: '/agent', page: lazy(() => import('../desk/DeskPage')) },
+  { path: '/console', titleKey: 'console.title', roles: ['manager', 'admin'], namespace: '/board', page: lazy(() => import('../console/ConsolePage')) },
 ];
 
 /** The route for this path and these roles: the path's own when allowed, else the first the roles allow. */
