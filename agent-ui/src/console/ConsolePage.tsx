@@ -17,7 +17,9 @@ export default function ConsolePage(): React.JSX.Element {
   const [section, setSection] = useState<Section>(() => (new URLSearchParams(window.location.search).get('section') as Section | null) ?? 'campaigns');
   const go = (s: Section): void => {
     setSection(s);
-    window.history.replaceState(null, '', `${window.location.pathname}?section=${s}`);
+    const q = new URLSearchParams(window.location.search);
+    q.set('section', s);
+    window.history.replaceState(null, '', `${window.location.pathname}?${q.toString()}`);
   };
   return (
     <Layout className="console">

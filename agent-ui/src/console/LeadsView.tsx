@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, App, Button, Card, Checkbox, Col, Form, Input, Modal, Progress, Result, Row, Select, Space, Steps, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, App, AutoComplete, Button, Card, Checkbox, Col, Form, Input, Modal, Progress, Result, Row, Select, Space, Steps, Table, Tag, Typography, Upload } from 'antd';
 import { DownloadOutlined, InboxOutlined, UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../i18n';
@@ -192,14 +192,9 @@ function UploadWizard({ open, lists, onClose }: { open: boolean; lists: LeadList
           <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('console.leads.detected', { format: preview.format.toUpperCase(), encoding: preview.encoding === 'gb18030' ? 'GBK / GB18030' : 'UTF-8', total: preview.total })} data-testid="upload-detected" />
           <Form form={form} layout="inline" style={{ marginBottom: 12, rowGap: 8 }}>
             <Form.Item name="listId" label={t('console.leads.target')} rules={[{ required: true, pattern: /^[a-z0-9][a-z0-9-]{0,59}$/, message: t('console.idRule') }]}>
-              <Select
-                showSearch
-                style={{ width: 200 }}
-                data-testid="target-list"
-                options={lists.map((l) => ({ value: l.listId, label: `${l.name} (${l.listId})` }))}
-                onSearch={(s) => s && form.setFieldValue('listId', s)}
-                placeholder={t('console.leads.targetHint')}
-              />
+              <AutoComplete style={{ width: 200 }} options={lists.map((l) => ({ value: l.listId, label: `${l.name} (${l.listId})` }))} placeholder={t('console.leads.targetHint')}>
+                <Input data-testid="target-list" />
+              </AutoComplete>
             </Form.Item>
             <Form.Item name="listName" label={t('console.leads.name')}>
               <Input style={{ width: 160 }} />

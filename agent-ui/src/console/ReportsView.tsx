@@ -32,7 +32,10 @@ function Intervals(): React.JSX.Element {
   const { message } = App.useApp();
   const [dim, setDim] = useState('queue');
   const [grain, setGrain] = useState('60m');
-  const [range, setRange] = useState<[dayjs.Dayjs, dayjs.Dayjs]>([dayjs().startOf('day'), dayjs().startOf('day')]);
+  const [range, setRange] = useState<[dayjs.Dayjs, dayjs.Dayjs]>(() => {
+    const q = new URLSearchParams(window.location.search);
+    return [dayjs(q.get('from') ?? undefined).startOf('day'), dayjs(q.get('to') ?? q.get('from') ?? undefined).startOf('day')];
+  });
   const [report, setReport] = useState<IntervalReport | undefined>();
   const qs = `dim=${dim}&grain=${grain}&from=${range[0].format('YYYY-MM-DD')}&to=${range[1].format('YYYY-MM-DD')}`;
   const fail = useCallback((err: unknown) => void message.error(err instanceof ApiFailure ? errorText(t, err.code, err.message) : String(err)), [message, t]);
