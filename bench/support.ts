@@ -31,7 +31,7 @@ export async function benchStores(): Promise<{ redisUrl: string; mongodbUri: str
     redisUrl: r.url,
     mongodbUri: f.uri,
     stop: async () => {
-      await f.service.stop();
+      for (const s of [...f.services].reverse()) await s.stop();
       await r.service.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },

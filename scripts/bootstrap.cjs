@@ -119,7 +119,18 @@ function ensurePromptAudio() {
   if (r.built > 0 || r.removed > 0) say(`prompt audio: ${r.built} built, ${r.kept} unchanged, ${r.removed} removed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** The embedded FerretDB keeps its data in PostgreSQL (src/embedded/embedded-postgres.ts): Debian's postgresql. */
+function ensurePostgres() {
+  if (process.env.POSTGRES_BIN_DIR || process.env.EMBEDDED_DB_BACKEND === 'sqlite' || process.env.MONGODB_URI) return;
+  const root = '/usr/lib/postgresql';
+  const installed = fs.existsSync(root) && fs.readdirSync(root).some((v) => fs.existsSync(path.join(root, v, 'bin', 'postgres')));
+  if (installed || which('initdb')) return;
+  const [missing] = ensureDebianPackages([{ bin: 'initdb', pkg: 'postgresql' }]);
+  if (missing && !fs.existsSync(root)) throw new SetupError(`PostgreSQL is not installed (the embedded database stores its data in it); run: ${missing.hint}  (or set EMBEDDED_DB_BACKEND=sqlite, or MONGODB_URI)`);
+}
+
 function ensureFerretDb() {
+  ensurePostgres();
   if (process.env.FERRETDB_BIN || fs.existsSync(FERRETDB_TOOL)) return;
   const exact = `go mod download ${FERRETDB_MODULE}@${FERRETDB_VERSION}, copy its folder, write ${FERRETDB_VERSION} into build/version/version.txt, then go build -o ${FERRETDB_TOOL} ./cmd/ferretdb`;
   if (!which('go')) throw new SetupError(`FerretDB needs Go to build: install Go (https://go.dev/dl), then rerun; or ${exact}; or set MONGODB_URI to an existing MongoDB`);

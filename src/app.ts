@@ -21,6 +21,7 @@ import { LoginLimiter } from './auth/login-limiter';
 import { Principals } from './auth/principals';
 import { RefreshTokens } from './auth/refresh-tokens';
 import { CallCenter } from './calls/call-center';
+import { Assist, DEFAULT_ASSIST, type AssistSettings } from './assist/assist-module';
 import { CallCommands } from './calls/call-commands';
 import { CallRecorder } from './calls/call-recorder';
 import { CallRecordWriter } from './calls/call-record-writer';
@@ -34,6 +35,7 @@ import { RedisHealth } from './cluster/redis-health';
 import type { AppConfig, LoginLimits } from './config/env';
 import { ExternalCrm } from './crm/external-crm';
 import { CustomerDirectory } from './crm/screen-pop';
+import { CampaignOwnership } from './dialer/campaign-ownership';
 import { CampaignRunner } from './dialer/campaign-runner';
 import { DoNotCall } from './dialer/dnc';
 import { IvrDirectory } from './ivr/ivr-directory';
@@ -47,6 +49,8 @@ import { CrmWriteback } from './outcomes/crm-writeback';
 import { OutboxRelay } from './outcomes/outbox-relay';
 import { AgentGateway, type AgentPresence } from './realtime/agent-gateway';
 import { BoardGateway } from './realtime/board-gateway';
+import { boardCounting, boardServices } from './supervisor/supervisor-wiring';
+import type { BoardPublisher } from './supervisor/board-publisher';
 import { RecordingArchive } from './recordings/recording-archive';
 import { ConfigBus } from './redis/config-bus';
 import { connectRedis, waitForRedis } from './redis/connect';
@@ -95,6 +99,10 @@ export interface AppOptions {
   metricsToken?: string | undefined;
   /** Agents' phones: digest realm and the WSS address browsers register at (default realm dcc-cti). */
   sip?: { realm: string; wsUri: string | undefined };
+  /** Time zone of the live board's day (its counters restart at local midnight); default Asia/Shanghai. */
+  boardTimeZone?: string;
+  /** The in-car assistant: its queue, crash escalation time, caller id, vehicle header (defaults: DEFAULT_ASSIST). */
+  assist?: Partial<AssistSettings>;
   /** Count database and Redis round trips in flight (tests on a virtual clock settle on them: App.settle). */
   trackIo?: boolean;
   log: Logger;
@@ -149,6 +157,9 @@ interface Parts {
   sweeper: CallSweeper;
   gateway: AgentGateway;
   board: BoardGateway;
+  /** The live board's one computation (the leader runs it) and its own Redis connection. */
+  boardPublisher: BoardPublisher;
+  boardRedis: Redis;
   server: http.Server;
   io: SocketServer;
   writeback: CrmWriteback | undefined;
@@ -157,6 +168,7 @@ interface Parts {
   configBus: ConfigBus;
   campaigns: CampaignRunner;
   accounts: AccountEvents;
+  assist: Assist;
   /** Set once the HTTP app is made (it needs the app itself). */
   httpApp: express.Express | undefined;
 }
@@ -215,6 +227,10 @@ export class App {
   }
   get writeback(): CrmWriteback | undefined {
     return this.p.writeback;
+  }
+  /** The in-car assistant (#15): devices, members, the call door. */
+  get assist(): Assist {
+    return this.p.assist;
   }
   get campaigns(): CampaignRunner {
     return this.p.campaigns;
@@ -300,6 +316,16 @@ export class App {
       const customers = new CustomerDirectory(models, redis, keys);
       const stores = new StoreDirectory(models);
       await stores.load();
+      const assist = await Assist.create(mongo, {
+        settings: { ...DEFAULT_ASSIST, ...o.assist },
+        storeName: (id) => stores.name(id) ?? id,
+        storeExists: (id) => stores.ids().has(id),
+        clock: o.clock,
+        log: log.child({ module: 'assist' }),
+        sw: o.sw,
+        realm: o.sip?.realm ?? 'dcc-cti',
+        secret: o.authSecret,
+      });
       const routing: { ivr: IvrDirectory | undefined } = { ivr: undefined };
       const reload = async (): Promise<void> => {
         await queueDirectory.load();
@@ -325,7 +351,7 @@ export class App {
       });
       // Desks and boards may be connected to any instance: an emit to an agent's or a store's room
       // reaches the sockets of every instance through a Redis stream.
-      io.adapter(createAdapter(redis, { streamName: `${o.redisNamespace}:socket.io`, maxLen: 20_000 }));
+      io.adapter(createAdapter(redis, { streamName: `${o.redisNamespace}:socket.io`, channelPrefix: `${o.redisNamespace}:socket.io`, sessionKeyPrefix: `${o.redisNamespace}:sio:session:`, maxLen: 20_000 }));
       peerSub = connectRedis(o.redisUrl, 'cc-peers', log.child({ module: 'redis-peers' }));
       const peers = new InstanceBus(redis, peerSub, o.redisNamespace, instances.id, log.child({ module: 'instance-bus' }));
       bus_ = peers;
@@ -333,8 +359,15 @@ export class App {
       const leases = new Leases(redis, keys);
       const gateway = new AgentGateway(io, tokens, models, leases, o.clock, { graceMs: upkeep.desktopGraceMs, heartbeatMs: upkeep.heartbeatMs, notReadyReasons: o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS }, log.child({ module: 'agent-gateway' }));
       const agentStore = new AgentStore(redis, keys);
-      const agents = new AgentService(agentStore, gateway, () => o.clock.now(), log.child({ module: 'agents' }));
+      const boardTimeZone = o.boardTimeZone ?? 'Asia/Shanghai';
+      const counting = boardCounting(redis, o.redisNamespace, boardTimeZone, inflight, log.child({ module: 'board' }));
+      const agents = new AgentService(agentStore, gateway, () => o.clock.now(), log.child({ module: 'agents' }), counting.observeAgent);
       const records = new CallRecordWriter({ models, inflight, log: log.child({ module: 'call-records' }) });
+      metrics.onScrape(async () => {
+        metrics.callRecordWrites.set({ stage: 'asked' }, records.stats.asked);
+        metrics.callRecordWrites.set({ stage: 'sent' }, records.stats.sent);
+        await Promise.resolve();
+      });
       const live = new LiveCalls(redis, o.redisNamespace);
       wireIntervalReports({ models, redis, ns: o.redisNamespace, records, agents, queueDirectory, log: log.child({ module: 'reports' }) });
       const calls = new CallCenter({
@@ -361,12 +394,15 @@ export class App {
         storesUp: () => redis.status === 'ready' && mongo?.readyState === 1,
         archive,
         flowFor: (dialled) => routing.ivr?.forDialled(dialled),
+        inCar: assist.door(),
         storeCalendar: (storeId) => stores.calendar(storeId),
         lease: { ttlMs: upkeep.callLeaseMs, heartbeatMs: upkeep.heartbeatMs },
         log: log.child({ module: 'calls' }),
+        tally: counting.tally,
       });
       const dnc = new DoNotCall(redis, o.redisNamespace);
-      const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, customers, dnc, log: log.child({ module: 'dialer' }) });
+      const ownership = new CampaignOwnership(redis, o.redisNamespace, instances.id, peers, log.child({ module: 'campaign-ownership' }));
+      const campaigns = new CampaignRunner({ models, redis, ns: o.redisNamespace, sw: o.sw, clock: o.clock, agents, calls, customers, dnc, ownership, log: log.child({ module: 'dialer' }) });
       const reconciler = new Reconciler(agentStore, agents, leases, o.clock, log.child({ module: 'reconciler' }), { intervalMs: upkeep.reconcileEveryMs, orphanWrapUpMs: 0, health, unswept: (callId) => live.exists(callId) });
       const wrapUpFor = async (queueId: string | undefined): Promise<{ dispositionCodes: string[]; wrapUpMs: number }> => {
         if (queueId?.startsWith('campaign:')) {
@@ -411,8 +447,41 @@ export class App {
         (username, end) => gateway.endSessions(username, end.code, end.error),
       );
       await accounts.start();
-      const board = new BoardGateway(io, { tokens, models, campaigns, calls, commands, presence, clock: o.clock, everyMs: 3000, log: log.child({ module: 'board' }) });
-      const parts: Parts = { redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, peers, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, server, io, writeback, relay, archive, configBus, campaigns, accounts, httpApp: undefined };
+      const boardRedis = connectRedis(o.redisUrl, 'cc-board', log.child({ module: 'redis-board' }));
+      const boardParts = boardServices({
+        boardRedis,
+        ns: o.redisNamespace,
+        timeZone: boardTimeZone,
+        mongo,
+        models,
+        queueDirectory,
+        agents,
+        ready: (agentId, queueIds) => commands.agentReady(agentId, queueIds),
+        clock: o.clock,
+        emit: (b) => board.publish(b),
+        log: log.child({ module: 'board' }),
+      });
+      const board: BoardGateway = new BoardGateway(io, {
+        tokens,
+        models,
+        campaigns,
+        calls,
+        commands,
+        presence,
+        clock: o.clock,
+        everyMs: 3000,
+        log: log.child({ module: 'board' }),
+        force: boardParts.force,
+        latest: (storeIds) => boardParts.publisher.latest(storeIds),
+        live,
+        counters: counting.counters,
+      });
+      const boardPublisher = boardParts.publisher;
+      assist.onEscalation(async (a) => {
+        const supervisors = await models.User.find({ roles: 'supervisor', storeIds: a.storeId, active: { $ne: false } }, { username: 1 }).lean();
+        board.assistAlert(supervisors.map((u) => u.username), a);
+      });
+      const parts: Parts = { assist, redis, mongo, models, keys, metrics, inflight, ioTracker, instances, health, calls, peers, agents, agentStore, queues, queueDirectory, stores, customers, routing, reload, tokens, reconciler, sweeper, gateway, board, boardPublisher, boardRedis, server, io, writeback, relay, archive, configBus, campaigns, accounts, httpApp: undefined };
       const app = new App(o, parts);
       App.readAtScrape(parts, o.sw);
       parts.httpApp = createHttpApp({
@@ -440,6 +509,7 @@ export class App {
         agentUiDir: agentUiDir(o.projectRoot),
         desk: { clock: o.clock, agents, notReadyReasons: [...(o.notReadyReasons ?? DEFAULT_NOT_READY_REASONS)] },
         sip: { realm: o.sip?.realm ?? 'dcc-cti', wsUri: o.sip?.wsUri, secret: o.authSecret },
+        extraRoutes: [assist.routes(calls)],
         log: log.child({ module: 'http' }),
       });
       server.on('request', parts.httpApp);
@@ -516,6 +586,7 @@ export class App {
     p.relay?.start();
     p.reconciler.start();
     p.sweeper.start();
+    p.boardPublisher.start();
     p.metrics.leader.set(1);
     await Promise.resolve();
   }
@@ -528,7 +599,13 @@ export class App {
     p.relay?.stop();
     p.reconciler.stop();
     p.sweeper.stop();
+    p.boardPublisher.stop();
     p.metrics.leader.set(0);
+  }
+
+  /** The live board's computations so far (bench: CPU per board update). */
+  boardStats(): ReturnType<BoardPublisher['stats']> {
+    return this.p.boardPublisher.stats();
   }
 
   get isLeader(): boolean {
@@ -614,6 +691,7 @@ export class App {
     await p.peers.stop();
     await p.accounts.stop();
     await p.instances.stop();
+    await p.boardRedis.quit().catch(() => p.boardRedis.disconnect());
     await p.redis.quit().catch(() => p.redis.disconnect());
     await p.mongo.close();
   }

@@ -7,6 +7,7 @@ import { ChildServiceError, type ChildService } from './embedded/child-service';
 import { startEmbeddedFerretDb, startEmbeddedRedis } from './embedded/embedded-stores';
 import { createLogger, type Logger } from './log';
 import { seedDemoData } from './seed/demo-seed';
+import { seedAssistDemo } from './assist/assist-seed';
 import { FlowError } from './ivr/flow-loader';
 import { PromptCatalogError } from './ivr/prompt-catalog';
 import { makeSwitch, type MadeSwitch } from './telephony/make-switch';
@@ -62,7 +63,7 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
   try {
     // The embedded servers belong to one server per data folder (a second would stop them under the first).
     if (!config.redisUrl || !config.mongodbUri) releaseLock = acquireInstanceLock(config.varDir).release;
-    const embedded = { varDir: config.varDir, projectRoot: config.projectRoot, binaries: config.binaries, log: log.child({ module: 'embedded' }) };
+    const embedded = { varDir: config.varDir, projectRoot: config.projectRoot, binaries: config.binaries, dbBackend: config.embeddedDbBackend, log: log.child({ module: 'embedded' }) };
     let redisUrl = config.redisUrl;
     if (!redisUrl) {
       const r = await startEmbeddedRedis(embedded);
@@ -72,7 +73,7 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
     let mongodbUri = config.mongodbUri;
     if (!mongodbUri) {
       const f = await startEmbeddedFerretDb(embedded, 'dcc');
-      children.push(f.service);
+      children.push(...f.services);
       mongodbUri = f.uri;
     }
     if (stopping) return;
@@ -107,9 +108,14 @@ async function run(config: AppConfig, log: Logger, metrics: Metrics): Promise<vo
       metrics,
       metricsToken: config.metricsToken,
       sip: config.sip,
+      assist: config.switch.kind === 'freeswitch' ? { vinHeader: config.switch.sources.vehicleHeader } : {},
       log,
     });
     if (config.demoSeed) await seedDemoData(app.models, clock.now(), log);
+    if (config.demoSeed) {
+      await seedAssistDemo(app.models, app.assist.models, config.sip.realm, clock.now());
+      await app.assist.loadSites();
+    }
     await app.reloadRouting(); // checks every IVR flow against the queues and stores; a bad file stops here, naming it
     log.info({ flows: app.ivr?.flows.map((f) => `${f.id} (${f.numbers.join(', ')})`) }, 'IVR flows loaded');
     const address = await app.listen();

@@ -1,5 +1,6 @@
 import type { Models } from '../store/models';
 import type { QueueStore, Strategy } from './queue-store';
+import { DEFAULT_SL, type SlTarget } from '../shared/contact-metrics';
 
 /** After max wait: another queue, a queued callback (the caller keeps the place), a voicemail, or a goodbye. */
 export type Overflow = { kind: 'queue'; queueId: string } | { kind: 'callback' } | { kind: 'voicemail' } | { kind: 'hangup' };
@@ -26,6 +27,8 @@ export interface QueueConfig {
   requireDisposition: boolean;
   /** false: deactivated; dialled numbers no longer route to it. */
   active: boolean;
+  /** Service-level target and thresholds (default 80/20, short abandons under 5 s). */
+  serviceLevel: SlTarget;
 }
 
 /** Queue definitions (MongoDB), cached; which queue a dialled number lands in. */
@@ -62,6 +65,11 @@ export class QueueDirectory {
           wrapUpExtendMaxMs: d.wrapUpExtendMaxMs,
           requireDisposition: d.requireDisposition,
           active: d.active !== false,
+          serviceLevel: {
+            target: d.serviceLevel?.target ?? DEFAULT_SL.target,
+            thresholdSec: d.serviceLevel?.thresholdSec ?? DEFAULT_SL.thresholdSec,
+            shortAbandonSec: d.serviceLevel?.shortAbandonSec ?? DEFAULT_SL.shortAbandonSec,
+          },
         },
       ]),
     );

@@ -1,5 +1,6 @@
 import type { CustomerCard, ScreenPop } from '../crm/screen-pop';
 import type { AgentStatus } from './agent-state';
+import type { InCarPop } from '../shared/assist';
 
 import type { AppointmentNotice, CallEndedNotice, OutboundPop, TransferState } from '../shared/agent-events';
 
@@ -24,6 +25,8 @@ export interface AgentChannel {
   monitored(agentId: string, callId: string, mode: 'whisper' | 'barge' | null): void;
   /** A lead the dialer connected to this agent: the lead's card, at once. */
   outbound(agentId: string, pop: OutboundPop): void;
+  /** New data from the car of an in-car call (its driver pop). */
+  inCarUpdate?(agentId: string, callId: string, pop: InCarPop): void;
   /** A store visit was booked for this sales consultant (live on their desktop if connected). */
   appointment(username: string, booking: AppointmentNotice): void;
 }

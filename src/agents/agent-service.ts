@@ -3,17 +3,19 @@ import type { AgentChannel } from './agent-channel';
 import type { AgentEvent, AgentStatus } from './agent-state';
 import type { AgentSkill, AgentStore, ApplyResult } from './agent-store';
 
-/** Applies agent events and tells the agent's desktop about every change. */
 export type AgentTransitionObserver = (agentId: string, previous: AgentStatus, next: AgentStatus, at: number) => void;
 
+/** Applies agent events and tells the agent's desktop about every change. */
 export class AgentService {
-  private readonly observers: AgentTransitionObserver[] = [];
+  private readonly transitionObservers: AgentTransitionObserver[] = [];
 
   constructor(
     private readonly store: AgentStore,
     private readonly channel: AgentChannel,
     private readonly now: () => number,
     private readonly log: Logger,
+    /** Told of every change too (the live board's time-in-state counters). */
+    private readonly observe: (agentId: string, status: AgentStatus) => void = () => undefined,
   ) {}
 
   /** Applies an event; with `onlyForCall`, only while the agent is still on that call. */
@@ -22,21 +24,24 @@ export class AgentService {
     if (result.ok && result.status !== result.previous) {
       this.log.debug({ agentId, event: event.type, from: result.previous.state, to: result.status.state }, 'agent state');
       this.channel.state(agentId, result.status);
-      if (result.status.state !== result.previous.state) for (const o of this.observers) o(agentId, result.previous, result.status, this.now());
+      this.observe(agentId, result.status);
+      if (result.status.state !== result.previous.state) for (const o of this.transitionObservers) o(agentId, result.previous, result.status, this.now());
     } else if (!result.ok) {
       this.log.debug({ agentId, event: event.type, error: result.error }, 'agent event refused');
     }
     return result;
   }
 
-  /** Told of every change of state made through apply (the interval reports count idle, staffed and after-call time). */
-  observe(fn: AgentTransitionObserver): void {
-    this.observers.push(fn);
+  /** Told of every change of state made through apply, with the state before (the interval reports count idle, staffed and after-call time). */
+  onTransition(fn: AgentTransitionObserver): void {
+    this.transitionObservers.push(fn);
   }
 
   /** Pushes the stored status to the desktop (after a change made outside apply, e.g. the atomic reservation). */
   async announce(agentId: string): Promise<void> {
-    this.channel.state(agentId, await this.store.get(agentId));
+    const status = await this.store.get(agentId);
+    this.channel.state(agentId, status);
+    this.observe(agentId, status);
   }
 
   get(agentId: string) {

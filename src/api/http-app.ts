@@ -60,6 +60,8 @@ export interface HttpDeps extends AdminDeps {
   sip: { realm: string; wsUri: string | undefined; secret: string };
   /** Check every JSON response against its documented schema (outside production). */
   checkResponses: boolean;
+  /** Routes of modules that bring their own (the in-car assistant). */
+  extraRoutes?: ((registry: RouteRegistry) => void)[];
   log: Logger;
 }
 
@@ -178,6 +180,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   leadUploadRoutes(registry, { models: deps.models, uploads: new LeadUploads({ models: deps.models, log: deps.log.child({ module: 'lead-uploads' }) }) });
 
   simRoutes(registry, deps.sim, deps.clock);
+  for (const add of deps.extraRoutes ?? []) add(registry);
 
   let doc: ApiDocument | undefined;
   const document = (): ApiDocument => (doc ??= buildApiDocument(registry.routes));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Dispatcher, type Match } from '../acd/dispatcher';
-import type { QueueDirectory } from '../acd/queue-directory';
+import type { QueueConfig, QueueDirectory } from '../acd/queue-directory';
 import type { QueueStore } from '../acd/queue-store';
 import type { AgentChannel } from '../agents/agent-channel';
 import type { AgentService } from '../agents/agent-service';
@@ -12,7 +12,9 @@ import type { InflightWrites } from '../lifecycle/inflight';
 import type { StoreCalendar } from '../org/business-hours';
 import type { Logger } from '../log';
 import type { Models } from '../store/models';
-import type { CallOffered, LegHangup, LegId, MonitorMode, RecordingStopped, Switch } from '../telephony/switch';
+import type { CallOffered, LegHangup, LegHold, LegId, LegInfo, MonitorMode, RecordingStopped, Switch } from '../telephony/switch';
+import { CustomerHolds } from './customer-holds';
+import type { InCarHooks } from './in-car-hooks';
 import { DispositionError, type DispositionService, type OutcomeDetails } from './dispositions';
 import type { DialOutcome } from '../dialer/ports';
 import type { CallRecorder } from './call-recorder';
@@ -25,10 +27,12 @@ import { toE164 } from '../crm/phone';
 import { CallActionError, InboundCall, type CallContext } from './inbound-call';
 import type { LiveCalls, LiveCallState } from './live-calls';
 import type { InstanceBus } from '../cluster/instance-bus';
+import { HeldOffers } from './held-offers';
 import type { Metrics } from '../observability/metrics';
 import { persist } from '../util/persist';
 import { OutboundCall, type OutboundCampaign } from './outbound-call';
 import { detach } from '../util/detach';
+import type { CallTally } from '../supervisor/call-tally';
 
 export interface CallCenterDeps {
   /** Recordings after the call (upload, retention), when configured. */
@@ -55,13 +59,27 @@ export interface CallCenterDeps {
   metrics: Metrics;
   /** The other instances of the deployment: a match for a call another instance owns is sent there. */
   peers?: InstanceBus;
-  /** False while MongoDB or Redis is unreachable: new calls are then refused (503) rather than answered and dropped. */
+  /**
+   * False while MongoDB or Redis is unreachable: a new call is then held ringing until they answer,
+   * and refused (503) after `storeWaitMs` (default 8 s) rather than answered and dropped.
+   */
   storesUp?: () => boolean;
+  storeWaitMs?: number;
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
+  /** In-car calls (#15): admitted by the assist module, queued in its assistant queue. */
+  inCar?: InCarDoor;
   /** A live call's lease lasts this long; it is renewed every heartbeatMs while the session runs. */
   lease: { ttlMs: number; heartbeatMs: number };
   log: Logger;
+  /** Today's queue counters for the live board. */
+  tally?: CallTally | undefined;
+}
+
+/** The in-car door: which queue in-car calls wait in, and whether a terminal's call is taken. */
+export interface InCarDoor {
+  queueId(): string;
+  admit(offer: CallOffered): Promise<{ refuse: 401 | 403; reason: string } | { hooks: InCarHooks }>;
 }
 
 /**
@@ -82,9 +100,12 @@ export class CallCenter {
   private monitorNotices: MonitorNotices = { monitorState: () => undefined };
   /** Hold and supervisor monitoring of connected conversations. */
   private readonly controls: ConversationControls;
+  private readonly customerHolds = new CustomerHolds();
   private readonly transfers: CallTransfers;
+  private readonly held: HeldOffers;
 
   constructor(private readonly deps: CallCenterDeps) {
+    this.held = new HeldOffers({ clock: deps.clock, storesUp: () => deps.storesUp?.() ?? true, maxWaitMs: deps.storeWaitMs ?? 8_000, everyMs: 100 });
     this.dispatcher = new Dispatcher(
       deps.queues,
       () => deps.clock.now(),
@@ -134,7 +155,9 @@ export class CallCenter {
     });
     this.deps.sw.on('call.offered', this.onOffered);
     this.deps.sw.on('leg.hangup', this.onHangup);
+    this.deps.sw.on('leg.hold', this.onLegHold);
     this.deps.sw.on('recording.stopped', this.onRecordingStopped);
+    this.deps.sw.on('leg.info', this.onInfo);
     this.beat();
   }
 
@@ -274,6 +297,10 @@ export class CallCenter {
     await this.transfers.complete(callId, agentId);
   }
 
+  async joinTransfer(agentId: string, callId: string): Promise<void> {
+    await this.transfers.join(callId, agentId);
+  }
+
   async cancelTransfer(agentId: string, callId: string): Promise<void> {
     await this.transfers.cancel(callId, agentId);
   }
@@ -332,6 +359,9 @@ export class CallCenter {
   async stop(timeoutMs: number): Promise<void> {
     this.accepting = false;
     this.deps.sw.setAccepting(false);
+    this.held.refuseAll((legId) => {
+      this.deps.sw.reject(legId, 503).catch((err: unknown) => this.deps.log.warn({ err, leg: legId }, 'reject failed'));
+    });
     const sessions = [...this.calls.values()];
     await Promise.allSettled(sessions.map((c) => c.terminate()));
     const deadline = Date.now() + timeoutMs;
@@ -343,7 +373,9 @@ export class CallCenter {
     this.deps.clock.clearTimer(this.heartbeat);
     this.deps.sw.off('call.offered', this.onOffered);
     this.deps.sw.off('leg.hangup', this.onHangup);
+    this.deps.sw.off('leg.hold', this.onLegHold);
     this.deps.sw.off('recording.stopped', this.onRecordingStopped);
+    this.deps.sw.off('leg.info', this.onInfo);
   }
 
   /** Settles when the dispatcher and every session have no step queued (tests). */
@@ -352,22 +384,92 @@ export class CallCenter {
     await Promise.allSettled([...this.calls.values()].map((c) => c.idle()));
   }
 
-  private readonly onOffered = (offer: CallOffered): void => {
+  private refuse(offer: CallOffered, reason: 'no_queue' | 'shutting_down' | 'stores_down'): void {
     const log = this.deps.log.child({ leg: offer.legId });
-    const queue = this.deps.queueDirectory.forDialled(offer.to);
-    const storesUp = this.deps.storesUp?.() ?? true;
-    if (!this.accepting || !queue || !storesUp) {
-      const reason = !queue ? 'no_queue' : !this.accepting ? 'shutting_down' : 'stores_down';
-      log.warn({ to: offer.to, reason }, 'refusing call');
-      this.deps.metrics.callsRefused.inc({ reason });
-      this.deps.sw.reject(offer.legId, queue ? 503 : 480).catch((err: unknown) => log.warn({ err }, 'reject failed'));
+    log.warn({ to: offer.to, reason }, 'refusing call');
+    this.deps.metrics.callsRefused.inc({ reason });
+    this.deps.sw.reject(offer.legId, reason === 'no_queue' ? 480 : 503).catch((err: unknown) => log.warn({ err }, 'reject failed'));
+  }
+
+  private readonly onOffered = (offer: CallOffered): void => {
+    const inCar = offer.source === 'vehicle' ? this.deps.inCar : undefined;
+    const queue = inCar ? undefined : this.deps.queueDirectory.forDialled(offer.to);
+    if (!inCar && !queue) return this.refuse(offer, 'no_queue');
+    if (!this.accepting) return this.refuse(offer, 'shutting_down');
+    if (!(this.deps.storesUp?.() ?? true)) {
+      // Redis or MongoDB away (a failover, a restart): the caller rings a little longer rather than being turned away
+      this.deps.log.warn({ leg: offer.legId, to: offer.to }, 'stores unreachable: holding the new call until they answer');
+      this.held.hold(
+        offer.legId,
+        () => this.onOffered(offer),
+        () => this.refuse(offer, 'stores_down'),
+      );
       return;
     }
-    const call = new InboundCall(this.ctx, offer, queue);
+    if (inCar) {
+      detach(this.admitInCar(offer, inCar), this.deps.log, 'in-car call admission failed', { leg: offer.legId });
+      return;
+    }
+    if (queue) this.take(new InboundCall(this.ctx, offer, queue), offer);
+  };
+
+  /** The call's queue when calls are taken now; else the call is refused (480 without a queue, 503 otherwise). */
+  private admissible(offer: CallOffered, queue: QueueConfig | undefined): QueueConfig | undefined {
+    if (!queue) return void this.refuse(offer, 'no_queue');
+    if (!this.accepting) return void this.refuse(offer, 'shutting_down');
+    if (!(this.deps.storesUp?.() ?? true)) return void this.refuse(offer, 'stores_down');
+    return queue;
+  }
+
+  /** A terminal's call: refused (403) for an unknown or disabled device, else queued for an assistant with its pop. */
+  private async admitInCar(offer: CallOffered, door: InCarDoor): Promise<void> {
+    const queue = this.admissible(offer, this.deps.queueDirectory.get(door.queueId()));
+    if (!queue) return;
+    const log = this.deps.log.child({ leg: offer.legId });
+    let r: Awaited<ReturnType<InCarDoor['admit']>>;
+    try {
+      r = await door.admit(offer);
+    } catch (err) {
+      log.error({ err }, 'in-car admission failed; refusing the call');
+      await this.deps.sw.reject(offer.legId, 503).catch(() => undefined);
+      return;
+    }
+    if ('refuse' in r) {
+      log.warn({ reason: r.reason }, 'in-car call refused');
+      this.deps.metrics.callsRefused.inc({ reason: 'vehicle_refused' });
+      await this.deps.sw.reject(offer.legId, r.refuse, r.reason).catch((err: unknown) => log.warn({ err }, 'reject failed'));
+      return;
+    }
+    this.take(new InboundCall(this.ctx, offer, queue, undefined, r.hooks), offer);
+  }
+
+  /**
+   * An in-car press posted over HTTP: queued for an assistant, who is connected first; then the
+   * terminal is called back at `number`. Resolves with the call id once it waits.
+   */
+  async placeInCarCallback(offer: CallOffered, hooks: InCarHooks, number: string, queueId: string): Promise<string> {
+    const queue = this.deps.queueDirectory.get(queueId);
+    if (!queue || !this.accepting) throw new CallActionError('unavailable', !queue ? `the assistant queue ${queueId} does not exist` : 'this instance is shutting down');
+    const call = new InboundCall(this.ctx, offer, queue, undefined, hooks);
+    this.calls.set(call.callId, call);
+    await this.deps.leases.renew('calls', [call.callId], this.deps.clock.now() + this.deps.lease.ttlMs);
+    this.deps.log.info({ callId: call.callId, vin: hooks.vin, queueId }, 'in-car press over HTTP: the car will be called back');
+    await call.startInCarCallback(number);
+    return call.callId;
+  }
+
+  private take(call: InboundCall, offer: CallOffered): void {
+    const log = this.deps.log.child({ leg: offer.legId });
     this.calls.set(call.callId, call);
     this.deps.leases.renew('calls', [call.callId], this.deps.clock.now() + this.deps.lease.ttlMs).catch((err: unknown) => log.warn({ err, callId: call.callId }, 'call lease failed'));
-    log.info({ callId: call.callId, from: offer.from, to: offer.to, queueId: queue.queueId }, 'inbound call');
+    log.info({ callId: call.callId, from: offer.from, to: offer.to, queueId: call.queueId }, 'inbound call');
     call.start().catch(() => undefined); // a failed step gives the call up (StepChain)
+  }
+
+  /** A SIP INFO on a call's leg (an in-car terminal's MSD update). */
+  private readonly onInfo = (i: LegInfo): void => {
+    const call = this.byLeg.get(i.legId);
+    if (call instanceof InboundCall) call.inCarInfo(i.parts, i.headers).catch(() => undefined); // a failed step gives the call up (StepChain)
   };
 
   /** Recordings are named by call id: the live session writes the metadata in order, else it is saved late. */
@@ -379,13 +481,24 @@ export class CallCenter {
     if (archive) detach(this.deps.inflight.track(archive.recorded(e.name, e.file, new Date(e.at))), this.deps.log, 'recording not queued for the archive', { callId: e.name });
   };
 
+  /** The customer's phone put the call on hold or took it off (not an agent's phone: their holds are the desk's). */
+  private readonly onLegHold = (e: LegHold): void => {
+    const call = this.byLeg.get(e.legId);
+    if (!call || call.liveConversation()?.agentLeg === e.legId) return;
+    const fields = this.customerHolds.changed(call.callId, e);
+    if (fields) this.amendRecord(call.callId, fields);
+  };
+
   private readonly onHangup = (h: LegHangup): void => {
+    if (this.held.drop(h.legId)) return; // a new caller who gave up while the stores were away
+    const held = this.customerHolds.ended(h.legId, h.at);
+    if (held) this.amendRecord(held.callId, held.fields);
     if (this.transfers.legEnded(h.legId)) return; // a transfer target's phone
     if (this.controls.legEnded(h.legId)) return; // a supervisor's phone
     const call = this.byLeg.get(h.legId);
     if (!call) return;
     this.byLeg.delete(h.legId);
-    call.legEnded(h.legId, h.cause).catch(() => undefined); // a failed step gives the call up (StepChain)
+    call.legEnded(h.legId, h.cause, h).catch(() => undefined); // a failed step gives the call up (StepChain)
   };
 
   private async onMatch(m: Match): Promise<void> {

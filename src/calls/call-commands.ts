@@ -32,6 +32,7 @@ export class CallCommands {
       transfer: ([agentId, callId, to, kind]: [string, string, TransferTarget, 'blind' | 'consult']) => c.transfer(agentId, callId, to, kind),
       completeTransfer: ([agentId, callId]: [string, string]) => c.completeTransfer(agentId, callId),
       cancelTransfer: ([agentId, callId]: [string, string]) => c.cancelTransfer(agentId, callId),
+      joinTransfer: ([agentId, callId]: [string, string]) => c.joinTransfer(agentId, callId),
       extendWrapUp: ([agentId, callId, ms]: [string, string, number]) => c.extendWrapUp(agentId, callId, ms),
       leaveWrapUp: ([agentId, callId]: [string, string]) => c.leaveWrapUp(agentId, callId),
       disposition: ([agentId, callId, code, notes, details]: [string, string, string, string, OutcomeDetails]) => c.disposition(agentId, callId, code, notes, details),
@@ -67,6 +68,11 @@ export class CallCommands {
 
   completeTransfer(agentId: string, callId: string): Promise<void> {
     return this.route(callId, 'completeTransfer', [agentId, callId], () => this.d.calls.completeTransfer(agentId, callId));
+  }
+
+  /** Consult: all three talk (the customer joins the agent and the target). */
+  joinTransfer(agentId: string, callId: string): Promise<void> {
+    return this.route(callId, 'joinTransfer', [agentId, callId], () => this.d.calls.joinTransfer(agentId, callId));
   }
 
   cancelTransfer(agentId: string, callId: string): Promise<void> {
@@ -118,4 +124,4 @@ export class CallCommands {
   }
 }
 
-type CommandName = 'accept' | 'decline' | 'hangup' | 'hold' | 'maskRecording' | 'transfer' | 'completeTransfer' | 'cancelTransfer' | 'extendWrapUp' | 'leaveWrapUp' | 'disposition' | 'monitor' | 'stopMonitor';
+type CommandName = 'accept' | 'decline' | 'hangup' | 'hold' | 'maskRecording' | 'transfer' | 'completeTransfer' | 'cancelTransfer' | 'joinTransfer' | 'extendWrapUp' | 'leaveWrapUp' | 'disposition' | 'monitor' | 'stopMonitor';

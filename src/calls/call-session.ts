@@ -1,10 +1,13 @@
-import type { HangupCause, LegId, MonitorMode, RecordingStopped } from '../telephony/switch';
+import type { HangupCause, LegHangup, LegId, MonitorMode, RecordingStopped } from '../telephony/switch';
 import type { OutcomeDetails } from './dispositions';
 
 /** What the in-call controls keep on the call record (totals, so a later write never loses an earlier one). */
 export interface ControlFields {
   holdCount?: number;
   holdMs?: number;
+  customerHoldCount?: number;
+  customerHoldMs?: number;
+  customerHoldMode?: 'sendonly' | 'inactive';
   /** The customer's talk with whoever the agent transferred them to. */
   transfer?: { kind: 'blind' | 'consult'; to: string; by: string; at: Date; endedAt?: Date; talkMs?: number };
   monitors?: { supervisorUsername: string; mode: MonitorMode; at: Date }[];
@@ -28,7 +31,8 @@ export interface LiveConversation {
 /** What the call center asks of any live call, inbound or outbound. */
 export interface CallSession {
   readonly callId: string;
-  legEnded(legId: LegId, cause: HangupCause): Promise<void>;
+  /** A leg of the call ended; `final` is what the switch says of an unanswered leg it refused (LegHangup). */
+  legEnded(legId: LegId, cause: HangupCause, final?: LegHangup): Promise<void>;
   agentHangup(agentId: string): Promise<void>;
   extendWrapUp(agentId: string, ms: number): Promise<number>;
   /** The conversation while it is connected (agent and customer on the line), for in-call controls. */

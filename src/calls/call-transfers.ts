@@ -18,7 +18,8 @@ interface Pending {
   c: LiveConversation;
   kind: 'blind' | 'consult';
   to: string;
-  state: 'dialling' | 'consulting';
+  /** joined: a three-way call (the customer, the agent and the target all hear each other). */
+  state: 'dialling' | 'consulting' | 'joined';
   targetLeg: LegId | undefined;
   abort: AbortController;
   /** Ends the conversation for the agent (their session's wrap-up), keeping the customer's leg up. */
@@ -77,11 +78,26 @@ export class CallTransfers {
     void this.dial(p, request).catch((err: unknown) => this.d.log.error({ err, callId: c.callId }, 'transfer failed'));
   }
 
-  /** Consult: the agent hands the customer to the target they are talking to. */
+  /** Consult (or a three-way call): the agent hands the customer to the target and drops. */
   async complete(callId: string, agentId: string): Promise<void> {
     const p = this.mine(callId, agentId);
-    if (p.state !== 'consulting') throw new CallActionError('transfer_busy', 'the person you transfer to has not answered yet');
+    if (p.state === 'dialling') throw new CallActionError('transfer_busy', 'the person you transfer to has not answered yet');
     await this.connect(p);
+  }
+
+  /**
+   * Consult: the agent joins the customer (on hold) to the conversation with the target: all three
+   * hear each other (a concierge call: the driver, the assistant and the hotel). The agent may then
+   * complete (hand the customer over and drop) or cancel (the target goes, the customer stays).
+   */
+  async join(callId: string, agentId: string): Promise<void> {
+    const p = this.mine(callId, agentId);
+    if (p.state !== 'consulting') throw new CallActionError('transfer_busy', 'the person you called has not answered yet');
+    await this.d.sw.stopHoldMusic(p.c.customerLeg);
+    await this.d.sw.monitor(p.c.customerLeg, p.c.agentLeg, 'barge');
+    p.state = 'joined';
+    await this.d.controls.holdEndedElsewhere(p.c);
+    this.notify(p, { state: 'joined' });
   }
 
   /** The agent gives up the transfer: the target's phone is hung up, the customer is back with the agent. */
@@ -110,8 +126,14 @@ export class CallTransfers {
     }
     for (const p of this.pending.values()) {
       if (legId === p.targetLeg) {
-        // the target hung up while consulting: the customer stays on hold until the agent takes them back
         this.pending.delete(p.c.callId);
+        if (p.state === 'joined') {
+          // the third party left a three-way call: the customer and the agent talk on
+          detach(this.backToAgent(p), this.d.log, 'back to two after a three-way call failed', { callId: p.c.callId });
+          this.notify(p, { state: 'cancelled' });
+          return true;
+        }
+        // the target hung up while consulting: the customer stays on hold until the agent takes them back
         this.notify(p, { state: 'consult_ended' });
         return true;
       }
@@ -174,6 +196,14 @@ export class CallTransfers {
   }
 
   private async backToAgent(p: Pending): Promise<void> {
+    if (p.state === 'joined') {
+      try {
+        await this.d.sw.bridge(p.c.customerLeg, p.c.agentLeg);
+      } catch (err) {
+        if (!(err instanceof LegGoneError)) throw err; // the call ended meanwhile
+      }
+      return;
+    }
     try {
       await this.d.controls.hold(p.c, false);
     } catch (err) {

@@ -75,6 +75,16 @@ export class ConversationControls {
     });
   }
 
+  /** The customer left hold other than by hold(c, false) (joined to a three-way call): the hold time ends. */
+  holdEndedElsewhere(c: Conversation): Promise<void> {
+    return this.serial(c, async (s) => {
+      if (s.heldSince === undefined) return;
+      this.saveHold(c.callId, s);
+      this.d.channel.holdState(c.agentId, c.callId, false);
+      await Promise.resolve();
+    });
+  }
+
   /** Rings the supervisor's phone (the first time) and joins them to the conversation in this mode. */
   async monitor(c: Conversation, supervisorId: string, mode: MonitorMode): Promise<void> {
     const s = this.state(c);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
+import type { CallTally } from '../supervisor/call-tally';
 import type { QueueConfig } from '../acd/queue-directory';
 import type { QueueStore } from '../acd/queue-store';
 import type { AgentChannel } from '../agents/agent-channel';
@@ -15,7 +16,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
 import type { StoreCalendar } from '../org/business-hours';
 import type { CallRecordDoc, Models } from '../store/models';
-import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
+import { LegGoneError, type CallOffered, type DialRequest, type DialResult, type HangupCause, type LegHangup, type LegId, type RecordingStopped, type Switch } from '../telephony/switch';
 import { detach } from '../util/detach';
 import { CallActionError } from './call-errors';
 import { CallRecorder, type RecordingMeta } from './call-recorder';
@@ -30,6 +31,8 @@ import { RecordDraft } from './session/record-draft';
 import { StepChain } from './session/step-chain';
 import { WrapUp } from './session/wrap-up';
 import { takeVoicemail } from './voicemail-task';
+import type { InCarHooks } from './in-car-hooks';
+import type { BodyPart } from '../telephony/switch';
 
 export { CallActionError } from './call-errors';
 export type { RoutingRequest } from './inbound-arrival';
@@ -69,6 +72,8 @@ export interface CallContext {
   /** The IVR flow answering a dialled number, if any. */
   flowFor(dialled: string): IvrFlow | undefined;
   storeCalendar(storeId: string): StoreCalendar | undefined;
+  /** Today's queue counters for the live board (answered, abandoned, handle time). */
+  tally?: CallTally | undefined;
 }
 
 /**
@@ -123,6 +128,8 @@ export class InboundCall implements CallSession {
   private externalLookup: Promise<ExternalCard | null | undefined> | undefined;
   private customerId: Types.ObjectId | undefined;
   private enqueuedAt = 0;
+  /** When the conversation ended (after-call work counts from here). */
+  private talkEndedAt = 0;
   private connectedAt = 0;
   /** When the current phase started (the watchdog's reference). */
   private phaseSince: number;
@@ -140,6 +147,8 @@ export class InboundCall implements CallSession {
     readonly offered: CallOffered,
     queue: QueueConfig,
     callId: string = randomUUID(),
+    /** An in-car call (#15): no IVR, its own priority, the driver pop, the crash escalation. */
+    private readonly inCar?: InCarHooks,
   ) {
     this.callId = callId;
     this.queue = queue;
@@ -303,8 +312,19 @@ export class InboundCall implements CallSession {
     return this.chain.command(() => this.recordDisposition(agentId, code, notes, details));
   }
 
-  legEnded(legId: LegId, cause: HangupCause): Promise<void> {
-    return this.chain.run(() => this.onLegEnded(legId, cause));
+  legEnded(legId: LegId, cause: HangupCause, final?: LegHangup): Promise<void> {
+    return this.chain.run(() => (final?.by === 'local' && final.sipStatus !== undefined && final.sipStatus >= 400 && legId === this.customerLeg && this.phase === 'answering' ? this.setupFailed(cause, final.sipStatus, final.reason) : this.onLegEnded(legId, cause)));
+  }
+
+  /** The switch could not set the caller's media up and refused the call (488, 503): the record says so. */
+  private async setupFailed(cause: HangupCause, sipStatus: number, reason: string | undefined): Promise<void> {
+    this.clearTimers();
+    this.customerLeg = undefined;
+    this.phase = 'done';
+    this.log.warn({ sipStatus, reason, cause }, 'call refused at setup');
+    this.draft.write({ status: 'ended', outcome: 'failed', endedAt: new Date(this.ctx.clock.now()), endCause: cause, endedBy: 'system', sipStatus, ...(reason ? { sipReason: reason } : {}), customerId: this.customerId });
+    this.noteEnded('failed');
+    await this.done();
   }
 
   /**
@@ -332,13 +352,14 @@ export class InboundCall implements CallSession {
     this.phase = 'done';
     this.clearTimers();
     this.dialAbort?.abort();
-    for (const leg of [this.agentLeg, this.customerLeg]) if (leg) detach(this.hangupQuietly(leg, 'network_failure'), this.log, 'hang-up of a failed call');
+    for (const leg of [this.agentLeg, this.customerLeg]) if (leg) detach(this.hangupQuietly(leg, 'temporary_failure'), this.log, 'hang-up of a failed call');
     this.ctx.abandon(this, reason);
   }
 
   // ---- arrival ---------------------------------------------------------------------------------
 
   private async answerAndQueue(): Promise<void> {
+    if (this.inCar) return this.inCarArrival(this.inCar);
     const o = this.offered;
     const flow = this.ctx.flowFor(o.to);
     await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'answering', direction: 'inbound', queueId: this.queue.queueId, storeId: this.queue.storeId, from: o.from, to: o.to, source: o.source, receivedAt: o.receivedAt });
@@ -379,6 +400,62 @@ export class InboundCall implements CallSession {
         this.draft.defer({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt), customerId: this.customerId });
         this.ctx.dispatch(this.queue.queueId);
     }
+  }
+
+  /** An in-car call: answered at once (no IVR, no greeting), queued with its priority and hold music. */
+  private async inCarArrival(inCar: InCarHooks): Promise<void> {
+    const o = this.offered;
+    await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'answering', direction: 'inbound', queueId: this.queue.queueId, storeId: this.queue.storeId, from: o.from, to: o.to, source: o.source, receivedAt: o.receivedAt });
+    this.draft.create({ direction: 'inbound', source: 'vehicle', from: o.from, to: o.to, status: 'ringing', offeredAt: new Date(o.receivedAt), queueId: this.queue.queueId });
+    try {
+      await this.ctx.sw.answer(this.callerLeg);
+    } catch (err) {
+      if (err instanceof LegGoneError) return;
+      throw err;
+    }
+    this.routing = { priority: inCar.priority, skills: [], preferredAgent: undefined };
+    this.enqueuedAt = this.ctx.clock.now();
+    await this.enqueue();
+    try {
+      await this.ctx.sw.startHoldMusic(this.callerLeg);
+    } catch (err) {
+      if (err instanceof LegGoneError) return;
+      throw err;
+    }
+    this.draft.defer({ status: 'queued', queueId: this.queue.queueId, queuedAt: new Date(this.enqueuedAt) });
+    inCar.queued(this.callId, this.queue.queueId);
+    this.ctx.dispatch(this.queue.queueId);
+  }
+
+  /**
+   * An in-car press posted over HTTP: the call waits in the queue with no leg; the assistant who takes
+   * it is connected first, then the terminal is called back (the queued-callback path).
+   */
+  startInCarCallback(number: string): Promise<void> {
+    const inCar = this.inCar;
+    if (!inCar) throw new Error('not an in-car call');
+    return this.chain.run(async () => {
+      const o = this.offered;
+      this.callbackNumber = number;
+      this.routing = { priority: inCar.priority, skills: [], preferredAgent: undefined };
+      this.enqueuedAt = this.ctx.clock.now();
+      await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'callback_waiting', direction: 'inbound', queueId: this.queue.queueId, storeId: this.queue.storeId, from: o.from, to: o.to, source: o.source, receivedAt: o.receivedAt, callbackNumber: number });
+      this.draft.create({ direction: 'inbound', source: 'vehicle', from: o.from, to: o.to, status: 'callback_waiting', offeredAt: new Date(o.receivedAt), queueId: this.queue.queueId, callbackRequestedAt: new Date(this.enqueuedAt) });
+      await this.enqueue();
+      this.wait.clear(); // no announcements or overflow for a call nobody is on yet
+      inCar.queued(this.callId, this.queue.queueId);
+      this.ctx.dispatch(this.queue.queueId);
+    });
+  }
+
+  /** The car sent a SIP INFO (an updated MSD): the assistant offered or talking sees the new data. */
+  inCarInfo(parts: BodyPart[], headers: Record<string, string>): Promise<void> {
+    return this.chain.run(async () => {
+      if (!this.inCar || this.phase === 'done') return;
+      const pop = this.inCar.info(this.callId, parts, headers);
+      for (const a of this.agentId ? [this.agentId] : this.offeredTo) this.ctx.channel.inCarUpdate?.(a, this.callId, pop);
+      await Promise.resolve();
+    });
   }
 
   /** Ends a call no agent took (IVR hang-up, overflow goodbye): hangs up and writes the outcome. */
@@ -431,6 +508,7 @@ export class InboundCall implements CallSession {
       preferredUntil,
     });
     this.enter('queued');
+    this.ctx.tally?.changed();
     this.ctx.metrics.callsOffered.inc({ queue: this.queue.queueId });
     this.wait.arm(this.queue, this.enqueuedAt, preferredUntil);
   }
@@ -503,6 +581,7 @@ export class InboundCall implements CallSession {
     }
     await this.ctx.queues.remove(this.callId, this.queue.queueId);
     const waitMs = this.ctx.clock.now() - this.enqueuedAt;
+    this.ctx.tally?.leftQueue(this.queue, this.ctx.clock.now());
     if (plan.kind === 'voicemail') {
       this.clearTimers();
       const saved = this.customerLeg
@@ -549,6 +628,7 @@ export class InboundCall implements CallSession {
       callback: this.callbackNumber !== undefined,
       externalLookup: this.externalLookup,
     });
+    if (this.inCar) pop.inCar = this.inCar.pop();
     if (late) {
       const update = late.then((card) => {
         for (const a of this.agentId ? [this.agentId] : this.offeredTo) this.ctx.channel.offerUpdate(a, this.callId, card);
@@ -655,6 +735,8 @@ export class InboundCall implements CallSession {
     this.enter('connected');
     this.connectedAt = now;
     this.ctx.metrics.callsAnswered.inc({ queue: this.queue.queueId });
+    this.ctx.tally?.answered(this.queue, now - this.enqueuedAt, now);
+    this.inCar?.connected(this.callId, agentId);
     this.ctx.channel.connected(agentId, this.callId, now);
     this.draft.write({ status: 'connected', agentUsername: agentId, connectedAt: new Date(now), waitMs: now - this.enqueuedAt });
     this.recording = await this.ctx.recorder.record(this.callId, this.customerLeg ?? this.callerLeg, this.queue.storeId, now);
@@ -763,6 +845,7 @@ export class InboundCall implements CallSession {
     const now = this.ctx.clock.now();
     const outcome = this.terminating ? 'shutdown' : 'abandoned';
     if (outcome === 'abandoned') this.ctx.metrics.callsAbandoned.inc({ queue: this.queue.queueId });
+    if (outcome === 'abandoned' && phase !== 'answering' && this.enqueuedAt) this.ctx.tally?.abandoned(this.queue, now - this.enqueuedAt, now);
     this.draft.write({ status: 'ended', outcome, endedAt: new Date(now), endCause: cause, endedBy: this.terminating ? 'system' : 'caller', waitMs: this.enqueuedAt ? now - this.enqueuedAt : 0, customerId: this.customerId });
     this.noteEnded(outcome);
     await this.done();
@@ -772,6 +855,7 @@ export class InboundCall implements CallSession {
     const agentId = this.agentId as string;
     const now = this.ctx.clock.now();
     const talkMs = now - this.connectedAt;
+    this.talkEndedAt = now;
     await this.ctx.agents.apply(agentId, { type: 'call_ended' });
     await this.ctx.live.set(this.callId, { phase: 'wrap_up' });
     this.enter('wrap_up');
@@ -798,6 +882,9 @@ export class InboundCall implements CallSession {
     const handleMs = this.ctx.clock.now() - this.connectedAt;
     if (this.countedActive) await this.ctx.queues.recordActive(this.queue.queueId, -1, handleMs, this.ctx.live.keyOf(this.callId));
     this.countedActive = false;
+    const now = this.ctx.clock.now();
+    // talk counts from connect to hang-up (hold included), after-call work from hang-up to now
+    this.ctx.tally?.handled(this.queue, { talkMs: this.talkEndedAt - this.connectedAt, holdMs: 0, acwMs: now - this.talkEndedAt }, now);
     await this.ctx.agents.apply(this.agentId as string, { type: 'wrap_up_done' });
     this.wrapUp.clear();
     this.phase = 'done';
@@ -857,6 +944,7 @@ export class InboundCall implements CallSession {
   /** The session is over: its record is written; the customer's history has it; Redis forgets it. */
   private async done(): Promise<void> {
     this.clearTimers();
+    this.inCar?.ended(this.callId);
     this.rememberOnCustomer();
     this.ctx.forget(this);
   }

@@ -36,6 +36,10 @@ export interface LiveCallState {
   customerId?: string;
   /** JSON: the IVR's flow id, path and variables, for the screen-pop. */
   ivr?: string;
+  /** An outbound call's customer number (the live board shows it; inbound calls have `from`). */
+  customer?: string;
+  /** Who monitors the call and how, "supervisor|mode" (the live board shows it). */
+  monitor?: string;
 }
 
 const NUMERIC = new Set(['connectedAt', 'enqueuedAt', 'receivedAt', 'priority']);

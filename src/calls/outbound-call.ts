@@ -261,7 +261,7 @@ export class OutboundCall implements CallSession {
   /** The call record, then the agent's phone (it answers by itself); false when it does not. */
   private async agentLegUp(): Promise<boolean> {
     const { sw, clock, agents } = this.ctx;
-    await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'connecting', direction: 'outbound', agentId: this.agentId, queueId: `campaign:${this.campaign.campaignId}`, storeId: this.campaign.storeId });
+    await this.ctx.live.set(this.callId, { owner: this.ctx.owner, phase: 'connecting', direction: 'outbound', agentId: this.agentId, queueId: `campaign:${this.campaign.campaignId}`, storeId: this.campaign.storeId, customer: this.lead.phone });
     const customer = await this.ctx.crm.findByPhone(this.lead.phone);
     this.customerId = customer?.id;
     this.draft.create({ direction: 'outbound', source: 'trunk', from: this.campaign.callerId, to: this.lead.phone, status: 'ringing', offeredAt: new Date(clock.now()), queueId: `campaign:${this.campaign.campaignId}`, customerId: this.customerId });

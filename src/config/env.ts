@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseCidrList } from '../telephony/freeswitch/inbound-source';
 import { findProjectRoot } from '../util/project-root';
 import { isRedisUrl } from '../redis/connect';
+import { DEFAULT_ADMISSION, type AdmissionLimits } from '../telephony/admission';
 
 /**
  * Configuration from the environment, validated once at start-up.
@@ -23,6 +24,10 @@ const port = (name: string, fallback?: number) => {
 
 const positiveMs = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a number of milliseconds` }).int().min(1, `${name} must be at least 1 ms`).default(fallback);
+
+/** A whole number, 0 or more (0 turns a ceiling off). */
+const count = (name: string, fallback: number) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(0, `${name} must be 0 or more`).default(fallback);
 
 const redisUrl = z.string().refine(isRedisUrl, {
   message: 'must be a redis:// or rediss:// URL with a host (redis://127.0.0.1:6379), or redis+sentinel://host:26379,host:26380/masterName for Redis Sentinel',
@@ -51,6 +56,8 @@ const schema = z
     MONGODB_URI: mongoUri.optional(),
     REDIS_SERVER_BIN: z.string().min(1).optional(),
     FERRETDB_BIN: z.string().min(1).optional(),
+    POSTGRES_BIN_DIR: z.string().min(1).optional(),
+    EMBEDDED_DB_BACKEND: z.enum(['postgresql', 'sqlite'], { error: 'must be postgresql or sqlite' }).default('postgresql'),
     AUTH_SECRET: secret('AUTH_SECRET').optional(),
     AUTH_TOKEN_TTL_MS: positiveMs('AUTH_TOKEN_TTL_MS', 15 * 60 * 1000),
     AUTH_REFRESH_TTL_MS: positiveMs('AUTH_REFRESH_TTL_MS', 12 * 3600 * 1000),
@@ -82,9 +89,17 @@ const schema = z
     FREESWITCH_PORT: port('FREESWITCH_PORT', 8021),
     FREESWITCH_SECRET: z.string().min(1).optional(),
     FREESWITCH_HEARTBEAT_TIMEOUT_MS: positiveMs('FREESWITCH_HEARTBEAT_TIMEOUT_MS', 30_000),
+    MEDIA_CONNECT_TIMEOUT_MS: positiveMs('MEDIA_CONNECT_TIMEOUT_MS', 4_000),
+    ADMISSION_MAX_CPS: count('ADMISSION_MAX_CPS', DEFAULT_ADMISSION.maxCallsPerSecond),
+    ADMISSION_MAX_CHANNELS: count('ADMISSION_MAX_CHANNELS', DEFAULT_ADMISSION.maxChannels),
+    ADMISSION_MIN_IDLE_CPU: count('ADMISSION_MIN_IDLE_CPU', DEFAULT_ADMISSION.minIdleCpu).refine((n) => n <= 100, 'ADMISSION_MIN_IDLE_CPU is a percentage (0-100)'),
+    ADMISSION_MAX_PENDING: count('ADMISSION_MAX_PENDING', DEFAULT_ADMISSION.maxPendingConnects),
+    ADMISSION_RETRY_AFTER_S: count('ADMISSION_RETRY_AFTER_S', DEFAULT_ADMISSION.retryAfterSeconds),
     IVR_DIR: z.string().min(1).optional(),
     ESL_LISTEN_ADDRESS: z.string().min(1).default('127.0.0.1'),
     ESL_ADVERTISED_ADDRESS: z.string().min(1).optional(),
+    ESL_LISTEN_PORT: z.coerce.number({ error: 'ESL_LISTEN_PORT must be a TCP port' }).int().min(1).max(65535, 'ESL_LISTEN_PORT must be a TCP port').optional(),
+    ESL_ADVERTISED_PORT: z.coerce.number({ error: 'ESL_ADVERTISED_PORT must be a TCP port' }).int().min(1).max(65535, 'ESL_ADVERTISED_PORT must be a TCP port').optional(),
     FREESWITCH_SOUND_DIR: z.string().min(1).default('/usr/local/freeswitch/sounds'),
     FREESWITCH_RECORDINGS_DIR: z.string().min(1).default('/usr/local/freeswitch/recordings'),
     HOLD_MUSIC: z.string().min(1).default('music/hold.wav'),
@@ -147,14 +162,17 @@ export interface AppConfig {
   ivrDir: string;
   /** Prefix of every Redis key of this deployment (several deployments may share one Redis). */
   redisPrefix: string;
-  binaries: { redisServer: string | undefined; ferretdb: string | undefined };
+  binaries: { redisServer: string | undefined; ferretdb: string | undefined; postgresBinDir: string | undefined };
+  /** What the embedded FerretDB stores its data in (when MONGODB_URI is not set). */
+  embeddedDbBackend: 'postgresql' | 'sqlite';
   auth: { secret: string | undefined; tokenTtlMs: number; refreshTtlMs: number; loginLimits: LoginLimits };
   switch:
     | { kind: 'sim'; seed: number }
     | {
         kind: 'freeswitch';
         drachtio: { host: string; port: number; secret: string };
-        freeswitch: { host: string; port: number; secret: string; eslListenAddress: string; eslAdvertisedAddress: string | undefined; heartbeatTimeoutMs: number };
+        freeswitch: { host: string; port: number; secret: string; eslListenAddress: string; eslAdvertisedAddress: string | undefined; eslListenPort?: number; eslAdvertisedPort?: number; heartbeatTimeoutMs: number; mediaConnectTimeoutMs: number };
+        admission: AdmissionLimits;
         soundDir: string;
         recordingsDir: string;
         holdMusic: string;
@@ -215,7 +233,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     mongodbUri: e.MONGODB_URI,
     redisPrefix: e.REDIS_PREFIX,
     ivrDir: path.resolve(e.IVR_DIR ?? path.join(PROJECT_ROOT, 'ivr')),
-    binaries: { redisServer: e.REDIS_SERVER_BIN, ferretdb: e.FERRETDB_BIN },
+    binaries: { redisServer: e.REDIS_SERVER_BIN, ferretdb: e.FERRETDB_BIN, postgresBinDir: e.POSTGRES_BIN_DIR },
+    embeddedDbBackend: e.EMBEDDED_DB_BACKEND,
     auth: {
       secret: e.AUTH_SECRET,
       tokenTtlMs: e.AUTH_TOKEN_TTL_MS,
@@ -228,7 +247,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         : {
             kind: 'freeswitch',
             drachtio: { host: e.DRACHTIO_HOST ?? '', port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET ?? '' },
-            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '', eslListenAddress: e.ESL_LISTEN_ADDRESS, eslAdvertisedAddress: e.ESL_ADVERTISED_ADDRESS, heartbeatTimeoutMs: e.FREESWITCH_HEARTBEAT_TIMEOUT_MS },
+            freeswitch: { host: e.FREESWITCH_HOST ?? '', port: e.FREESWITCH_PORT, secret: e.FREESWITCH_SECRET ?? '', eslListenAddress: e.ESL_LISTEN_ADDRESS, eslAdvertisedAddress: e.ESL_ADVERTISED_ADDRESS, ...(e.ESL_LISTEN_PORT ? { eslListenPort: e.ESL_LISTEN_PORT } : {}), ...(e.ESL_ADVERTISED_PORT ? { eslAdvertisedPort: e.ESL_ADVERTISED_PORT } : {}), heartbeatTimeoutMs: e.FREESWITCH_HEARTBEAT_TIMEOUT_MS, mediaConnectTimeoutMs: e.MEDIA_CONNECT_TIMEOUT_MS },
+            admission: { maxCallsPerSecond: e.ADMISSION_MAX_CPS, maxChannels: e.ADMISSION_MAX_CHANNELS, minIdleCpu: e.ADMISSION_MIN_IDLE_CPU, maxPendingConnects: e.ADMISSION_MAX_PENDING, retryAfterSeconds: e.ADMISSION_RETRY_AFTER_S },
             soundDir: e.FREESWITCH_SOUND_DIR,
             recordingsDir: e.FREESWITCH_RECORDINGS_DIR,
             holdMusic: e.HOLD_MUSIC,

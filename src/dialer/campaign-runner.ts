@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { AgentService } from '../agents/agent-service';
 import type { CallCenter } from '../calls/call-center';
@@ -11,6 +10,7 @@ import type { Switch } from '../telephony/switch';
 import { RedisAbandonLedger } from './abandon-ledger';
 import { AcdAgentPool } from './acd-agent-pool';
 import { AgentDialling } from './agent-dialling';
+import { OWNER_TTL_MS, type CampaignOwnership } from './campaign-ownership';
 import { CampaignEngine } from './campaign-engine';
 import { CampaignLeads } from './campaign-leads';
 import type { CallWindow, RetryRules } from './campaign-rules';
@@ -46,10 +46,11 @@ interface Previewing {
 export type { PreviewLead } from '../shared/agent-events';
 import type { PreviewLead } from '../shared/agent-events';
 
-/** A campaign's owner key lasts this long unless renewed (an instance that dies hands the campaign over). */
-const OWNER_TTL_MS = 15_000;
-/** Deletes the owner key only if this instance still holds it. */
-const RELEASE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+/** How often every instance looks for running campaigns whose owner is gone. */
+const TAKEOVER_EVERY_MS = 2000;
+
+/** How long an agent may hold a preview lead before its hold is forgotten by other instances. */
+const HELD_LEAD_TTL_MS = 4 * 3600_000;
 
 /** How often due personal callbacks are looked for. */
 const PERSONAL_CALLBACK_EVERY_MS = 2000;
@@ -67,7 +68,7 @@ export class CampaignRunner {
   private readonly previews = new Map<string, Previewing>();
   private readonly callbackTimers = new Map<string, TimerHandle>();
   private readonly ownerTimers = new Map<string, TimerHandle>();
-  private readonly instanceId = randomUUID();
+  private takeoverTimer: TimerHandle | undefined;
   /** Leads held by agents in preview: agent → lead and the reservation's call id. */
   private readonly held = new Map<string, { campaignId: string; lead: DialLead; callId: string }>();
   private readonly ledger: RedisAbandonLedger;
@@ -75,13 +76,35 @@ export class CampaignRunner {
   readonly dialling: AgentDialling;
 
   constructor(
-    private readonly d: { models: Models; redis: Redis; ns: string; sw: Switch; clock: Clock; agents: AgentService; calls: CallCenter; customers: CustomerDirectory; dnc: DoNotCall; log: Logger },
+    private readonly d: { models: Models; redis: Redis; ns: string; sw: Switch; clock: Clock; agents: AgentService; calls: CallCenter; customers: CustomerDirectory; dnc: DoNotCall; ownership: CampaignOwnership; log: Logger },
   ) {
     this.ledger = new RedisAbandonLedger(d.redis, d.ns);
     this.dialling = new AgentDialling({ ...d, runner: this, log: d.log.child({ module: 'agent-dialling' }) });
+    // what this instance does when another sends it a command about a campaign it owns
+    const own = d.ownership;
+    own.handle('start', (id: string) => this.startHere(id));
+    own.handle('pause', (id: string) => this.pauseHere(id));
+    own.handle('stop', (id: string) => this.stopHere(id));
+    own.handle('live', (id: string) => this.liveHere(id));
+    own.handle('reload', (id: string) => this.reloadHere(id));
+    own.handle('previewNext', (agentId: string, id: string) => this.previewNextHere(agentId, id));
+    own.handle('previewDial', (agentId: string, leadId: string) => this.previewDialHere(agentId, leadId));
+    own.handle('previewSkip', (agentId: string, leadId: string) => this.previewSkipHere(agentId, leadId));
   }
 
-  async start(campaignId: string): Promise<void> {
+  /** Runs `method` on the campaign's owner when another instance owns it, else `here`. */
+  private async onOwner<R>(campaignId: string, method: string, args: unknown[], here: () => Promise<R>): Promise<R> {
+    if (this.running.has(campaignId) || this.previews.has(campaignId)) return here();
+    const routed = await this.d.ownership.route<R>(campaignId, method, args);
+    return routed.forwarded ? routed.value : here();
+  }
+
+  /** Start (or resume) the campaign on the instance that owns it, or here when nobody does. */
+  start(campaignId: string): Promise<void> {
+    return this.onOwner(campaignId, 'start', [campaignId], () => this.startHere(campaignId));
+  }
+
+  private async startHere(campaignId: string): Promise<void> {
     const doc = await this.d.models.Campaign.findById(campaignId).lean();
     if (!doc) throw new CampaignError(`no campaign ${campaignId}`);
     const current = this.running.get(campaignId);
@@ -159,34 +182,67 @@ export class CampaignRunner {
     log.info({ loaded, mode: doc.mode }, 'campaign started');
   }
 
-  private ownerKey(campaignId: string): string {
-    return `${this.d.ns}:dialer:${campaignId}:owner`;
-  }
-
   /**
-   * One instance dials a campaign: it holds an owner key with an expiry, renewed while it runs; an
-   * instance that dies lets the key expire and another may take the campaign over.
+   * One instance dials a campaign: it holds the owner key (CampaignOwnership), renewed by
+   * compare-and-set while it runs; when the key is found gone or another's (this instance was cut
+   * off longer than the key lives), it stops dialling the campaign here at once.
    */
   private async claim(campaignId: string): Promise<boolean> {
-    const key = this.ownerKey(campaignId);
-    const got = await this.d.redis.set(key, this.instanceId, 'PX', OWNER_TTL_MS, 'NX');
-    if (got !== 'OK' && (await this.d.redis.get(key)) !== this.instanceId) return false;
+    if (!(await this.d.ownership.claim(campaignId))) return false;
     const renew = (): void => {
       this.ownerTimers.set(
         campaignId,
         this.d.clock.setTimer(`dialer:${campaignId}:owner`, OWNER_TTL_MS / 3, async () => {
           if (!this.running.has(campaignId) && !this.previews.has(campaignId)) {
-            if ((await this.d.redis.get(key)) === this.instanceId) await this.d.redis.del(key);
             this.ownerTimers.delete(campaignId);
+            await this.d.ownership.release(campaignId).catch((err: unknown) => this.d.log.warn({ err, campaignId }, 'campaign owner key not released'));
             return;
           }
-          await this.d.redis.set(key, this.instanceId, 'PX', OWNER_TTL_MS).catch((err: unknown) => this.d.log.warn({ err, campaignId }, 'campaign owner renewal failed'));
-          renew();
+          let kept = true;
+          try {
+            kept = await this.d.ownership.renew(campaignId);
+          } catch (err) {
+            // Redis away: keep dialling on the key's remaining life; the next renewal tells
+            this.d.log.warn({ err, campaignId }, 'campaign owner renewal failed');
+          }
+          if (kept) return renew();
+          this.ownerTimers.delete(campaignId);
+          this.d.log.warn({ campaignId }, 'campaign taken over by another instance: it stops dialling here');
+          this.relinquish(campaignId);
         }),
       );
     };
     renew();
     return true;
+  }
+
+  /** Stops dialling a campaign here without changing its status (another instance runs it now). */
+  private relinquish(campaignId: string): void {
+    const r = this.running.get(campaignId);
+    this.running.delete(campaignId);
+    this.previews.delete(campaignId);
+    r?.engine.pause();
+    this.d.clock.clearTimer(this.callbackTimers.get(campaignId));
+    this.callbackTimers.delete(campaignId);
+  }
+
+  /**
+   * Takeover: campaigns marked running that no instance owns (their owner died: its key expired) are
+   * claimed by the first instance to look. Every instance looks every couple of seconds.
+   */
+  async adoptOrphans(): Promise<string[]> {
+    const adopted: string[] = [];
+    for (const campaignId of await this.d.ownership.orphans()) {
+      if (this.running.has(campaignId) || this.previews.has(campaignId)) continue;
+      try {
+        await this.startHere(campaignId);
+        adopted.push(campaignId);
+      } catch (err) {
+        if (!(err instanceof CampaignError)) throw err;
+        this.d.log.info({ campaignId, reason: err.message }, 'campaign not taken over here');
+      }
+    }
+    return adopted;
   }
 
   /**
@@ -246,7 +302,11 @@ export class CampaignRunner {
   }
 
   /** Preview: the next due lead for this agent, who is reserved for it until they dial or skip. */
-  async previewNext(agentId: string, campaignId: string): Promise<PreviewLead> {
+  previewNext(agentId: string, campaignId: string): Promise<PreviewLead> {
+    return this.onOwner(campaignId, 'previewNext', [agentId, campaignId], () => this.previewNextHere(agentId, campaignId));
+  }
+
+  private async previewNextHere(agentId: string, campaignId: string): Promise<PreviewLead> {
     const p = this.previews.get(campaignId);
     if (!p) throw new CampaignError(`campaign ${campaignId} is not an open preview campaign`);
     if (!p.doc.agents.includes(agentId)) throw new CampaignError(`you are not an agent of campaign ${campaignId}`);
@@ -264,6 +324,7 @@ export class CampaignRunner {
       throw new CampaignError('no lead is due now in this campaign', 'no_lead_due');
     }
     this.held.set(agentId, { campaignId, lead, callId });
+    await this.d.ownership.holdLead(agentId, HELD_LEAD_TTL_MS);
     const doc = await this.d.models.Lead.findById(lead.leadId).lean();
     const customer = await this.d.customers.findByPhone(lead.phone);
     return {
@@ -280,10 +341,19 @@ export class CampaignRunner {
 
   /** Preview: the agent dials the lead they hold; the outcome schedules the lead's next attempt. */
   async previewDial(agentId: string, leadId: string): Promise<DialOutcome> {
+    if (!this.held.has(agentId)) {
+      const routed = await this.d.ownership.routeHeld<DialOutcome>(agentId, 'previewDial', [agentId, leadId]);
+      if (routed.forwarded) return routed.value;
+    }
+    return this.previewDialHere(agentId, leadId);
+  }
+
+  private async previewDialHere(agentId: string, leadId: string): Promise<DialOutcome> {
     const h = this.held.get(agentId);
     const p = h ? this.previews.get(h.campaignId) : undefined;
     if (!h || !p || h.lead.leadId !== leadId) throw new CampaignError(`you do not hold lead ${leadId}`);
     this.held.delete(agentId);
+    await this.d.ownership.dropLead(agentId);
     const outcome = await this.d.calls.startPreview(p.campaign, h.lead, agentId, h.callId);
     await p.leads.outcome(h.lead, outcome, this.d.clock.now());
     return outcome;
@@ -291,10 +361,19 @@ export class CampaignRunner {
 
   /** Preview: the agent passes on the lead; it comes up again later, the attempt is not counted. */
   async previewSkip(agentId: string, leadId: string): Promise<void> {
+    if (!this.held.has(agentId)) {
+      const routed = await this.d.ownership.routeHeld<undefined>(agentId, 'previewSkip', [agentId, leadId]);
+      if (routed.forwarded) return;
+    }
+    return this.previewSkipHere(agentId, leadId);
+  }
+
+  private async previewSkipHere(agentId: string, leadId: string): Promise<void> {
     const h = this.held.get(agentId);
     const p = h ? this.previews.get(h.campaignId) : undefined;
     if (!h || !p || h.lead.leadId !== leadId) throw new CampaignError(`you do not hold lead ${leadId}`);
     this.held.delete(agentId);
+    await this.d.ownership.dropLead(agentId);
     await p.leads.requeue(h.lead, this.d.clock.now() + SKIP_DELAY_MS);
     await this.d.agents.apply(agentId, { type: 'call_gone' });
     this.d.calls.dropOutboundCallId(h.callId);
@@ -314,8 +393,12 @@ export class CampaignRunner {
     return stale.length;
   }
 
-  /** Puts a running campaign's open leads in its queues again (after recycling). */
-  private async reload(campaignId: string): Promise<void> {
+  /** Puts a running campaign's open leads in its queues again (after recycling), on its owner. */
+  private reload(campaignId: string): Promise<void> {
+    return this.onOwner(campaignId, 'reload', [campaignId], () => this.reloadHere(campaignId));
+  }
+
+  private async reloadHere(campaignId: string): Promise<void> {
     const p = this.previews.get(campaignId);
     if (p) {
       await p.leads.load(this.d.clock.now());
@@ -324,34 +407,52 @@ export class CampaignRunner {
     await this.running.get(campaignId)?.leads.load(this.d.clock.now());
   }
 
-  async pause(campaignId: string): Promise<void> {
+  pause(campaignId: string): Promise<void> {
+    return this.onOwner(campaignId, 'pause', [campaignId], () => this.pauseHere(campaignId));
+  }
+
+  private async pauseHere(campaignId: string): Promise<void> {
     const r = this.running.get(campaignId);
     if (!r && !this.previews.delete(campaignId)) throw new CampaignError(`campaign ${campaignId} is not running here`);
     r?.engine.pause();
     await this.setStatus(campaignId, 'paused');
   }
 
-  async stop(campaignId: string): Promise<void> {
+  stop(campaignId: string): Promise<void> {
+    return this.onOwner(campaignId, 'stop', [campaignId], () => this.stopHere(campaignId));
+  }
+
+  private async stopHere(campaignId: string): Promise<void> {
     const r = this.running.get(campaignId);
     this.previews.delete(campaignId);
     if (r) r.engine.stop('stopped');
     else await this.setStatus(campaignId, 'stopped');
   }
 
-  /** Campaigns marked running (e.g. before a restart) start again, unless another instance runs them. */
+  /**
+   * Campaigns marked running in MongoDB (e.g. before a restart) that no instance runs start here:
+   * their ids go into the running set, then the orphans among them are taken over.
+   */
   async resume(): Promise<string[]> {
     const docs = await this.d.models.Campaign.find({ status: 'running' }, { _id: 1 }).lean();
-    const resumed: string[] = [];
-    for (const d of docs) {
+    for (const d of docs) await this.d.ownership.markRunning(d._id, true);
+    const adopted = await this.adoptOrphans();
+    this.watchOrphans();
+    return adopted;
+  }
+
+  /** Looks for orphaned campaigns every TAKEOVER_EVERY_MS until stopAll. */
+  private watchOrphans(): void {
+    this.d.clock.clearTimer(this.takeoverTimer);
+    this.takeoverTimer = this.d.clock.setTimer('dialer:takeover', TAKEOVER_EVERY_MS, async () => {
       try {
-        await this.start(d._id);
-        resumed.push(d._id);
+        const adopted = await this.adoptOrphans();
+        if (adopted.length > 0) this.d.log.info({ campaigns: adopted }, 'campaigns of a lost instance taken over here');
       } catch (err) {
-        if (!(err instanceof CampaignError)) throw err;
-        this.d.log.info({ campaignId: d._id, reason: err.message }, 'campaign not resumed here');
+        this.d.log.warn({ err }, 'looking for campaigns without an owner failed');
       }
-    }
-    return resumed;
+      if (this.takeoverTimer !== undefined) this.watchOrphans();
+    });
   }
 
   /**
@@ -360,14 +461,16 @@ export class CampaignRunner {
    * take the campaigns over without waiting for the keys to expire.
    */
   async stopAll(): Promise<void> {
+    this.d.clock.clearTimer(this.takeoverTimer);
+    this.takeoverTimer = undefined;
     for (const r of this.running.values()) r.engine.pause();
     for (const t of [...this.callbackTimers.values(), ...this.ownerTimers.values()]) this.d.clock.clearTimer(t);
     this.callbackTimers.clear();
     this.ownerTimers.clear();
     const owned = new Set([...this.running.keys(), ...this.previews.keys()]);
     for (const campaignId of owned) {
-      await this.d.redis
-        .eval(RELEASE_IF_OWNER, 1, this.ownerKey(campaignId), this.instanceId)
+      await this.d.ownership
+        .release(campaignId)
         .catch((err: unknown) => this.d.log.warn({ err, campaignId }, 'campaign owner key not released'));
     }
   }
@@ -381,7 +484,11 @@ export class CampaignRunner {
   }
 
   /** What a manager's board shows. */
-  async live(campaignId: string): Promise<Record<string, unknown>> {
+  live(campaignId: string): Promise<Record<string, unknown>> {
+    return this.onOwner(campaignId, 'live', [campaignId], () => this.liveHere(campaignId));
+  }
+
+  private async liveHere(campaignId: string): Promise<Record<string, unknown>> {
     const doc = await this.d.models.Campaign.findById(campaignId).lean();
     if (!doc) throw new CampaignError(`no campaign ${campaignId}`);
     const now = this.d.clock.now();
@@ -411,5 +518,6 @@ export class CampaignRunner {
 
   private async setStatus(campaignId: string, status: 'running' | 'paused' | 'stopped' | 'exhausted'): Promise<void> {
     await this.d.models.Campaign.updateOne({ _id: campaignId }, { $set: { status } });
+    await this.d.ownership.markRunning(campaignId, status === 'running');
   }
 }

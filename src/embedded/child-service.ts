@@ -14,6 +14,10 @@ export interface ChildServiceSpec {
   /** Folder for the pid file and the log file. */
   runDir: string;
   readyTimeoutMs: number;
+  /** Runs the server as this user (PostgreSQL refuses to run as root). */
+  runAs?: { uid: number; gid: number };
+  /** The signal that asks it to stop (default SIGTERM; PostgreSQL's SIGTERM waits for its clients, SIGINT does not). */
+  stopSignal?: NodeJS.Signals;
 }
 
 export class ChildServiceError extends Error {}
@@ -78,7 +82,7 @@ export class ChildService {
     fs.mkdirSync(this.spec.runDir, { recursive: true });
     await this.stopLeftover();
     const out = fs.openSync(this.logFile, 'a');
-    const child = spawn(this.spec.command, this.spec.args, { stdio: ['ignore', out, out], detached: false });
+    const child = spawn(this.spec.command, this.spec.args, { stdio: ['ignore', out, out], detached: false, ...(this.spec.runAs ?? {}) });
     fs.closeSync(out);
     this.child = child;
     this.exited = false;
@@ -104,7 +108,7 @@ export class ChildService {
   async stop(graceMs = 10_000): Promise<void> {
     const child = this.child;
     if (child?.pid && !this.exited) {
-      child.kill('SIGTERM');
+      child.kill(this.spec.stopSignal ?? 'SIGTERM');
       if (!(await waitForExit(child.pid, graceMs))) {
         this.log.warn({ service: this.spec.name, pid: child.pid }, 'embedded service ignored SIGTERM; killing');
         child.kill('SIGKILL');

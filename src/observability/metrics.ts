@@ -33,6 +33,7 @@ export class Metrics {
   readonly switchConnected = new Gauge({ name: 'dcc_switch_connected', help: '1 while the telephony engine is reachable', registers: [this.registry] });
   readonly switchReconnects = new Counter({ name: 'dcc_switch_reconnects_total', help: 'Times the telephony engine came back after being lost', registers: [this.registry] });
   readonly unhandledRejections = new Counter({ name: 'dcc_unhandled_rejections_total', help: 'Promise rejections nobody handled (logged; the process carries on)', registers: [this.registry] });
+  readonly callRecordWrites = new Gauge({ name: 'dcc_call_record_writes', help: 'Call record writes since the start: asked by the app, and sent to the database (fewer: writes asked while one is in flight go out together)', labelNames: ['stage'] as const, registers: [this.registry] });
   readonly leader = new Gauge({ name: 'dcc_leader', help: '1 while this instance leads the deployment (runs the sweeper, reconciler and outbox relay)', registers: [this.registry] });
 
   /** Figures read from their sources when Prometheus scrapes (queue lengths, agents by state, job queues). */

@@ -16,6 +16,10 @@ export class StoreDirectory {
     return new Set(this.byId.keys());
   }
 
+  name(storeId: string): string | undefined {
+    return this.byId.get(storeId)?.name;
+  }
+
   calendar(storeId: string): StoreCalendar | undefined {
     return this.byId.get(storeId);
   }

@@ -1,3 +1,4 @@
+import { quietErrors } from '../util/quiet-errors';
 import { Queue, Worker, type Job } from 'bullmq';
 import type IORedis from 'ioredis';
 import { newRedis } from '../redis/connect';
@@ -61,7 +62,7 @@ export class CrmWriteback implements OutcomeSink {
       concurrency: this.o.concurrency ?? 4,
       settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.o.backoff, Math.random) },
     });
-    this.worker.on('error', (err) => this.o.log.warn({ err }, 'CRM write-back worker error'));
+    this.worker.on('error', quietErrors(this.o.log, 'CRM write-back worker error'));
     this.worker.on('failed', () => this.o.onAttemptFailed?.());
   }
 

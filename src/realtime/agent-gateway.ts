@@ -6,6 +6,7 @@ import type { Leases } from '../agents/leases';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { TokenSigner } from '../auth/tokens';
 import type { Role } from '../store/models';
+import type { InCarPop } from '../shared/assist';
 import type { CallCommands } from '../calls/call-commands';
 import { CallActionError } from '../calls/inbound-call';
 import type { CampaignRunner } from '../dialer/campaign-runner';
@@ -158,6 +159,7 @@ export class AgentGateway implements AgentChannel {
         'call:transfer': async (p) => calls.transfer(agentId, p.callId, p.to, p.mode),
         'call:transfer_complete': async (p) => calls.completeTransfer(agentId, p.callId),
         'call:transfer_cancel': async (p) => calls.cancelTransfer(agentId, p.callId),
+        'call:transfer_join': async (p) => calls.joinTransfer(agentId, p.callId),
         'preview:next': async (p) => {
           const lead = await runner().previewNext(agentId, p.campaignId);
           socket.emit('preview:lead', lead);
@@ -249,6 +251,10 @@ export class AgentGateway implements AgentChannel {
 
   offerUpdate(agentId: string, callId: string, customer: CustomerCard | null): void {
     this.to(agentId).emit('call:offer_update', { callId, customer });
+  }
+
+  inCarUpdate(agentId: string, callId: string, inCar: InCarPop): void {
+    this.to(agentId).emit('assist:update', { callId, inCar });
   }
 
   appointment(username: string, booking: AppointmentNotice): void {

@@ -10,9 +10,13 @@ import type { Logger } from '../log';
 import type { Models } from '../store/models';
 import type { MonitorMode } from '../telephony/switch';
 import { bindCommands } from './socket-commands';
-import { boardCommands } from '../shared/board-events';
+import { boardCommands, type AssistAlert } from '../shared/board-events';
 import { refusal } from './refusal';
 import { detach } from '../util/detach';
+import type { ForceState } from '../supervisor/force-state';
+import type { LiveCalls } from '../calls/live-calls';
+import type { BoardCounters } from '../supervisor/board-counters';
+import type { StoreBoard } from '../shared/board-events';
 
 const BOARD_ROLES = new Set(['supervisor', 'manager', 'admin']);
 
@@ -36,7 +40,23 @@ export class BoardGateway implements MonitorNotices {
 
   constructor(
     io: Server,
-    private readonly d: { tokens: TokenSigner; models: Models; campaigns: CampaignRunner; calls: CallCenter; commands: CallCommands; presence: BoardPresence; clock: Clock; everyMs: number; log: Logger },
+    private readonly d: {
+      tokens: TokenSigner;
+      models: Models;
+      campaigns: CampaignRunner;
+      calls: CallCenter;
+      commands: CallCommands;
+      presence: BoardPresence;
+      clock: Clock;
+      everyMs: number;
+      log: Logger;
+      /** Supervisors' forced agent states (audited). */
+      force: ForceState;
+      /** The last board of each store (kept by the publisher, whichever instance runs it). */
+      latest: (storeIds: readonly string[]) => Promise<StoreBoard[]>;
+      live: LiveCalls;
+      counters: BoardCounters;
+    },
   ) {
     this.nsp = io.of('/board');
     this.bindNamespace();
@@ -75,8 +95,26 @@ export class BoardGateway implements MonitorNotices {
     this.arm();
   }
 
+  /** An in-car crash nobody answered in time: the store's supervisors see it on their board at once. */
+  assistAlert(usernames: readonly string[], alert: AssistAlert): void {
+    for (const u of usernames) this.nsp.to(userRoom(u)).emit('assist:alert', alert);
+  }
+
   monitorState(supervisorId: string, callId: string, state: { mode: MonitorMode } | { ended: string }): void {
     this.nsp.to(userRoom(supervisorId)).emit('monitor:state', { callId, ...state });
+    // the live board shows who monitors which call (every instance's boards read it from Redis)
+    const noted = 'mode' in state ? this.d.live.set(callId, { monitor: `${supervisorId}|${state.mode}` }) : this.d.live.unset(callId, 'monitor');
+    detach(
+      noted.then(() => this.d.counters.changed()),
+      this.d.log,
+      'monitoring not noted for the board',
+      { callId },
+    );
+  }
+
+  /** One store's board to every board of that store, on every instance (the publisher calls this). */
+  publish(board: StoreBoard): void {
+    this.nsp.to(storeRoom(board.storeId)).emit('board:store', board);
   }
 
   /** Commands are bound before anything is awaited; they wait for the set-up (room, first push). */
@@ -84,8 +122,10 @@ export class BoardGateway implements MonitorNotices {
     const username = (socket.data as { username: string }).username;
     const log = this.d.log.child({ username, socket: socket.id });
     const ready = (async () => {
-      await socket.join(userRoom(username));
+      const stores = await this.storeIdsOf(username);
+      await socket.join([userRoom(username), ...stores.map(storeRoom)]);
       this.d.presence.online(username);
+      for (const b of await this.d.latest(stores)) socket.emit('board:store', b);
       await this.push(socket.id);
     })();
     detach(ready, log, 'board connection setup failed');
@@ -95,6 +135,7 @@ export class BoardGateway implements MonitorNotices {
       {
         'monitor:start': async (p) => this.d.commands.monitor(username, await this.storesOf(username), p.callId, p.mode),
         'monitor:stop': async (p) => this.d.commands.stopMonitor(username, p.callId),
+        'agent:force': async (p) => this.d.force.force(username, await this.storesOf(username), p.agentId, p.action, p.reason),
       },
       { log, ready },
     );
@@ -105,6 +146,14 @@ export class BoardGateway implements MonitorNotices {
     const user = await this.d.models.User.findOne({ username }, { storeIds: 1, roles: 1 }).lean();
     if (!user) throw new CallActionError('unauthorized', 'this account no longer exists');
     return user.roles.includes('admin') ? 'all' : user.storeIds;
+  }
+
+  /** The stores whose boards a user sees: their own, or every store for an admin. */
+  private async storeIdsOf(username: string): Promise<string[]> {
+    const stores = await this.storesOf(username);
+    if (stores !== 'all') return [...stores];
+    const [docs, queueStores] = await Promise.all([this.d.models.Store.find({}, { _id: 1 }).lean(), this.d.models.Queue.distinct('storeId')]);
+    return [...new Set([...docs.map((s) => String(s._id)), ...queueStores.filter((s): s is string => typeof s === 'string')])];
   }
 
   stop(): void {
@@ -136,6 +185,10 @@ export class BoardGateway implements MonitorNotices {
     socket.emit('campaigns:live', { at: this.d.clock.now(), campaigns: views });
     socket.emit('calls:live', { at: this.d.clock.now(), calls: this.d.calls.liveCalls(admin ? 'all' : user.storeIds).map(({ customerLeg: _c, agentLeg: _a, ...call }) => call) });
   }
+}
+
+function storeRoom(storeId: string): string {
+  return `store:${storeId}`;
 }
 
 function userRoom(username: string): string {

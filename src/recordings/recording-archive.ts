@@ -1,3 +1,4 @@
+import { quietErrors } from '../util/quiet-errors';
 import fs from 'node:fs/promises';
 import { Queue, Worker, type Job } from 'bullmq';
 import type IORedis from 'ioredis';
@@ -86,7 +87,7 @@ export class RecordingArchive {
       concurrency: 2,
       settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.o.backoff, Math.random) },
     });
-    this.worker.on('error', (err) => this.o.log.warn({ err }, 'recording archive worker error'));
+    this.worker.on('error', quietErrors(this.o.log, 'recording archive worker error'));
     this.worker.on('failed', () => this.o.onAttemptFailed?.());
     // the first sweep one interval after the start, not racing the uploads a restart resumes (one
     // schedule per deployment: every instance upserts the same one)

@@ -19,6 +19,6 @@ export function wireIntervalReports(d: { models: Models; redis: Redis; ns: strin
   };
   const aggregator = new IntervalAggregator({ models: d.models, store: new IntervalStore(d.models.CallRecord.db), redis: d.redis, ns: d.ns, storeOf, settled: (callId) => d.records.settled(callId), log: d.log });
   d.records.onLanded((callId, fields) => aggregator.recordLanded(callId, fields));
-  d.agents.observe((agentId, previous, next, at) => aggregator.agentChanged(agentId, previous, next, at));
+  d.agents.onTransition((agentId, previous, next, at) => aggregator.agentChanged(agentId, previous, next, at));
   return aggregator;
 }

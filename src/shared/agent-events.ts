@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InCarPop } from './assist';
 
 /**
  * socket.io namespace `/agent`: the live connection of an agent's desk. The desk connects with
@@ -86,6 +87,8 @@ export interface ScreenPop {
   callback: boolean;
   /** The dealer's CRM had not answered within the pop budget: a `call:offer_update` follows. */
   customerPending: boolean;
+  /** An in-car call (one-touch button): the driver screen-pop. */
+  inCar?: InCarPop;
 }
 
 export interface CallEndedNotice {
@@ -103,7 +106,7 @@ export interface CallEndedNotice {
  * answer, the customer is back with the agent · cancelled: the agent gave up · consult_ended: the
  * target hung up while consulting (the customer still holds).
  */
-export type TransferState = { state: 'dialling' | 'consulting' | 'completed' | 'cancelled' | 'consult_ended' } | { state: 'failed'; reason: string };
+export type TransferState = { state: 'dialling' | 'consulting' | 'joined' | 'completed' | 'cancelled' | 'consult_ended' } | { state: 'failed'; reason: string };
 
 export interface AppointmentNotice {
   callId: string;
@@ -146,6 +149,8 @@ export interface AgentServerEvents {
   'agent:state': (s: AgentStatus) => void;
   'call:offer': (pop: ScreenPop) => void;
   'call:offer_update': (u: { callId: string; customer: CustomerCard | null }) => void;
+  /** The car sent new data (an MSD update by SIP INFO) during an in-car call. */
+  'assist:update': (u: { callId: string; inCar: InCarPop }) => void;
   'call:offer_withdrawn': (w: { callId: string; reason: 'caller_left' | 'timeout' | 'declined' | 'phone_unreachable' | 'taken' }) => void;
   'call:connected': (c: { callId: string; at: number }) => void;
   'call:ended': (n: CallEndedNotice) => void;
@@ -205,6 +210,8 @@ export const agentCommands = {
   }),
   'call:transfer_complete': callRef,
   'call:transfer_cancel': callRef,
+  /** Consult: the customer joins the agent and the target (a three-way call, e.g. the in-car concierge). */
+  'call:transfer_join': callRef,
   'preview:next': z.strictObject({ campaignId: z.string().min(1).max(60) }),
   'preview:dial': z.strictObject({ leadId: z.string().min(1).max(200) }),
   'preview:skip': z.strictObject({ leadId: z.string().min(1).max(200), reason: z.string().max(60).optional() }),

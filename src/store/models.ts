@@ -154,6 +154,8 @@ const queueSchema = new Schema(
     requireDisposition: { type: Boolean, default: false },
     /** false: deactivated by a manager (its numbers no longer route to it; flows naming it keep loading). */
     active: { type: Boolean, default: true },
+    /** Service level: the share to reach (0..1) answered within thresholdSec; abandons under shortAbandonSec left out. Unset: 80/20, 5 s. */
+    serviceLevel: { target: { type: Number, min: 0, max: 1 }, thresholdSec: { type: Number, min: 1 }, shortAbandonSec: { type: Number, min: 0 } },
   },
   { timestamps: true },
 );
@@ -219,6 +221,13 @@ const callRecordSchema = new Schema(
     /** Times the agent put the customer on hold, and for how long in all. */
     holdCount: Number,
     holdMs: Number,
+    /** Times the customer's own phone put the call on hold (re-INVITE sendonly/inactive), for how long in all, and the last mode. */
+    customerHoldCount: Number,
+    customerHoldMs: Number,
+    customerHoldMode: { type: String, enum: ['sendonly', 'inactive'] },
+    /** A call refused before it was answered: the SIP final response the caller got (488 codecs, 503 media server) and why. */
+    sipStatus: Number,
+    sipReason: String,
     /** Supervisors who listened, whispered or barged in, each change of mode with its time. */
     monitors: { type: [{ _id: false, supervisorUsername: String, mode: { type: String, enum: ['listen', 'whisper', 'barge'] }, at: Date }], default: undefined },
   },

@@ -20,7 +20,10 @@ export function sipStatusForCause(cause: HangupCause): number {
     case 'media_timeout':
       return 408;
     case 'system_shutdown':
+    case 'temporary_failure':
       return 503;
+    case 'incompatible_destination':
+      return 488;
   }
 }
 
@@ -30,5 +33,6 @@ export function dialFailureForSipStatus(status: number): Exclude<DialResult, { o
   if (status === 408 || status === 480 || status === 487) return { outcome: 'no_answer', cause: 'no_answer', sipStatus: status };
   if (status === 603 || status === 403) return { outcome: 'rejected', cause: 'call_rejected', sipStatus: status };
   if (status === 404 || status === 484 || status === 410) return { outcome: 'failed', cause: 'unallocated_number', sipStatus: status };
+  if (status === 488 || status === 606) return { outcome: 'failed', cause: 'incompatible_destination', sipStatus: status };
   return { outcome: 'failed', cause: 'network_failure', sipStatus: status };
 }

@@ -27,7 +27,7 @@ export function makeSwitch(config: AppConfig, deps: { clock: Clock; log: Logger;
     clock: deps.clock,
     log: deps.log,
     drachtio: s.drachtio,
-    freeswitch: { host: s.freeswitch.host, port: s.freeswitch.port, secret: s.freeswitch.secret, eslListenAddress: s.freeswitch.eslListenAddress, ...(s.freeswitch.eslAdvertisedAddress ? { eslAdvertisedAddress: s.freeswitch.eslAdvertisedAddress } : {}) },
+    freeswitch: { host: s.freeswitch.host, port: s.freeswitch.port, secret: s.freeswitch.secret, eslListenAddress: s.freeswitch.eslListenAddress, ...(s.freeswitch.eslAdvertisedAddress ? { eslAdvertisedAddress: s.freeswitch.eslAdvertisedAddress } : {}), ...(s.freeswitch.eslListenPort ? { eslListenPort: s.freeswitch.eslListenPort } : {}), ...(s.freeswitch.eslAdvertisedPort ? { eslAdvertisedPort: s.freeswitch.eslAdvertisedPort } : {}) },
     soundDir: s.soundDir,
     holdMusic: s.holdMusic,
     recordingsDir: s.recordingsDir,
@@ -35,6 +35,8 @@ export function makeSwitch(config: AppConfig, deps: { clock: Clock; log: Logger;
     sources: s.sources,
     registrar,
     heartbeatTimeoutMs: s.freeswitch.heartbeatTimeoutMs,
+    mediaConnectTimeoutMs: s.freeswitch.mediaConnectTimeoutMs,
+    admission: s.admission,
     journal: new LegJournal(redis, deps.redisNamespace),
   });
   return { sw, close: async () => void (await redis.quit().catch(() => redis.disconnect())) };

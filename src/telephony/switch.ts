@@ -23,7 +23,25 @@ export interface CallOffered {
   source: CallSource;
   /** SIP headers of interest (lower-cased names), e.g. vehicle identity from an in-car terminal. */
   headers: Record<string, string>;
+  /** The INVITE's body parts other than the SDP (RFC 8147 NG eCall: the MSD, referenced from Call-Info). */
+  bodyParts?: BodyPart[];
   receivedAt: number;
+}
+
+/** A part of a SIP message body (multipart/mixed), e.g. application/emergencyCallData.eCall.MSD. */
+export interface BodyPart {
+  contentType: string;
+  /** Content-ID without the angle brackets, as Call-Info references it (cid:...). */
+  contentId?: string;
+  body: Uint8Array;
+}
+
+/** A SIP INFO on a live leg carrying data (an updated MSD), its body parts. */
+export interface LegInfo {
+  legId: LegId;
+  parts: BodyPart[];
+  headers: Record<string, string>;
+  at: number;
 }
 
 /** Why a leg ended, in the engine-neutral terms the call logic uses. */
@@ -36,13 +54,31 @@ export type HangupCause =
   | 'unallocated_number'
   | 'network_failure'
   | 'media_timeout'
-  | 'system_shutdown';
+  | 'system_shutdown'
+  /** The media engine could not take the offer (no common codec): SIP 488. */
+  | 'incompatible_destination'
+  /** The engine or the app could not set the call up just now (media server slow, a failed step, overload): SIP 503. */
+  | 'temporary_failure';
 
 export interface LegHangup {
   legId: LegId;
   cause: HangupCause;
   /** remote: the far end hung up; local: this application asked for it. */
   by: 'remote' | 'local';
+  at: number;
+  /**
+   * An inbound leg that ended before it was answered: the final response the caller got from the
+   * adapter (488, 503, ...) and why (the Warning/Reason text), so the call record can say it.
+   */
+  sipStatus?: number;
+  reason?: string;
+}
+
+/** The far end changed its media with a re-INVITE/UPDATE: on hold (sendonly/inactive) or back (sendrecv). */
+export interface LegHold {
+  legId: LegId;
+  /** off: media flows both ways again. */
+  hold: 'sendonly' | 'inactive' | 'off';
   at: number;
 }
 
@@ -72,7 +108,9 @@ export interface SwitchEvents {
   'recording.stopped': RecordingStopped;
   'leg.answered': { legId: LegId; at: number };
   'leg.dtmf': { legId: LegId; digit: string; at: number };
+  'leg.info': LegInfo;
   'leg.hangup': LegHangup;
+  'leg.hold': LegHold;
   'switch.connection': { connected: boolean; reason?: string };
 }
 
@@ -162,6 +200,12 @@ export interface Switch {
   on<K extends keyof SwitchEvents & string>(event: K, listener: (payload: SwitchEvents[K]) => void): this;
   off<K extends keyof SwitchEvents & string>(event: K, listener: (payload: SwitchEvents[K]) => void): this;
 
+  /**
+   * Answers an inbound leg. When the engine cannot set its media up (no common codec, the media
+   * server not ready within its connect timeout) the adapter itself sends the caller the final
+   * response (488 with a Warning, 503), ends the leg ('leg.hangup' with that status) and rejects with
+   * a MediaSetupError; when the caller cancels meanwhile it rejects with LegGoneError.
+   */
   answer(legId: LegId): Promise<void>;
   reject(legId: LegId, sipStatus: number, reason?: string): Promise<void>;
   play(legId: LegId, prompt: PromptRef, options?: PlayOptions): Promise<PlayResult>;
@@ -200,5 +244,18 @@ export class LegGoneError extends Error {
   constructor(readonly legId: LegId) {
     super(`leg ${legId} is gone`);
     this.name = 'LegGoneError';
+  }
+}
+
+/** answer() could not set the media up: the caller got `sipStatus` (the leg is ended already). */
+export class MediaSetupError extends LegGoneError {
+  constructor(
+    legId: LegId,
+    readonly sipStatus: number,
+    readonly reason: string,
+  ) {
+    super(legId);
+    this.name = 'MediaSetupError';
+    this.message = `leg ${legId}: media setup failed (${sipStatus} ${reason})`;
   }
 }

@@ -1,4 +1,4 @@
-import type { CallOffered, LegHangup, RecordingStopped, Switch } from '../../src/telephony/switch';
+import { LegGoneError, MediaSetupError, type CallOffered, type LegHangup, type RecordingStopped, type Switch } from '../../src/telephony/switch';
 
 /**
  * The behaviour every Switch adapter must show, whatever engine is behind it. Run it through an
@@ -18,7 +18,7 @@ export interface PeerCall {
 export interface ContractHarness {
   sw: Switch;
   /** A caller dials in. */
-  callIn(call: { from: string; to: string; headers?: Record<string, string> }): Promise<PeerCall>;
+  callIn(call: { from: string; to: string; headers?: Record<string, string>; /** What the caller's offer lists (default: a usual PCMU/PCMA offer). */ codecs?: string[] }): Promise<PeerCall>;
   /** A phone the switch can dial, answering after answerMs, or busy / never answering. */
   phone(address: string, behaviour: 'answer' | 'busy' | 'never'): Promise<void>;
   /** Whom a leg hears, where the engine can tell (the simulation); a real stack leaves it out. */
@@ -76,6 +76,23 @@ export function describeSwitchContract(name: string, makeHarness: () => Promise<
       await h.sw.hangup(o.legId);
       expect(await peer.ended()).toEqual({ sipStatus: 200 });
       expect(await hangupOf(o.legId)).toMatchObject({ by: 'local' });
+    });
+
+    test('an offer with no codec the engine takes: answer() fails, the caller gets 488, the leg ends with that status', async () => {
+      const peer = await h.callIn({ from: '+8613800138009', to: '4008001234', codecs: ['G729'] });
+      const o = await offered();
+      await expect(h.sw.answer(o.legId)).rejects.toBeInstanceOf(MediaSetupError);
+      expect(await peer.ended()).toEqual({ sipStatus: 488 });
+      expect(await hangupOf(o.legId)).toMatchObject({ by: 'local', cause: 'incompatible_destination', sipStatus: 488 });
+    });
+
+    test('a caller who cancels before the answer: answer() fails as gone, the leg ends with 487', async () => {
+      const peer = await h.callIn({ from: '+8613800138010', to: '4008001234' });
+      const o = await offered();
+      await peer.hangup();
+      expect(await hangupOf(o.legId)).toMatchObject({ by: 'remote', cause: 'originator_cancel' });
+      await expect(h.sw.answer(o.legId)).rejects.toBeInstanceOf(LegGoneError);
+      expect(await peer.ended()).toEqual({ sipStatus: 487 });
     });
 
     test('a call can be refused with a SIP status the caller sees', async () => {

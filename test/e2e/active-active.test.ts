@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { freePort } from '../../src/embedded/free-port';
-import type { Models } from '../../src/store/models';
 import { BotDesk, BotLedger } from '../support/bot-desk';
 import { TestCrm } from '../support/fake-crm';
-import { api, createUser, kill, login, openDatabase, readyz, startServer, waitReady, type Running } from '../support/server-process';
+import { alive, createUser, deploy, type Deployment } from '../support/deployment';
+import { api, kill, login, readyz, type Running } from '../support/server-process';
 import { testServices } from '../support/test-app';
 import { eventually } from '../support/wait';
 
@@ -44,44 +42,20 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Deployment {
-  env: Record<string, string>;
-  models: Models;
-  servers: Running[];
-}
-
-/** Three instances sharing Redis and the database, each with its own HTTP port (and data folder). */
-async function deploy(n: number): Promise<Deployment> {
-  const id = randomBytes(4).toString('hex');
-  const prefix = `aa${id}`;
-  const { redisUrl, mongoBase } = testServices();
-  const env = {
-    SWITCH: 'sim',
-    REDIS_URL: redisUrl,
-    MONGODB_URI: `${mongoBase}/active_${id}`,
-    REDIS_PREFIX: prefix,
-    AUTH_SECRET: randomBytes(24).toString('hex'),
-    CRM_URL: crm.url,
-    CRM_RETRY_BASE_MS: '200',
-    CRM_RETRY_MAX_MS: '1000',
-  };
-  const db = await openDatabase(env.MONGODB_URI);
-  await db.models.Queue.create({ queueId: 'aa', name: '呼入', storeId: 'sh-pudong', numbers: [QUEUE_NUMBER], wrapUpMs: 30_000 });
-  for (const u of AGENTS) await createUser(db.models, u, { queueIds: ['aa'], storeIds: ['sh-pudong'] });
-  cleanups.push(async () => {
-    await db.models.User.db.dropDatabase();
-    await db.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+/** Instances sharing Redis and the database, each with its own HTTP port (and data folder). */
+function deployAgents(n: number): Promise<Deployment> {
+  return deploy({
+    n,
+    dir,
+    redis,
+    servers,
+    cleanups,
+    env: { CRM_URL: crm.url, CRM_RETRY_BASE_MS: '200', CRM_RETRY_MAX_MS: '1000' },
+    seed: async (models) => {
+      await models.Queue.create({ queueId: 'aa', name: '呼入', storeId: 'sh-pudong', numbers: [QUEUE_NUMBER], wrapUpMs: 30_000 });
+      for (const u of AGENTS) await createUser(models, u, { queueIds: ['aa'], storeIds: ['sh-pudong'] });
+    },
   });
-  const started: Running[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = startServer(await freePort(), { ...env, VAR_DIR: fs.mkdtempSync(path.join(dir, `i${i}-`)) });
-    servers.push(s);
-    started.push(s);
-  }
-  for (const s of started) await waitReady(s);
-  return { env, models: db.models, servers: started };
 }
 
 /** Bots spread over the instances in blocks (agents 1–2 on the first, …: not in step with the round-robin callers), all ready. */
@@ -115,9 +89,6 @@ async function placeCalls(d: Deployment, count: number, perSecond: number, alive
   return placed;
 }
 
-function alive(d: Deployment): Running[] {
-  return d.servers.filter((s) => s.proc.exitCode === null && s.proc.signalCode === null);
-}
 
 async function leader(d: Deployment): Promise<Running | undefined> {
   for (const s of alive(d)) if ((await readyz(s.port))?.body.role === 'leader') return s;
@@ -125,7 +96,7 @@ async function leader(d: Deployment): Promise<Running | undefined> {
 }
 
 test('three instances on one Redis, desks spread over them: every call offered once, answered once, closed, and its outcome at the CRM once', async () => {
-  const d = await deploy(3);
+  const d = await deployAgents(3);
   const ledger = new BotLedger();
   const deskOf = new Map<string, string>();
   for (const b of await spreadBots(d, ledger)) deskOf.set(b.username, b.url);
@@ -154,7 +125,7 @@ test('three instances on one Redis, desks spread over them: every call offered o
 }, 120_000);
 
 test('the leading instance SIGKILLed mid-load: its desks move to another, another leads within 5 s, no call goes to two agents, every record is closed, every outcome reaches the CRM once', async () => {
-  const d = await deploy(3);
+  const d = await deployAgents(3);
   const ledger = new BotLedger();
   const desks = await spreadBots(d, ledger, 1500); // long enough calls that the victim holds some when it dies
   // the first leader is elected once Redis has been up a few seconds for each instance

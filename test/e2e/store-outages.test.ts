@@ -91,9 +91,9 @@ test('Redis restarted in the middle of a conversation: the call goes on, ends, w
   }
 }, 120_000);
 
-test('the MongoDB-wire server stopped for 60 s: the call record is written when it is back; meanwhile new calls and outcomes are refused with a clear error', async () => {
+test('the MongoDB-wire server stopped for 60 s: the call record is written when it is back; meanwhile new callers ring 8 s and are refused, outcomes are refused with a clear error', async () => {
   const ferret = await startEmbeddedFerretDb({ varDir: tempDir('ferret'), projectRoot: findProjectRoot(), binaries: { redisServer: undefined, ferretdb: process.env.FERRETDB_BIN }, log }, 'outage');
-  services.push(ferret.service);
+  services.push(...ferret.services);
   const db = await seed(ferret.uri);
   const prefix = `mo${randomBytes(3).toString('hex')}`;
   const { s, agent, token } = await serve({ REDIS_URL: testServices().redisUrl, REDIS_PREFIX: prefix, MONGODB_URI: ferret.uri });
@@ -112,10 +112,14 @@ test('the MongoDB-wire server stopped for 60 s: the call record is written when 
   const read = await api<{ error: string; code: string }>(s.url, token, 'GET', `/api/calls/${callId}`);
   expect(read.status).toBe(503);
   expect(read.body).toEqual({ error: 'the database is unreachable just now; try again in a moment', code: 'unavailable' });
-  // a new caller is refused at once with 503, not answered and dropped
+  // a new caller rings a while (the outage may be a failover of a few seconds), then is refused with 503, not answered and dropped
   const refused = await api<{ legId: string }>(s.url, token, 'POST', '/api/sim/calls', { from: '13800002003', to: '4008860001' });
   expect(refused.status).toBe(201);
-  await eventually(async () => (await api<{ state: string; sipStatus: number }>(s.url, token, 'GET', `/api/sim/calls/${refused.body.legId}`)).body.sipStatus === 503, 'the new caller refused with 503');
+  const placedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 1000));
+  expect((await api<{ state: string; sipStatus?: number }>(s.url, token, 'GET', `/api/sim/calls/${refused.body.legId}`)).body).toMatchObject({ state: 'ringing' });
+  await eventually(async () => (await api<{ state: string; sipStatus: number }>(s.url, token, 'GET', `/api/sim/calls/${refused.body.legId}`)).body.sipStatus === 503, 'the new caller refused with 503', 15_000);
+  expect(Date.now() - placedAt).toBeGreaterThanOrEqual(7_500);
 
   await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - (Date.now() - stoppedAt))));
   await ferret.service.start(); // same port, same data

@@ -84,3 +84,22 @@ test('creating a record that exists already (a retry whose first answer was lost
   await writer.write(callId, { direction: 'inbound', source: 'trunk', status: 'queued', from: '+8613800138000', to: '4008001234', offeredAt: new Date() }, { create: true });
   expect((await models.CallRecord.findById(callId).lean())?.status).toBe('queued');
 });
+
+test('writes asked while one is in flight go out together in one round trip, later fields winning; a field path inside another waits for its own', async () => {
+  const callId = randomUUID();
+  const at = new Date();
+  // a burst as at the connect of a call: the record's creation, then four updates asked before it has landed
+  const done = Promise.all([
+    writer.write(callId, { direction: 'inbound', source: 'trunk', status: 'ringing', from: '+8613800138001', to: '4008001234', offeredAt: at }, { create: true }),
+    writer.write(callId, { status: 'queued', queuedAt: at }),
+    writer.write(callId, { status: 'connected', agentUsername: 'a1', connectedAt: at }),
+    writer.write(callId, { recording: { file: '/r/x.wav', startedAt: at } }),
+    // inside `recording`: cannot share a $set with it
+    writer.write(callId, { 'recording.durationMs': 5000 }),
+  ]);
+  await done;
+  expect(writer.stats).toEqual({ asked: 5, sent: 3 }); // creation, the three updates as one, the dotted path
+  const r = await models.CallRecord.findById(callId).lean();
+  expect(r).toMatchObject({ status: 'connected', agentUsername: 'a1', recording: { file: '/r/x.wav', durationMs: 5000 } });
+  expect(r?.queuedAt).toEqual(at);
+});

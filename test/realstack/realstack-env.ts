@@ -85,7 +85,7 @@ export async function realStackHarness(env: RealStackEnv, name: string): Promise
   if (!sw.isConnected()) throw new Error(`could not connect to drachtio ${env.drachtio.host}:${env.drachtio.port} and FreeSWITCH ${env.freeswitch.host}:${env.freeswitch.port}`);
   const harness: RealStackHarness = {
     sw,
-    callIn: (call) => phone.call(env.drachtioSip, call.from, call.to, call.headers ?? {}),
+    callIn: (call) => phone.call(env.drachtioSip, call.from, call.to, call.headers ?? {}, call.codecs),
     phone: async (address, behaviour) => {
       const user = address.startsWith('agent:') ? address.slice('agent:'.length) : address;
       phone.behave(user, behaviour);

@@ -23,5 +23,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_REDIS_URL = redis.url;
   process.env.TEST_MONGODB_BASE = ferret.uri.replace(/\/unused$/, '');
   process.env.TEST_SERVICE_PIDS = [redis.service.pid, ferret.service.pid].join(',');
-  globalThis.__testServices = { services: [redis.service, ferret.service], dir };
+  globalThis.__testServices = { services: [redis.service, ...ferret.services], dir };
 }

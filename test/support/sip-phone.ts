@@ -139,11 +139,12 @@ export class SipPhone {
   }
 
   /** Calls `to` through the SIP server (drachtio). */
-  async call(server: { host: string; port: number }, from: string, to: string, headers: Record<string, string> = {}): Promise<PhoneCall> {
+  /** `codecs`: what the offer lists (PCMU, PCMA, G722, G729; default PCMU). */
+  async call(server: { host: string; port: number }, from: string, to: string, headers: Record<string, string> = {}, codecs: string[] = ['PCMU']): Promise<PhoneCall> {
     const callId = `${tag()}${tag()}@${this.host}`;
     const d = await this.newDialog(callId, true, `<sip:${from}@${this.host}:${this.port}>`, `<sip:${to}@${server.host}:${server.port}>`, `sip:${to}@${server.host}:${server.port}`);
     d.inviteCseq = d.cseq;
-    const sdp = this.sdp(d);
+    const sdp = this.sdp(d, codecs);
     this.send(
       [
         `INVITE sip:${to}@${server.host}:${server.port} SIP/2.0`,
@@ -204,9 +205,11 @@ export class SipPhone {
     return d;
   }
 
-  private sdp(d: Dialog): string {
+  private sdp(d: Dialog, codecs: string[] = ['PCMU']): string {
     const port = (d.rtp?.socket.address() as AddressInfo).port;
-    return ['v=0', `o=- ${Date.now()} 1 IN IP4 ${this.host}`, 's=test', `c=IN IP4 ${this.host}`, 't=0 0', `m=audio ${port} RTP/AVP 0 101`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', 'a=ptime:20', 'a=sendrecv', ''].join('\r\n');
+    const known: Record<string, [number, string]> = { PCMU: [0, 'PCMU/8000'], PCMA: [8, 'PCMA/8000'], G722: [9, 'G722/8000'], G729: [18, 'G729/8000'] };
+    const offered = codecs.map((c) => known[c.toUpperCase()]).filter((x): x is [number, string] => x !== undefined);
+    return ['v=0', `o=- ${Date.now()} 1 IN IP4 ${this.host}`, 's=test', `c=IN IP4 ${this.host}`, 't=0 0', `m=audio ${port} RTP/AVP ${offered.map(([pt]) => pt).join(' ')} 101`, ...offered.map(([pt, name]) => `a=rtpmap:${pt} ${name}`), 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', 'a=ptime:20', 'a=sendrecv', ''].join('\r\n');
   }
 
   private send(text: string, host: string, port: number): void {

@@ -133,7 +133,7 @@ describe('digits, causes, targets', () => {
     expect(hangupCauseForFs('MEDIA_TIMEOUT')).toBe('media_timeout');
     expect(hangupCauseForFs('ORIGINATOR_CANCEL')).toBe('originator_cancel');
     expect(hangupCauseForFs(undefined)).toBe('normal_clearing');
-    for (const c of ['normal_clearing', 'user_busy', 'no_answer', 'call_rejected', 'originator_cancel', 'unallocated_number', 'network_failure', 'media_timeout', 'system_shutdown'] as const) {
+    for (const c of ['normal_clearing', 'user_busy', 'no_answer', 'call_rejected', 'originator_cancel', 'unallocated_number', 'network_failure', 'media_timeout', 'system_shutdown', 'incompatible_destination', 'temporary_failure'] as const) {
       expect(hangupCauseForFs(fsCauseFor(c))).toBe(c);
     }
   });

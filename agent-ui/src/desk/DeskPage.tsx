@@ -13,6 +13,7 @@ import { OutboundPanel } from './OutboundPanel';
 import { PhonePanel } from './PhonePanel';
 import { PreviewControls } from './PreviewControls';
 import { ScreenPop } from './ScreenPop';
+import { DriverPop } from '../assist/DriverPop';
 import { StateBar } from './StateBar';
 import { TransferDialog, type TransferTarget } from './TransferDialog';
 import type { DeskState } from './model';
@@ -300,10 +301,12 @@ export default function DeskPage(): React.JSX.Element {
             onTransfer={() => setTransferOpen(true)}
             onTransferComplete={() => call && void command('call:transfer_complete', { callId: call.callId })}
             onTransferCancel={() => call && void command('call:transfer_cancel', { callId: call.callId })}
+            onTransferJoin={() => call && void command('call:transfer_join', { callId: call.callId })}
             onDial={(c, n) => void dial(c, n)}
           />
         </div>
         <div className="desk-main">
+          {call?.inCar && <DriverPop pop={call.inCar} />}
           <ScreenPop
             call={call}
             preview={preview}

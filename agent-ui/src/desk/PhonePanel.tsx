@@ -12,6 +12,7 @@ import {
   CloseOutlined,
   CheckOutlined,
   SoundOutlined,
+  TeamOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { useServerNow } from './hooks';
@@ -40,6 +41,8 @@ export interface PhonePanelProps {
   onTransfer(): void;
   onTransferComplete(): void;
   onTransferCancel(): void;
+  /** Consult: the customer joins a three-way call (the in-car concierge). */
+  onTransferJoin?(): void;
   onDial(campaignId: string, number: string): void;
 }
 
@@ -55,7 +58,7 @@ export function PhonePanel(p: PhonePanelProps): React.JSX.Element {
   const campaign = p.campaigns.find((x) => x.campaignId === (campaignId ?? p.campaigns[0]?.campaignId));
   const talking = c?.phase === 'talking';
   const transfer = c?.transfer;
-  const transferLive = transfer && (transfer.state === 'dialling' || transfer.state === 'consulting' || transfer.state === 'consult_ended');
+  const transferLive = transfer && (transfer.state === 'dialling' || transfer.state === 'consulting' || transfer.state === 'joined' || transfer.state === 'consult_ended');
 
   const header = (
     <Space size={8}>
@@ -128,7 +131,12 @@ export function PhonePanel(p: PhonePanelProps): React.JSX.Element {
           )}
           {transferLive ? (
             <Space className="call-actions" wrap>
-              {transfer.kind === 'consult' && transfer.state === 'consulting' && (
+              {transfer.kind === 'consult' && transfer.state === 'consulting' && p.onTransferJoin && (
+                <Button data-testid="transfer-join" icon={<TeamOutlined />} onClick={p.onTransferJoin}>
+                  {t('transfer.join')}
+                </Button>
+              )}
+              {transfer.kind === 'consult' && (transfer.state === 'consulting' || transfer.state === 'joined') && (
                 <Button data-testid="transfer-complete" type="primary" icon={<CheckOutlined />} onClick={p.onTransferComplete}>
                   {t('transfer.complete')}
                 </Button>

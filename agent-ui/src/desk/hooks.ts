@@ -24,6 +24,7 @@ export function useDeskState(shell: DeskShell): [DeskState, (e: DeskEvent) => vo
         dispatch({ type: 'call:offer', pop });
       }),
       socket.on('call:offer_update', (u) => dispatch({ type: 'call:offer_update', ...u })),
+      socket.on('assist:update', (u) => dispatch({ type: 'assist:update', ...u })),
       socket.on('call:offer_withdrawn', (w) => dispatch({ type: 'call:offer_withdrawn', callId: w.callId })),
       socket.on('call:connected', (c) => dispatch({ type: 'call:connected', callId: c.callId, at: c.at })),
       socket.on('call:outbound', (pop) => dispatch({ type: 'call:outbound', pop })),

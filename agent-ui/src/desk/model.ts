@@ -1,3 +1,4 @@
+import type { InCarPop } from '@shared/assist';
 import type {
   AgentStatus,
   AppointmentNotice,
@@ -41,6 +42,8 @@ export interface CallView {
   callback: boolean;
   ivr: { flowId: string; path: IvrStepView[]; vars: Record<string, string> } | null;
   customer: CustomerCard | null;
+  /** An in-car call: the driver pop (#15). */
+  inCar?: InCarPop;
   /** The dealer's CRM is still looking the caller up (a call:offer_update follows). */
   customerPending: boolean;
   dispositionCodes: string[];
@@ -72,6 +75,7 @@ export type DeskEvent =
   | { type: 'agent:state'; status: AgentStatus }
   | { type: 'call:offer'; pop: ScreenPop }
   | { type: 'call:offer_update'; callId: string; customer: CustomerCard | null }
+  | { type: 'assist:update'; callId: string; inCar: InCarPop }
   | { type: 'call:offer_withdrawn'; callId: string }
   | { type: 'call:accepted'; callId: string }
   | { type: 'call:connected'; callId: string; at: number }
@@ -136,6 +140,7 @@ export function callFromPop(pop: ScreenPop): CallView {
     customer: pop.customer,
     customerPending: pop.customerPending,
     dispositionCodes: pop.dispositionCodes,
+    ...(pop.inCar ? { inCar: pop.inCar } : {}),
   };
 }
 
@@ -173,6 +178,8 @@ export function deskReducer(s: DeskState, e: DeskEvent): DeskState {
     }
     case 'call:offer':
       return { ...s, call: callFromPop(e.pop) };
+    case 'assist:update':
+      return onCall(s, e.callId, (c) => ({ ...c, inCar: e.inCar }));
     case 'call:offer_update':
       return onCall(s, e.callId, (c) => ({ ...c, customer: e.customer, customerPending: false }));
     case 'call:offer_withdrawn':

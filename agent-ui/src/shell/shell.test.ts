@@ -57,10 +57,14 @@ describe('the live connection and REST', () => {
 });
 
 describe('routes per role', () => {
-  it('agents, consultants and supervisors get the desk; a role without a page gets none', () => {
+  it('agents and consultants get the desk; supervisors land on the board and may open their desk; managers and admins get the board, not the desk', () => {
     expect(routeFor('/', ['agent'])?.path).toBe('/desk');
     expect(routeFor('/desk', ['sales_consultant'])?.path).toBe('/desk');
-    expect(routeFor('/board', ['supervisor'])?.path).toBe('/desk');
-    expect(routeFor('/desk', ['manager'])).toBeUndefined();
+    expect(routeFor('/board', ['agent'])?.path).toBe('/desk');
+    expect(routeFor('/', ['supervisor'])?.path).toBe('/board');
+    expect(routeFor('/desk', ['supervisor'])?.path).toBe('/desk');
+    expect(routeFor('/desk', ['manager'])?.path).toBe('/board');
+    expect(routeFor('/', ['admin'])?.path).toBe('/board');
+    expect(routeFor('/', [])).toBeUndefined();
   });
 });

@@ -25,11 +25,15 @@ export function hangupCauseForFs(fsCause: string | undefined): HangupCause {
     case 'SYSTEM_SHUTDOWN':
     case 'MANAGER_REQUEST':
       return 'system_shutdown';
+    case 'INCOMPATIBLE_DESTINATION':
+    case 'BEARERCAPABILITY_NOTIMPL':
+      return 'incompatible_destination';
+    case 'NORMAL_TEMPORARY_FAILURE':
+    case 'SWITCH_CONGESTION':
+      return 'temporary_failure';
     case 'DESTINATION_OUT_OF_ORDER':
     case 'NETWORK_OUT_OF_ORDER':
-    case 'NORMAL_TEMPORARY_FAILURE':
     case 'RECOVERY_ON_TIMER_EXPIRE':
-    case 'SWITCH_CONGESTION':
       return 'network_failure';
     default:
       return 'normal_clearing';
@@ -57,5 +61,9 @@ export function fsCauseFor(cause: HangupCause): string {
       return 'MEDIA_TIMEOUT';
     case 'system_shutdown':
       return 'SYSTEM_SHUTDOWN';
+    case 'incompatible_destination':
+      return 'INCOMPATIBLE_DESTINATION';
+    case 'temporary_failure':
+      return 'NORMAL_TEMPORARY_FAILURE';
   }
 }

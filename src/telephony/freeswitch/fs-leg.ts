@@ -16,6 +16,10 @@ export interface FsLeg {
   input: DigitInput;
   /** An inbound call not answered yet. */
   pending?: { req: Srf.SrfRequest; res: Srf.SrfResponse };
+  /** Aborts the media setup under way for an inbound leg (its caller cancelled). */
+  setup?: AbortController;
+  /** The hold state the far end last asked for with a re-INVITE/UPDATE. */
+  hold?: 'sendonly' | 'inactive' | 'off';
   /** The far end's dialog (caller, agent phone, customer). */
   dialog?: Srf.Dialog;
   /** The far end sent BYE: drachtio has forgotten the dialog. */

@@ -43,6 +43,11 @@ import { byeByDialogId, byeQuietly, dialogId, drachtioTransport, guardWireProtoc
 import type { Socket } from 'node:net';
 import { DIALOG_KEEPALIVE_MS, farEndVerdict } from './dialog-keepalive';
 import { detach } from '../../util/detach';
+import { AdmissionControl, DEFAULT_ADMISSION, type AdmissionLimits } from '../admission';
+import { ChannelSetupError, openChannel } from './media-connect';
+import { relayOffer } from './media-relay';
+import { MediaSetupError } from '../switch';
+import { setupRefusal } from './setup-refusal';
 
 export interface FsSwitchOptions {
   clock: Clock;
@@ -56,6 +61,9 @@ export interface FsSwitchOptions {
     eslListenAddress: string;
     /** Address FreeSWITCH is told to connect back to, when it differs (NAT, containers). */
     eslAdvertisedAddress?: string;
+    /** Port of that listener (default: any free one), and the port FreeSWITCH is told when it differs. */
+    eslListenPort?: number;
+    eslAdvertisedPort?: number;
   };
   /** The prompt folder as FreeSWITCH sees it (freeswitch/sounds mounted there). */
   soundDir: string;
@@ -77,6 +85,10 @@ export interface FsSwitchOptions {
    * event-heartbeat-interval: 5 s in freeswitch/) counts as lost: a hung FreeSWITCH keeps its sockets open.
    */
   heartbeatTimeoutMs?: number;
+  /** How long an inbound call's media setup (FreeSWITCH's answer to the INVITE and its event socket) may take; then 503. Default 4000. */
+  mediaConnectTimeoutMs?: number;
+  /** Ceilings above which new INVITEs get 503 with Retry-After at once. */
+  admission?: AdmissionLimits;
 }
 
 /** How long a TCP connection to drachtio-server may go without completing the handshake. */
@@ -118,6 +130,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
   private reapTimer: TimerHandle | undefined;
   private readonly amd: MachineDetectionOptions;
   private readonly outbound: OutboundDeps;
+  private readonly admission: AdmissionControl;
 
   constructor(private readonly o: FsSwitchOptions) {
     super();
@@ -125,6 +138,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.mrf = new Mrf(this.srf, { customEvents: ['avmd::beep'] });
     this.amd = o.machineDetection ?? DEFAULT_MACHINE_DETECTION;
     this.outbound = { srf: this.srf, clock: o.clock, log: this.log };
+    this.admission = new AdmissionControl(o.admission ?? DEFAULT_ADMISSION);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -186,7 +200,7 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     const attempt = ++this.mediaAttempt;
     const f = this.o.freeswitch;
     this.mrf
-      .connect({ address: f.host, port: f.port, secret: f.secret, listenAddress: f.eslListenAddress, ...(f.eslAdvertisedAddress ? { advertisedAddress: f.eslAdvertisedAddress } : {}) })
+      .connect({ address: f.host, port: f.port, secret: f.secret, listenAddress: f.eslListenAddress, ...(f.eslAdvertisedAddress ? { advertisedAddress: f.eslAdvertisedAddress } : {}), ...(f.eslListenPort ? { listenPort: f.eslListenPort } : {}), ...(f.eslAdvertisedPort ? { advertisedPort: f.eslAdvertisedPort } : {}) })
       .then((ms) => {
         this.mediaConnecting = false;
         if (this.stopping) return ms.disconnect();
@@ -369,10 +383,17 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       this.log.warn({ address, reason: verdict.reason }, 'INVITE refused');
       return void res.send(verdict.refuse, verdict.reason, {});
     }
+    // drachtio passed on a CANCEL before this handler ran: it has answered 487 already
+    if ((req as Srf.SrfRequest & { canceled?: boolean }).canceled) return;
+    const admission = this.admit();
+    if (!admission.admit) {
+      this.log.warn({ address, reason: admission.reason, refused: this.admission.refused }, 'INVITE refused: above the admission ceiling');
+      return void res.send(503, 'Service Unavailable', { headers: { 'Retry-After': String(admission.retryAfterSeconds), Warning: `399 dcc-cti "overloaded: ${admission.reason}"` } });
+    }
     const leg: FsLeg = { id: `fs-${randomUUID()}`, state: 'offered', input: new DigitInput(), pending: { req, res }, holdMusic: false };
     this.legs.set(leg.id, leg);
     req.on('cancel', () => {
-      if (leg.state === 'offered') this.endLeg(leg, 'originator_cancel', 'remote');
+      if (leg.state === 'offered') this.endLeg(leg, 'originator_cancel', 'remote', { sipStatus: 487, reason: 'the caller cancelled' });
     });
     this.emit('call.offered', {
       legId: leg.id,
@@ -384,18 +405,52 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     });
   }
 
+  /** The live figures admission control decides on. */
+  private admit(): ReturnType<AdmissionControl['decide']> {
+    const ms = this.ms as (Mrf.MediaServer & { cpuIdle?: number }) | undefined;
+    let ownChannels = 0;
+    let pendingConnects = 0;
+    for (const leg of this.legs.values()) {
+      if (leg.endpoint || leg.setup) ownChannels++;
+      if (leg.state === 'offered') pendingConnects++;
+    }
+    const finite = (n: number | undefined): number | undefined => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);
+    return this.admission.decide(this.o.clock.now(), { serverSessions: finite(ms?.currentSessions), serverMaxSessions: finite(ms?.maxSessions), idleCpu: finite(ms?.cpuIdle), ownChannels, pendingConnects });
+  }
+
+  /**
+   * Answers the caller once FreeSWITCH has a channel for its offer. Every way this can fail ends in
+   * a final response to the caller (488 with a Warning when FreeSWITCH refuses the offer, 503 when it
+   * is slow or gone) and nothing left behind; a CANCEL stops the setup at whatever step it is.
+   */
   async answer(legId: LegId): Promise<void> {
     const leg = this.live(legId);
     if (leg.state === 'answered') return;
     const pending = leg.pending;
-    const ms = this.ms;
     if (!pending || leg.state !== 'offered') throw new Error(`leg ${legId} cannot be answered in state ${leg.state}`);
-    if (!ms) throw new Error('FreeSWITCH is not connected');
-    const webrtc = isWebRtcSdp(pending.req.body);
-    const { endpoint, dialog } = await ms.connectCaller(pending.req, pending.res, webrtc ? { headers: { 'X-Media-WebRTC': 'true' } } : {});
+    const ms = this.ms;
+    if (!ms) return this.refuseSetup(leg, new ChannelSetupError('failed', 'FreeSWITCH is not connected'));
+    const setup = new AbortController();
+    leg.setup = setup;
+    let endpoint: Mrf.Endpoint | undefined;
+    let dialog: Srf.Dialog;
+    try {
+      if (isWebRtcSdp(pending.req.body)) {
+        ({ endpoint, dialog } = await ms.connectCaller(pending.req, pending.res, { headers: { 'X-Media-WebRTC': 'true' } }));
+      } else {
+        endpoint = await openChannel(this.srf, ms, this.o.clock, { offerSdp: pending.req.body, timeoutMs: this.o.mediaConnectTimeoutMs ?? 4000, signal: setup.signal, owner: leg.id });
+        dialog = await this.srf.createUAS(pending.req, pending.res, { localSdp: endpoint.local.sdp });
+      }
+    } catch (err) {
+      delete leg.setup;
+      if (endpoint) void endpoint.destroy().catch(() => undefined);
+      if ((leg.state as LegState) === 'ended' || (err instanceof ChannelSetupError && err.kind === 'cancelled')) throw new LegGoneError(legId);
+      return this.refuseSetup(leg, err);
+    }
+    delete leg.setup;
     delete leg.pending;
     if ((leg.state as LegState) === 'ended') {
-      // the caller gave up while the media was being set up
+      // the caller gave up as the answer went out
       void endpoint.destroy().catch(() => undefined);
       byeQuietly(dialog);
       throw new LegGoneError(legId);
@@ -403,11 +458,21 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     this.attach(leg, dialog, endpoint);
   }
 
+  /** The caller gets the final response the failure calls for; the leg ends with it. */
+  private refuseSetup(leg: FsLeg, err: unknown): never {
+    const r = setupRefusal(err);
+    this.log.warn({ leg: leg.id, callId: leg.callId, err: (err as Error).message, status: r.sipStatus, reason: r.reason }, 'media setup failed; caller refused');
+    leg.pending?.res.send(r.sipStatus, r.phrase, { headers: r.headers });
+    delete leg.pending;
+    this.endLeg(leg, r.cause, 'local', { sipStatus: r.sipStatus, reason: r.reason });
+    throw new MediaSetupError(leg.id, r.sipStatus, r.reason);
+  }
+
   async reject(legId: LegId, sipStatus: number, reason?: string): Promise<void> {
     const leg = this.live(legId);
     if (leg.state === 'answered') throw new Error(`leg ${legId} is answered; hang it up instead of rejecting`);
     if (leg.pending) leg.pending.res.send(sipStatus, reason ?? '', {});
-    this.endLeg(leg, dialFailureForSipStatus(sipStatus).cause, 'local');
+    this.endLeg(leg, dialFailureForSipStatus(sipStatus).cause, 'local', { sipStatus, ...(reason ? { reason } : {}) });
   }
 
   /** A leg is up: its SIP dialog and its FreeSWITCH endpoint live and die together. */
@@ -422,6 +487,23 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
       const reason = /cause=(\d+)|text="([^"]+)"/.exec(msg?.get?.('Reason') ?? '');
       this.endLeg(leg, hangupCauseForFs(reason?.[2]), 'remote');
     });
+    // re-INVITE / UPDATE from the far end: relayed to FreeSWITCH, its answer returned
+    const relay = (req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
+      if (leg.state !== 'answered') return void res.send(481, {});
+      detach(
+        relayOffer(dialog, endpoint, req, res, this.log.child({ leg: leg.id, callId: leg.callId })).then((hold) => {
+          if (hold === undefined || hold === (leg.hold ?? 'off') || leg.state !== 'answered') return;
+          leg.hold = hold;
+          this.log.info({ leg: leg.id, callId: leg.callId, hold }, hold === 'off' ? 'the far end took the call off hold' : 'the far end put the call on hold');
+          this.emit('leg.hold', { legId: leg.id, hold, at: this.o.clock.now() });
+        }),
+        this.log,
+        'relaying a re-INVITE failed',
+        { leg: leg.id },
+      );
+    };
+    dialog.on('modify', relay);
+    dialog.on('update', relay);
     dialog.on('info', (req, res) => {
       res.send(200);
       const key = dtmfFromSipInfo(req.get('Content-Type'), req.body ?? '');
@@ -680,8 +762,9 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
 
   private async hangupLeg(leg: FsLeg, cause: HangupCause): Promise<void> {
     if (leg.state === 'ringing' && leg.cancel) return leg.cancel();
-    if (leg.pending) leg.pending.res.send(sipStatusForCause(cause) === 200 ? 480 : sipStatusForCause(cause), {});
-    this.endLeg(leg, cause, 'local');
+    const status = sipStatusForCause(cause) === 200 ? 480 : sipStatusForCause(cause);
+    if (leg.pending) leg.pending.res.send(status, {});
+    this.endLeg(leg, cause, 'local', leg.pending ? { sipStatus: status } : undefined);
   }
 
   // ---- recording -------------------------------------------------------------------------
@@ -764,9 +847,10 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
   }
 
   /** Ends a leg once: tears down whatever side is still up and tells the call logic. */
-  private endLeg(leg: FsLeg, cause: HangupCause, by: 'remote' | 'local'): void {
+  private endLeg(leg: FsLeg, cause: HangupCause, by: 'remote' | 'local', final?: { sipStatus: number; reason?: string }): void {
     if (leg.state === 'ended') return;
     leg.state = 'ended';
+    leg.setup?.abort(); // a caller who cancels stops its media setup at whatever step it is
     this.legs.delete(leg.id);
     if (leg.dialog && this.o.journal) detach(this.o.journal.forget(leg.id), this.log, 'leg journal entry not removed', { leg: leg.id });
     this.o.clock.clearTimer(leg.keepalive);
@@ -776,6 +860,6 @@ export class FsSwitch extends TypedEmitter<SwitchEvents> implements Switch {
     // a dialog the far end ended (BYE) is gone already in drachtio
     if (leg.dialog && !leg.dialogEnded) byeQuietly(leg.dialog);
     leg.input.end();
-    this.emit('leg.hangup', { legId: leg.id, cause, by, at: this.o.clock.now() });
+    this.emit('leg.hangup', { legId: leg.id, cause, by, at: this.o.clock.now(), ...final });
   }
 }

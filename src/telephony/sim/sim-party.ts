@@ -17,6 +17,8 @@ export interface PartyLink {
   partyHangsUp(legId: LegId): void;
   partyRejects(legId: LegId, sipStatus: number): void;
   partySendsDigit(legId: LegId, digit: string): void;
+  /** The party's phone puts the call on hold (re-INVITE sendonly/inactive) or takes it off (sendrecv). */
+  partyHolds(legId: LegId, hold: 'sendonly' | 'inactive' | 'off'): void;
 }
 
 export interface PartyInfo {
@@ -36,6 +38,8 @@ export class SimParty extends TypedEmitter<PartyEvents> {
   state: PartyState = 'ringing';
   endCause: HangupCause | undefined;
   sipStatus: number | undefined;
+  /** The Warning the switch put on its final response, when it refused the call. */
+  sipWarning: string | undefined;
   readonly heard: string[] = [];
 
   constructor(
@@ -71,6 +75,12 @@ export class SimParty extends TypedEmitter<PartyEvents> {
     this.link.partyHangsUp(this.legId);
   }
 
+  /** Puts the call on hold from this phone (sendonly, or inactive), or takes it off hold ('off'). */
+  hold(mode: 'sendonly' | 'inactive' | 'off'): void {
+    if (this.state !== 'answered') return;
+    this.link.partyHolds(this.legId, mode);
+  }
+
   /** Presses keys (RFC 2833 events in the real world), one every interDigitMs of clock time. */
   async sendDigits(digits: string, interDigitMs = 150): Promise<void> {
     for (const [i, digit] of [...digits].entries()) {
@@ -102,11 +112,12 @@ export class SimParty extends TypedEmitter<PartyEvents> {
   }
 
   /** Called by the switch. */
-  markEnded(cause: HangupCause, sipStatus: number, by: 'remote' | 'local', at: number): void {
+  markEnded(cause: HangupCause, sipStatus: number, by: 'remote' | 'local', at: number, warning?: string): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.endCause = cause;
     this.sipStatus = sipStatus;
+    this.sipWarning = warning;
     this.emit('ended', { cause, sipStatus, by, at });
   }
 

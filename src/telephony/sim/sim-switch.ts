@@ -6,6 +6,8 @@ import { hearsInConversation } from '../monitor-audio';
 import { recordingPath } from '../recording-path';
 import {
   LegGoneError,
+  MediaSetupError,
+  type BodyPart,
   type CallSource,
   type CollectOptions,
   type CollectResult,
@@ -35,12 +37,17 @@ export type EndpointBehaviour =
   | { answer: 'manual'; onRing: (party: SimParty) => void };
 
 /** Commands an engine fault can be injected into (tests of how the call logic survives them). */
-export type FaultyCommand = 'bridge' | 'startHoldMusic';
+export type FaultyCommand = 'bridge' | 'startHoldMusic' | 'answer';
+
+/** The codecs the simulated media server takes (what freeswitch/ allows): an offer with none of them is refused with 488. */
+export const SIM_CODECS = ['PCMA', 'PCMU', 'G722', 'opus'];
 
 export interface SimSwitchOptions {
   clock: Clock;
   /** Playing time of a prompt, by id; default 2 s. */
   promptDurationMs?: (prompt: PromptRef) => number;
+  /** How long answer() waits for a media server that does not come (an injected 'hang' fault on answer) before refusing with 503. */
+  mediaConnectTimeoutMs?: number;
 }
 
 interface SimLeg {
@@ -53,6 +60,8 @@ interface SimLeg {
   recording?: { name: string; file: string; startedAt: number; maskedMs: number; maskedSince: number | undefined };
   /** In a monitored conversation: the agent leg that names it. */
   monitoredBy?: LegId;
+  /** The codecs an inbound caller offered (undefined: a usual offer). */
+  codecs?: string[];
 }
 
 /** A conversation a supervisor joined, named by the agent's leg. */
@@ -70,6 +79,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
   readonly kind = 'sim' as const;
   private readonly clock: Clock;
   private readonly promptDurationMs: (prompt: PromptRef) => number;
+  private readonly mediaConnectTimeoutMs: number;
   private readonly legs = new Map<LegId, SimLeg>();
   private readonly endpoints = new Map<string, EndpointBehaviour>();
   private readonly monitored = new Map<LegId, SimMonitored>();
@@ -83,6 +93,7 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     super();
     this.clock = options.clock;
     this.promptDurationMs = options.promptDurationMs ?? (() => 2000);
+    this.mediaConnectTimeoutMs = options.mediaConnectTimeoutMs ?? 4000;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -144,7 +155,15 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
   }
 
   /** A caller dials in. The returned party rings until the application answers or rejects. */
-  placeCall(call: { from: string; to: string; source?: CallSource; headers?: Record<string, string> }): SimParty {
+  placeCall(call: {
+    from: string;
+    to: string;
+    source?: CallSource;
+    headers?: Record<string, string>;
+    bodyParts?: BodyPart[];
+    /** The codecs the caller's offer lists (default: a usual PCMA/PCMU offer). */
+    codecs?: string[];
+  }): SimParty {
     const legId = this.newLegId('in');
     const source = call.source ?? 'trunk';
     const party = new SimParty({ legId, direction: 'inbound', from: call.from, to: call.to, source }, this, this.clock);
@@ -152,11 +171,21 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
       party.markEnded('system_shutdown', 503, 'local', this.clock.now());
       return party;
     }
-    this.legs.set(legId, { party, state: 'offered', bridgedTo: undefined, holdMusic: false, input: new DigitInput() });
+    this.legs.set(legId, { party, state: 'offered', bridgedTo: undefined, holdMusic: false, input: new DigitInput(), ...(call.codecs ? { codecs: call.codecs } : {}) });
     const headers = Object.fromEntries(Object.entries(call.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-    const offered = { legId, from: call.from, to: call.to, source, headers, receivedAt: this.clock.now() };
-    queueMicrotask(() => this.emit('call.offered', offered));
+    const offered = { legId, from: call.from, to: call.to, source, headers, ...(call.bodyParts ? { bodyParts: call.bodyParts } : {}), receivedAt: this.clock.now() };
+    // a caller who hung up at once never reaches the app (drachtio answers the CANCEL itself)
+    queueMicrotask(() => {
+      if (this.legs.has(legId)) this.emit('call.offered', offered);
+    });
     return party;
+  }
+
+  /** The far end of a live leg sends a SIP INFO with these body parts (an in-car terminal's MSD update). */
+  sendInfo(legId: LegId, parts: BodyPart[], headers: Record<string, string> = {}): void {
+    if (!this.legs.has(legId)) return;
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    queueMicrotask(() => this.emit('leg.info', { legId, parts, headers: lower, at: this.clock.now() }));
   }
 
   /** Live legs (for inspection in tests and the capacity simulation). */
@@ -202,6 +231,12 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     this.endLeg(legId, dialFailureForSipStatus(sipStatus).cause, 'remote', sipStatus);
   }
 
+  partyHolds(legId: LegId, hold: 'sendonly' | 'inactive' | 'off'): void {
+    const leg = this.legs.get(legId);
+    if (!leg || leg.state !== 'answered') return;
+    this.emit('leg.hold', { legId, hold, at: this.clock.now() });
+  }
+
   partySendsDigit(legId: LegId, digit: string): void {
     const leg = this.legs.get(legId);
     if (!leg || leg.state !== 'answered') return;
@@ -211,10 +246,46 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
 
   // ---- Switch commands -------------------------------------------------------------------
 
+  /**
+   * Answers as the real adapter does, failures included: an offer without a codec the media server
+   * takes is refused with 488 and a Warning; a media server that never connects (fault 'hang') with
+   * 503 after the connect timeout, unless the caller cancels first; fault 'fail' is an engine error.
+   */
   async answer(legId: LegId): Promise<void> {
     const leg = this.live(legId);
     if (leg.state === 'answered') return;
+    if (leg.codecs && !leg.codecs.some((c) => SIM_CODECS.some((ok) => ok.toLowerCase() === c.toLowerCase()))) {
+      return this.refuseSetup(legId, 'incompatible_destination', 488, `codecs refused by the media server: ${leg.codecs.join(', ')}`, '305 sim "Incompatible media format"');
+    }
+    const fault = this.faults.get('answer');
+    if (fault === 'hang') {
+      this.faults.delete('answer');
+      const cancelled = await new Promise<boolean>((resolve) => {
+        const key = waitForKey(leg.input, undefined);
+        const timer = this.clock.setTimer(`sim:${legId}:media-connect`, this.mediaConnectTimeoutMs, () => {
+          key.abort();
+          resolve(false);
+        });
+        key.done.then(
+          (r) => {
+            if (r !== 'hangup') return;
+            this.clock.clearTimer(timer);
+            resolve(true);
+          },
+          () => resolve(true),
+        );
+      });
+      if (cancelled || leg.state === 'ended') throw new LegGoneError(legId);
+      return this.refuseSetup(legId, 'temporary_failure', 503, 'media server connect timeout', '399 sim "media server connect timeout"');
+    }
+    await this.faultOf('answer');
+    if (leg.state !== 'offered') throw new LegGoneError(legId);
     this.markAnswered(legId, leg);
+  }
+
+  private refuseSetup(legId: LegId, cause: HangupCause, sipStatus: number, reason: string, warning: string): never {
+    this.endLeg(legId, cause, 'local', sipStatus, { reason, warning });
+    throw new MediaSetupError(legId, sipStatus, reason);
   }
 
   async reject(legId: LegId, sipStatus: number): Promise<void> {
@@ -433,20 +504,23 @@ export class SimSwitch extends TypedEmitter<SwitchEvents> implements Switch, Par
     }
   }
 
-  private endLeg(legId: LegId, cause: HangupCause, by: 'remote' | 'local', sipStatus: number = sipStatusForCause(cause)): void {
+  private endLeg(legId: LegId, cause: HangupCause, by: 'remote' | 'local', sipStatus: number = sipStatusForCause(cause), refusal?: { reason: string; warning: string }): void {
     const leg = this.legs.get(legId);
     if (!leg) return;
     this.legs.delete(legId);
+    const unanswered = leg.state !== 'answered';
     leg.state = 'ended';
     this.detach(legId, leg);
     const at = this.clock.now();
-    leg.party.markEnded(cause, sipStatus, by, at);
+    leg.party.markEnded(cause, sipStatus, by, at, refusal?.warning);
     leg.input.end();
     const r = leg.recording;
     if (r) {
       const maskedMs = r.maskedMs + (r.maskedSince !== undefined ? at - r.maskedSince : 0);
       this.emit('recording.stopped', { legId, name: r.name, file: r.file, durationMs: at - r.startedAt, channels: 2, maskedMs, at });
     }
-    this.emit('leg.hangup', { legId, cause, by, at });
+    // an inbound call refused or cancelled before it was answered: the final response the caller got
+    const final = unanswered && leg.party.info.direction === 'inbound' && sipStatus >= 400 ? { sipStatus, ...(refusal ? { reason: refusal.reason } : {}) } : {};
+    this.emit('leg.hangup', { legId, cause, by, at, ...final });
   }
 }
