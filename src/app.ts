@@ -1,3 +1,4 @@
+import { wireIntervalReports } from './reports/wire-reports';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
@@ -372,6 +373,7 @@ export class App {
         await Promise.resolve();
       });
       const live = new LiveCalls(redis, o.redisNamespace);
+      wireIntervalReports({ models, redis, ns: o.redisNamespace, records, agents, queueDirectory, log: log.child({ module: 'reports' }) });
       const calls = new CallCenter({
         sw: o.sw,
         clock: o.clock,

@@ -3,8 +3,12 @@ import type { AgentChannel } from './agent-channel';
 import type { AgentEvent, AgentStatus } from './agent-state';
 import type { AgentSkill, AgentStore, ApplyResult } from './agent-store';
 
+export type AgentTransitionObserver = (agentId: string, previous: AgentStatus, next: AgentStatus, at: number) => void;
+
 /** Applies agent events and tells the agent's desktop about every change. */
 export class AgentService {
+  private readonly transitionObservers: AgentTransitionObserver[] = [];
+
   constructor(
     private readonly store: AgentStore,
     private readonly channel: AgentChannel,
@@ -21,10 +25,16 @@ export class AgentService {
       this.log.debug({ agentId, event: event.type, from: result.previous.state, to: result.status.state }, 'agent state');
       this.channel.state(agentId, result.status);
       this.observe(agentId, result.status);
+      if (result.status.state !== result.previous.state) for (const o of this.transitionObservers) o(agentId, result.previous, result.status, this.now());
     } else if (!result.ok) {
       this.log.debug({ agentId, event: event.type, error: result.error }, 'agent event refused');
     }
     return result;
+  }
+
+  /** Told of every change of state made through apply, with the state before (the interval reports count idle, staffed and after-call time). */
+  onTransition(fn: AgentTransitionObserver): void {
+    this.transitionObservers.push(fn);
   }
 
   /** Pushes the stored status to the desktop (after a change made outside apply, e.g. the atomic reservation). */

@@ -23,6 +23,7 @@ import type { Readiness } from './health';
 import { HttpError } from './http-kit';
 import { leadRoutes } from './lead-routes';
 import { leadUploadRoutes } from './lead-upload-routes';
+import { reportRoutes } from './report-routes';
 import { LeadUploads } from '../dialer/lead-uploads';
 import { buildApiDocument, type ApiDocument } from './openapi';
 import { ok, RouteRegistry } from './route-registry';
@@ -175,6 +176,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   userRoutes(registry, { models: deps.models, accounts: deps.accounts, sipSecret: deps.sip.secret, reloadRouting: deps.reloadRouting });
   leadRoutes(registry, deps.models);
   campaignRoutes(registry, { models: deps.models, runner: deps.campaigns, dnc: deps.dnc });
+  reportRoutes(registry, { models: deps.models, queueDirectory: deps.queueDirectory });
   leadUploadRoutes(registry, { models: deps.models, uploads: new LeadUploads({ models: deps.models, log: deps.log.child({ module: 'lead-uploads' }) }) });
 
   simRoutes(registry, deps.sim, deps.clock);

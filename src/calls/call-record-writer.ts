@@ -27,6 +27,13 @@ export class CallRecordWriter {
 
   constructor(private readonly d: { models: Models; inflight: InflightWrites; log: Logger }) {}
 
+  private readonly landedHooks: ((callId: string, fields: object) => void)[] = [];
+
+  /** Told after each write has landed (the interval reports count a call when its record says it ended). */
+  onLanded(fn: (callId: string, fields: object) => void): void {
+    this.landedHooks.push(fn);
+  }
+
   /** Queues a write nobody waits for: as write(), its failure logged here with the call id. */
   queue(callId: string, fields: object, opts: { create?: boolean } = {}): void {
     this.write(callId, fields, opts).catch(() => undefined); // logged by write's own tail
@@ -76,6 +83,7 @@ export class CallRecordWriter {
           if (attempt === 1) this.d.log.warn({ err: (err as Error).message, callId }, 'call record write failed; retrying until the database is back');
         },
       );
+      for (const fn of this.landedHooks) fn(callId, fields);
     });
     const tail = run.catch((err: unknown) => this.d.log.error({ err, callId, fields: Object.keys(batch.fields) }, 'call record write failed'));
     this.tails.set(callId, tail);

@@ -1,3 +1,4 @@
+import { consoleEn } from '../console/i18n-en';
 import type { zhCN } from './zh-CN';
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> };
@@ -432,6 +433,7 @@ export const en: Resources = {
     network: 'Network error; check the connection',
     timeout: 'The server did not answer in time',
   },
+  console: consoleEn,
   assist: {
     title: 'In-car assistant',
     event: { crash: 'Crash alarm', theft: 'Theft alarm', roadside: 'Roadside help', concierge: 'Concierge' },

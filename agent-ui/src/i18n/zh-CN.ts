@@ -1,4 +1,5 @@
 /** 简体中文（默认）：坐席每天八小时看的文字。键与 en.ts 一一对应（测试检查）。 */
+import { consoleZh } from '../console/i18n-zh';
 export const zhCN = {
   app: { title: 'DCC 坐席工作台', brand: 'DCC 呼叫中心', language: '语言', logout: '退出登录', loading: '正在加载…' },
   login: {
@@ -427,6 +428,7 @@ export const zhCN = {
     network: '网络错误，请检查连接',
     timeout: '服务器没有及时响应',
   },
+  console: consoleZh,
   assist: {
     title: '车主一键通',
     event: { crash: '碰撞报警', theft: '防盗报警', roadside: '道路救援', concierge: '礼宾服务' },

@@ -46,6 +46,11 @@ export class Api {
     private readonly onUnauthorized: () => void = () => undefined,
   ) {}
 
+  /** The bearer token now (for requests that are not JSON: uploads, downloads, event streams). */
+  currentToken(): string | undefined {
+    return this.token();
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }

@@ -19,6 +19,7 @@ export const ROUTES: readonly AppRoute[] = [
   // supervisors land on their board (listed first); the desk stays theirs at /desk when they take calls
   { path: '/board', titleKey: 'board.title', roles: ['supervisor', 'manager', 'admin'], namespace: '/board', page: lazy(() => import('../board/BoardPage')) },
   { path: '/desk', titleKey: 'app.title', roles: ['agent', 'sales_consultant', 'supervisor'], namespace: '/agent', page: lazy(() => import('../desk/DeskPage')) },
+  { path: '/console', titleKey: 'console.title', roles: ['manager', 'admin'], namespace: '/board', page: lazy(() => import('../console/ConsolePage')) },
 ];
 
 /** The route for this path and these roles: the path's own when allowed, else the first the roles allow. */
