@@ -50,7 +50,7 @@ function responsesOf(route: AnyRoute): ZodOpenApiResponsesObject {
     const headers = doc.headers ?? (status === 429 ? RetryAfterHeader : undefined);
     out[String(status)] = {
       description: doc.description,
-      ...(schema ? { content: { [doc.contentType ?? 'application/json']: { schema } } } : doc.contentType ? { content: { [doc.contentType]: {} } } : {}),
+      ...(schema ? { content: Object.fromEntries([doc.contentType ?? 'application/json'].flat().map((t) => [t, { schema }])) } : doc.contentType ? { content: Object.fromEntries([doc.contentType].flat().map((t) => [t, {}])) } : {}),
       ...(headers ? { headers } : {}),
     };
   }

@@ -91,7 +91,7 @@ export function reportRoutes(r: RouteRegistry, d: { models: Models; queueDirecto
     summary: 'The same report as a CSV (UTF-8 with BOM) or XLSX file',
     access: readers,
     query: exportQuery,
-    responses: { 200: { description: 'the file', contentType: 'application/octet-stream' } },
+    responses: { 200: { description: 'the file', contentType: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'] } },
     handler: async ({ scope, query, res }) => {
       const rep = await build(scope, query);
       const name = `report-${rep.dim}-${rep.grain}-${rep.from}-${rep.to}`;
@@ -121,7 +121,9 @@ export function reportRoutes(r: RouteRegistry, d: { models: Models; queueDirecto
     tag: 'reports',
     summary: 'DCC outcome funnel per agent, store or campaign: contacts → appointments booked → store visits → won back, with the A/B/C follow-up cadence adherence (stores and campaigns)',
     access: readers,
-    query: z.object({ by: z.enum(['agent', 'store', 'campaign']), from: Day, to: Day }).refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] }),
+    query: z
+      .object({ by: z.enum(['agent', 'store', 'campaign']), from: Day, to: Day })
+      .refine((q) => q.from <= q.to && Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { message: 'from must not be after to, and at most a year at a time', path: ['from'] }),
     responses: {
       200: {
         description: 'funnel rows',

@@ -22,8 +22,8 @@ export interface ResponseDoc {
   description: string;
   /** JSON body schema; for error statuses the shared error schema is used when left out. */
   schema?: z.ZodType;
-  /** Default application/json. */
-  contentType?: string;
+  /** Default application/json; several when the route answers in more than one format. */
+  contentType?: string | readonly string[];
   /** Response headers, as an object schema (each header described with .meta). */
   headers?: z.ZodObject;
 }
@@ -144,7 +144,7 @@ export class RouteRegistry {
           body = r.data;
         }
         // no store keeps a NUL in text (PostgreSQL refuses it: a 500 on the embedded database otherwise)
-        if ([params, query, body].some(hasNul)) throw new HttpError(400, 'text may not contain NUL (\\u0000) characters');
+        if ([params, query, body].some(hasNul)) throw new HttpError(422, 'text may not contain NUL (\\u0000) characters');
         if (route.rawBody && !req.is(route.rawBody.contentType)) throw new HttpError(415, `send the body as ${route.rawBody.contentType}`);
         const principal = me;
         const ctx: RouteContext<unknown, unknown, unknown> = {

@@ -247,12 +247,11 @@ export function assistRoutes(registry: RouteRegistry, d: AssistRouteDeps): void 
     responses: {
       202: { description: 'the owner is being called', schema: z.object({ alarmId: z.string() }) },
       401: { description: 'no or wrong provider token' },
-      404: { description: 'no such vehicle' },
-      503: { description: 'theft alarms are not configured (no provider token)' },
+      404: { description: 'no such vehicle; or theft alarms are off on this server (no provider token), as /metrics without its token' },
     },
     handler: async ({ req, body }) => {
       const expected = d.providerToken;
-      if (!expected) throw new HttpError(503, 'theft alarms are off: set ASSIST_PROVIDER_INBOUND_TOKEN');
+      if (!expected) throw new HttpError(404, 'theft alarms are off: set ASSIST_PROVIDER_INBOUND_TOKEN');
       const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1] ?? '');
       const want = Buffer.from(expected);
       if (given.length !== want.length || !timingSafeEqual(given, want)) throw new HttpError(401, 'the telematics provider sends Authorization: Bearer <provider token>');

@@ -140,7 +140,7 @@ export const createCustomerSchema = z.strictObject({
   city: z.string().trim().max(40).optional(),
   storeId: z.string().min(1, { error: 'required' }).max(60),
   grade: z.enum(['A', 'B', 'C', 'H', 'O', 'F']).optional(),
-  modelsConsidered: z.array(z.string().trim().min(1).max(60)).max(10).default([]),
+  modelsConsidered: z.array(z.string().regex(/\S/, 'must not be blank').trim().max(60)).max(10).default([]),
   note: z.string().max(2000).optional(),
 });
 export type CreateCustomerBody = z.input<typeof createCustomerSchema>;

@@ -4,6 +4,7 @@ import { seedAssistDemo } from '../../src/assist/assist-seed';
 import { seedDemoOrganisation } from '../../src/seed/demo-seed';
 import type { AssistPushState } from '../../src/shared/assist';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { eventually } from '../support/wait';
 
 /**
  * Destination push to the car (#15): through the telematics provider's webhook, by a BullMQ job that
@@ -62,8 +63,13 @@ test('the provider is down, then up: the push is retried until delivered, the de
   expect(delivered.attempts).toBeGreaterThanOrEqual(3);
   expect(refused).toBeGreaterThanOrEqual(2);
   expect(received).toEqual([{ vin: 'LSVAU2180N2183294', body: { label: '和平饭店', address: '上海市黄浦区南京东路 20 号', lat: 31.2406, lon: 121.4905 }, key: pushId, auth: 'Bearer provider-secret' }]);
-  const notes = await t.app.assist.models.Event.find({ vin: 'LSVAU2180N2183294', kind: 'destination' }).lean();
-  expect(notes.map((n) => n.note)).toEqual(expect.arrayContaining(['和平饭店: queued', expect.stringMatching(/^和平饭店: retrying/), '和平饭店: delivered']));
+  // the timeline note of the delivery is written just after the desk is told
+  let notes: string[] = [];
+  await eventually(async () => {
+    notes = (await t.app.assist.models.Event.find({ vin: 'LSVAU2180N2183294', kind: 'destination' }).lean()).map((n) => String(n.note));
+    return notes.includes('和平饭店: delivered');
+  }, 'the delivery on the timeline');
+  expect(notes).toEqual(expect.arrayContaining(['和平饭店: queued', expect.stringMatching(/^和平饭店: retrying/), '和平饭店: delivered']));
   // bad input: a latitude out of range; an unknown car
   const bad = await fetch(`${t.url}/api/assist/devices/LSVAU2180N2183294/destinations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'x', address: 'y', lat: 91, lon: 0 }) });
   expect(bad.status).toBe(400);

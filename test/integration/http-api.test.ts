@@ -59,9 +59,9 @@ describe('HTTP API', () => {
     await eventually(async () => (await t.app.models.CallRecord.countDocuments({ from: '13800138000' })) === 1, 'the call record');
   });
 
-  test('text with a NUL character is refused with 400 (no database keeps it) and nothing is stored', async () => {
+  test('text with a NUL character is refused with 422 (no database keeps it) and nothing is stored', async () => {
     const r = await call('POST', '/api/customers', { name: 'A\u0000B', phone: '13800138999', storeId: 'sh-pudong' });
-    expect(r).toEqual({ status: 400, body: { error: 'text may not contain NUL (\\u0000) characters', code: 'invalid_request' } });
+    expect(r).toEqual({ status: 422, body: { error: 'text may not contain NUL (\\u0000) characters', code: 'invalid_request' } });
     expect(await t.app.models.Customer.countDocuments({ phones: '+8613800138999' })).toBe(0);
   });
 
