@@ -87,7 +87,7 @@ export function PhonePanel(p: PhonePanelProps): React.JSX.Element {
           <div className="call-number" data-testid="offer-from">
             {c.customerNumber}
           </div>
-          <div className="call-sub">{c.customer ? c.customer.name : t('pop.newCustomer')}</div>
+          <div className="call-sub">{c.customer ? c.customer.name : c.inCar?.member ? c.inCar.member.name : t('pop.newCustomer')}</div>
           {c.offerExpiresAt ? <div className="call-sub">{t('pop.offerExpires', { s: Math.max(0, Math.ceil((c.offerExpiresAt - now) / 1000)) })}</div> : null}
           <Space className="call-actions">
             <Button data-testid="accept" type="primary" size="large" className="btn-answer" icon={<PhoneFilled />} onClick={p.onAccept} title="F4">
