@@ -136,6 +136,8 @@ test('a caller whose phone sends its keys as SIP INFO chooses from the IVR the s
 
 test('the agent transfers the caller blind to a number: the caller talks to that phone, the agent goes to wrap-up', async () => {
   const { agent, phone } = await agentOnDeskPhone('rs2');
+  // transfers to numbers go only to the store's list (a manager's setting): this store allows mobile numbers of 139
+  await t.models.Store.updateOne({ _id: 'sh-pudong' }, { $set: { transferAllow: ['+86139'] } });
   const target = sipp('customer-answer.xml', [...local, '-p', String(CUSTOMER_PHONE_PORT)]);
   const { callId, caller } = await callerTalkingTo(agent, '+8613800138103', 15_000);
   expect(await agent.send('call:transfer', { callId, to: { number: '+8613900000001' }, mode: 'blind' })).toEqual({ ok: true });
