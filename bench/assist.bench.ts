@@ -4,12 +4,11 @@ import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { App } from '../src/app';
 import { RealClock } from '../src/clock/clock';
-import { createLogger } from '../src/log';
 import type { InCarPop } from '../src/shared/assist';
 import { SimSwitch } from '../src/telephony/sim/sim-switch';
 import type { SimParty } from '../src/telephony/sim/sim-party';
 import { findProjectRoot } from '../src/util/project-root';
-import { benchStores, percentile, rssMiB } from './support';
+import { benchStores, percentile, rssMiB, benchAppOptions } from './support';
 
 /**
  * The in-car assistant under load (#15): 2,000 registered vehicles and 2,000 stores, 20 button presses
@@ -50,21 +49,7 @@ async function main(): Promise<void> {
   const stores = await benchStores();
   const clock = new RealClock();
   const sw = new SimSwitch({ clock, promptDurationMs: () => 0 });
-  const app = await App.create({
-    redisUrl: stores.redisUrl,
-    mongodbUri: stores.mongodbUri,
-    redisNamespace: 'bench',
-    http: { host: '127.0.0.1', port: 0 },
-    authSecret: 'b'.repeat(32),
-    tokenTtlMs: 3600_000,
-    acd: { offerTimeoutMs: OFFER_TIMEOUT_MS, wrapUpMs: 500 },
-    projectRoot: findProjectRoot(),
-    recordCalls: false,
-    assist: { escalateAfterMs: 60_000 },
-    clock,
-    sw,
-    log: createLogger('warn'),
-  });
+  const app = await App.create(benchAppOptions(stores, clock, sw, { redisNamespace: 'bench', acd: { offerTimeoutMs: OFFER_TIMEOUT_MS, wrapUpMs: 500 }, recordCalls: false, assist: { escalateAfterMs: 60_000 } }));
   const a = app.assist.models;
   const rand = rng(15);
   await app.models.Store.create({ _id: 'assist-center', groupId: 'g', name: '车主服务中心', transferAllow: ['+86'] });

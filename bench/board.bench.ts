@@ -5,9 +5,8 @@ import { RealClock } from '../src/clock/clock';
 import { createLogger } from '../src/log';
 import type { StoreBoard } from '../src/shared/board-events';
 import { SimSwitch } from '../src/telephony/sim/sim-switch';
-import { findProjectRoot } from '../src/util/project-root';
 import { BotDesk, BotLedger } from '../test/support/bot-desk';
-import { benchStores, percentile, rssMiB } from './support';
+import { benchStores, percentile, rssMiB, benchAppOptions } from './support';
 
 /**
  * The live board under load, real time, real Redis and FerretDB, simulated switch: 10 stores, 500 bot
@@ -30,21 +29,8 @@ async function main(): Promise<void> {
   const stores = await benchStores();
   const clock = new RealClock();
   const sw = new SimSwitch({ clock, promptDurationMs: () => 0 });
-  const app = await App.create({
-    redisUrl: stores.redisUrl,
-    mongodbUri: stores.mongodbUri,
-    redisNamespace: 'benchboard',
-    http: { host: '127.0.0.1', port: 0 },
-    authSecret: 'b'.repeat(32),
-    tokenTtlMs: 3600_000,
-    acd: { offerTimeoutMs: 20_000, wrapUpMs: 60_000 },
-    projectRoot: findProjectRoot(),
-    clock,
-    sw,
-    recordCalls: false,
-    // the embedded FerretDB (SQLite) retries busy call-record writes at this rate: warnings, not failures
-    log: createLogger(process.env.BENCH_LOG_LEVEL ?? 'error'),
-  });
+  // the embedded FerretDB retries busy call-record writes at this rate: warnings, not failures
+  const app = await App.create(benchAppOptions(stores, clock, sw, { redisNamespace: 'benchboard', acd: { offerTimeoutMs: 20_000, wrapUpMs: 60_000 }, recordCalls: false, log: createLogger(process.env.BENCH_LOG_LEVEL ?? 'error') }));
   const bots: BotDesk[] = [];
   const boards: Socket[] = [];
   try {

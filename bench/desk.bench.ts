@@ -5,11 +5,10 @@ import { chromium } from 'playwright-core';
 import { App } from '../src/app';
 import { hashPassword } from '../src/auth/passwords';
 import { RealClock } from '../src/clock/clock';
-import { createLogger } from '../src/log';
 import type { ScreenPop } from '../src/shared/agent-events';
 import { SimSwitch } from '../src/telephony/sim/sim-switch';
 import { findProjectRoot } from '../src/util/project-root';
-import { benchStores, percentile } from './support';
+import { benchStores, percentile, benchAppOptions } from './support';
 
 /**
  * The agent desk in headless Chromium (1366×768) on the simulated switch, real time, real Redis and
@@ -49,19 +48,7 @@ async function main(): Promise<void> {
   const stores = await benchStores();
   const clock = new RealClock();
   const sw = new SimSwitch({ clock, promptDurationMs: () => 0 });
-  const app = await App.create({
-    redisUrl: stores.redisUrl,
-    mongodbUri: stores.mongodbUri,
-    redisNamespace: 'benchdesk',
-    http: { host: '127.0.0.1', port: 0 },
-    authSecret: 'd'.repeat(32),
-    tokenTtlMs: 3600_000,
-    acd: { offerTimeoutMs: 20_000, wrapUpMs: 60_000 },
-    projectRoot: ROOT,
-    clock,
-    sw,
-    log: createLogger('warn'),
-  });
+  const app = await App.create(benchAppOptions(stores, clock, sw, { redisNamespace: 'benchdesk', acd: { offerTimeoutMs: 20_000, wrapUpMs: 60_000 }, authSecret: 'd'.repeat(32), projectRoot: ROOT }));
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   try {
     await app.models.Store.create({ _id: 'sh-pudong', groupId: 'g', name: '浦东 4S 店', timeZone: 'Asia/Shanghai' });

@@ -2,11 +2,9 @@ import { io, type Socket } from 'socket.io-client';
 import { App } from '../src/app';
 import { hashPassword } from '../src/auth/passwords';
 import { RealClock } from '../src/clock/clock';
-import { createLogger } from '../src/log';
 import { SimSwitch } from '../src/telephony/sim/sim-switch';
 import type { SimParty } from '../src/telephony/sim/sim-party';
-import { findProjectRoot } from '../src/util/project-root';
-import { benchStores, percentile, rssMiB } from './support';
+import { benchStores, percentile, rssMiB, benchAppOptions } from './support';
 
 /**
  * Screen-pop latency: from the moment the ACD offers a call to the moment the agent's browser
@@ -32,19 +30,7 @@ async function main(): Promise<void> {
   const stores = await benchStores();
   const clock = new RealClock();
   const sw = new SimSwitch({ clock, promptDurationMs: () => 0 });
-  const app = await App.create({
-    redisUrl: stores.redisUrl,
-    mongodbUri: stores.mongodbUri,
-    redisNamespace: 'bench',
-    http: { host: '127.0.0.1', port: 0 },
-    authSecret: 'b'.repeat(32),
-    tokenTtlMs: 3600_000,
-    acd: { offerTimeoutMs: OFFER_TIMEOUT_MS, wrapUpMs: 60_000 },
-    projectRoot: findProjectRoot(),
-    clock,
-    sw,
-    log: createLogger('warn'),
-  });
+  const app = await App.create(benchAppOptions(stores, clock, sw, { redisNamespace: 'bench', acd: { offerTimeoutMs: OFFER_TIMEOUT_MS, wrapUpMs: 60_000 } }));
   await app.models.Queue.create({ queueId: 'dcc', name: 'DCC', numbers: ['4008001234'] });
   await app.queueDirectory.load();
   await app.activate();

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AppOptions } from '../src/app';
+import type { Clock } from '../src/clock/clock';
 import { startEmbeddedFerretDb, startEmbeddedRedis } from '../src/embedded/embedded-stores';
+import type { Switch } from '../src/telephony/switch';
 import { createLogger } from '../src/log';
 import { findProjectRoot } from '../src/util/project-root';
 
@@ -45,4 +48,24 @@ export function percentile(sortedMs: number[], p: number): number {
 
 export function rssMiB(): string {
   return (process.memoryUsage().rss / 1048576).toFixed(0);
+}
+
+/**
+ * What every in-process benchmark app shares: the bench's stores, an ephemeral HTTP port, a throwaway
+ * secret, hour-long tokens, the project root, its clock and switch, warnings only. A bench adds its
+ * own namespace, ACD timings and anything else.
+ */
+export function benchAppOptions(stores: { redisUrl: string; mongodbUri: string }, clock: Clock, sw: Switch, own: Pick<AppOptions, 'redisNamespace' | 'acd'> & Partial<AppOptions>): AppOptions {
+  return {
+    redisUrl: stores.redisUrl,
+    mongodbUri: stores.mongodbUri,
+    http: { host: '127.0.0.1', port: 0 },
+    authSecret: 'b'.repeat(32),
+    tokenTtlMs: 3600_000,
+    projectRoot: findProjectRoot(),
+    clock,
+    sw,
+    log: createLogger('warn'),
+    ...own,
+  };
 }
